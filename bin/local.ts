@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { synthesizeTopology } from '../lib/local-topology.js';
+import { startLocalRuntime } from '../lambdas/local/runtime.js';
+
+/**
+ * `npm start`: serves the whole service on 127.0.0.1:${PORT:-3000} with no AWS account.
+ * Environment: PORT, WEBHOOKS_DATA_DIR (.data), WEBHOOKS_LOCAL_API_KEY, WEBHOOKS_LOCAL_ADMIN_TOKEN,
+ * WEBHOOKS_ALLOW_PRIVATE_TARGETS (true), WEBHOOKS_RECONCILE_INTERVAL_SECONDS (60).
+ */
+
+const env = process.env;
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+const apiKey = env.WEBHOOKS_LOCAL_API_KEY;
+if (apiKey !== undefined && !/^ak_[0-9a-z]{16,100}$/.test(apiKey)) {
+  console.error('WEBHOOKS_LOCAL_API_KEY must look like ak_ followed by 16-100 lowercase letters or digits');
+  process.exit(2);
+}
+
+const runtime = await startLocalRuntime({
+  topology: synthesizeTopology(),
+  dataDir: resolve(env.WEBHOOKS_DATA_DIR ?? '.data'),
+  port: Number(env.PORT ?? 3000),
+  apiKey,
+  adminToken: env.WEBHOOKS_LOCAL_ADMIN_TOKEN,
+  allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS !== 'false',
+  reconcileIntervalMs: Number(env.WEBHOOKS_RECONCILE_INTERVAL_SECONDS ?? 60) * 1000,
+  log: (line) => console.log(line),
+});
+
+if (!apiKey) console.log(`API key (account ${runtime.accountId}, all tenant scopes): ${runtime.apiKey}`);
+if (!env.WEBHOOKS_LOCAL_ADMIN_TOKEN) console.log(`Admin token: ${runtime.adminToken}`);
+console.log(`serverless-webhooks ready on ${runtime.url}`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await runtime.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

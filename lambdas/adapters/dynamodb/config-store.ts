@@ -1,0 +1,640 @@
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { conflict, notFound } from '../../domain/errors.js';
+import type {
+  Account,
+  ApiKeyRecord,
+  EventType,
+  Page,
+  Plan,
+  Scope,
+  StoredSigningSecret,
+  Subscription,
+  Webhook,
+  WebhookStatus,
+} from '../../domain/model.js';
+import type {
+  AccountRepository,
+  ApiKeyRepository,
+  EventTypeRepository,
+  PageRequest,
+  WebhookRepository,
+} from '../../domain/ports.js';
+import {
+  collectQuery,
+  decodeCursor,
+  Expr,
+  encodeCursor,
+  type ItemKey,
+  invalidCursor,
+  isConditionalCheckFailed,
+  startKey,
+} from './client.js';
+
+/**
+ * The config table (docs/storage.md): accounts, API keys, event types, webhooks and the
+ * subscription entries fan-out queries. Base-table reads are strongly consistent: these items are
+ * small, and a configuration write must be visible to the next request.
+ */
+
+type Item = Record<string, unknown>;
+
+const accountPk = (accountId: string): string => `ACCOUNT#${accountId}`;
+const webhookSk = (webhookId: string): string => `WEBHOOK#${webhookId}`;
+const subscriptionPk = (accountId: string, eventType: string): string => `SUB#${accountId}#${eventType}`;
+/** The event type of the subscription entry of an endpoint that takes every type. */
+export const ALL_EVENT_TYPES = '*';
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const optionalStr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+export class DynamoAccountRepository implements AccountRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(account: Account): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: accountPk(account.id),
+            sk: '#ACCOUNT',
+            account_id: account.id,
+            name: account.name,
+            plan: account.plan,
+            alert_email: account.alertEmail,
+            created_at: account.createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw conflict(`Account ${account.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Account | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: accountPk(id), sk: '#ACCOUNT' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!item) return undefined;
+    const alertEmail = optionalStr(item.alert_email);
+    return {
+      id: str(item.account_id),
+      name: str(item.name),
+      plan: str(item.plan) as Plan,
+      ...(alertEmail !== undefined ? { alertEmail } : {}),
+      createdAt: str(item.created_at),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys
+
+const apiKeyPk = (keyHash: string): string => `APIKEY#${keyHash}`;
+
+export class DynamoApiKeyRepository implements ApiKeyRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Throws DomainError('conflict') if a key with the same hash exists (never, for random keys). */
+  async create(key: ApiKeyRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: apiKeyPk(key.keyHash),
+            sk: '#APIKEY',
+            key_id: key.id,
+            account_id: key.accountId,
+            prefix: key.prefix,
+            scopes: [...key.scopes],
+            name: key.name,
+            created_at: key.createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw conflict('API key already exists');
+      throw error;
+    }
+  }
+
+  async findByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: apiKeyPk(keyHash), sk: '#APIKEY' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!item) return undefined;
+    const name = optionalStr(item.name);
+    return {
+      id: str(item.key_id),
+      accountId: str(item.account_id),
+      keyHash,
+      prefix: str(item.prefix),
+      scopes: (Array.isArray(item.scopes) ? item.scopes : []) as Scope[],
+      ...(name !== undefined ? { name } : {}),
+      createdAt: str(item.created_at),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event types
+
+const EVENT_TYPE_PK = 'EVENTTYPE';
+
+function itemToEventType(item: Item): EventType {
+  return {
+    name: str(item.sk),
+    description: str(item.description),
+    example: item.example,
+    updatedAt: str(item.updated_at),
+  };
+}
+
+export class DynamoEventTypeRepository implements EventTypeRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(eventType: EventType): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: EVENT_TYPE_PK,
+          sk: eventType.name,
+          description: eventType.description,
+          example: eventType.example,
+          updated_at: eventType.updatedAt,
+        },
+      }),
+    );
+  }
+
+  async get(name: string): Promise<EventType | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: EVENT_TYPE_PK, sk: name },
+        ConsistentRead: true,
+      }),
+    );
+    return item ? itemToEventType(item) : undefined;
+  }
+
+  /** Every event type, by name. */
+  async list(): Promise<EventType[]> {
+    const types: EventType[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': EVENT_TYPE_PK },
+          ConsistentRead: true,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) types.push(itemToEventType(item));
+      exclusiveStartKey = result.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return types;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks and their subscription entries
+
+/**
+ * The configuration attributes of a webhook item: what create writes and update replaces. The key,
+ * account_id, webhook_id, created_at, version and the delivery path's attributes
+ * (consecutive_failures, failing_episode) are not among them.
+ */
+const CONFIGURATION_ATTRIBUTES = [
+  'name',
+  'url',
+  'description',
+  'events',
+  'status',
+  'disabled_reason',
+  'headers',
+  'retry_policy',
+  'timeout_seconds',
+  'alerting',
+  'secrets',
+  'updated_at',
+] as const;
+
+export function webhookToItem(webhook: Webhook): Item {
+  return {
+    pk: accountPk(webhook.accountId),
+    sk: webhookSk(webhook.id),
+    webhook_id: webhook.id,
+    account_id: webhook.accountId,
+    name: webhook.name,
+    url: webhook.url,
+    description: webhook.description,
+    events: [...webhook.events],
+    status: webhook.status,
+    disabled_reason: webhook.disabledReason,
+    headers: { ...webhook.headers },
+    retry_policy: {
+      max_retries: webhook.retryPolicy.maxRetries,
+      intervals_seconds: [...webhook.retryPolicy.intervalsSeconds],
+    },
+    timeout_seconds: webhook.timeoutSeconds,
+    alerting: { email: webhook.alerting.email, failure_threshold: webhook.alerting.failureThreshold },
+    secrets: webhook.secrets.map((secret) => ({
+      ciphertext: secret.ciphertext,
+      prefix: secret.prefix,
+      created_at: secret.createdAt,
+      expires_at: secret.expiresAt,
+    })),
+    created_at: webhook.createdAt,
+    updated_at: webhook.updatedAt,
+    version: webhook.version,
+  };
+}
+
+export function itemToWebhook(item: Item): Webhook {
+  const retryPolicy = (item.retry_policy ?? {}) as Item;
+  const alerting = (item.alerting ?? {}) as Item;
+  const description = optionalStr(item.description);
+  const disabledReason = optionalStr(item.disabled_reason);
+  const alertEmail = optionalStr(alerting.email);
+  return {
+    id: str(item.webhook_id),
+    accountId: str(item.account_id),
+    name: str(item.name),
+    url: str(item.url),
+    ...(description !== undefined ? { description } : {}),
+    events: Array.isArray(item.events) ? (item.events as string[]) : [],
+    status: str(item.status) as WebhookStatus,
+    ...(disabledReason !== undefined ? { disabledReason } : {}),
+    headers: (item.headers ?? {}) as Record<string, string>,
+    retryPolicy: {
+      maxRetries: num(retryPolicy.max_retries),
+      intervalsSeconds: Array.isArray(retryPolicy.intervals_seconds)
+        ? (retryPolicy.intervals_seconds as unknown[]).map(num)
+        : [],
+    },
+    timeoutSeconds: num(item.timeout_seconds),
+    alerting: {
+      ...(alertEmail !== undefined ? { email: alertEmail } : {}),
+      failureThreshold: num(alerting.failure_threshold),
+    },
+    secrets: (Array.isArray(item.secrets) ? (item.secrets as Item[]) : []).map(
+      (secret): StoredSigningSecret => {
+        const expiresAt = optionalStr(secret.expires_at);
+        return {
+          ciphertext: str(secret.ciphertext),
+          prefix: str(secret.prefix),
+          createdAt: str(secret.created_at),
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+        };
+      },
+    ),
+    createdAt: str(item.created_at),
+    updatedAt: str(item.updated_at),
+    version: num(item.version),
+  };
+}
+
+/** The subscription partitions an endpoint is in: one per type, or the all-types one. */
+const subscribedTypes = (events: readonly string[]): string[] =>
+  events.length === 0 ? [ALL_EVENT_TYPES] : [...new Set(events)];
+
+const BATCH_SIZE = 25;
+const MAX_BATCH_ROUNDS = 8;
+
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoWebhookRepository implements WebhookRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Subscription entries first, then the webhook item (docs/storage.md, "Writes without transactions"). */
+  async create(webhook: Webhook): Promise<void> {
+    await this.putSubscriptions(
+      webhook.accountId,
+      webhook.id,
+      subscribedTypes(webhook.events),
+      webhook.status,
+    );
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: webhookToItem(webhook),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw conflict(`Webhook ${webhook.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(accountId: string, webhookId: string): Promise<Webhook | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+        ConsistentRead: true,
+      }),
+    );
+    return item ? itemToWebhook(item) : undefined;
+  }
+
+  /** In webhook id order. */
+  async list(accountId: string, page: PageRequest): Promise<Page<Webhook>> {
+    const pk = accountPk(accountId);
+    const exclusiveStartKey = page.cursor ? startKey(decodeCursor(page.cursor, pk), ['pk', 'sk']) : undefined;
+    if (exclusiveStartKey && !exclusiveStartKey.sk?.startsWith('WEBHOOK#')) {
+      throw invalidCursor();
+    }
+    const { items, lastKey } = await collectQuery(
+      this.doc,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'WEBHOOK#' },
+        ConsistentRead: true,
+      },
+      {
+        limit: page.limit,
+        ...(exclusiveStartKey ? { exclusiveStartKey } : {}),
+        keyAttributes: ['pk', 'sk'],
+        accept: itemToWebhook,
+      },
+    );
+    return { items, ...(lastKey ? { nextCursor: encodeCursor(lastKey) } : {}) };
+  }
+
+  async countForAccount(accountId: string): Promise<number> {
+    let count = 0;
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': accountPk(accountId), ':prefix': 'WEBHOOK#' },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      count += result.Count ?? 0;
+      exclusiveStartKey = result.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return count;
+  }
+
+  /**
+   * Replaces the configuration attributes (never consecutive_failures / failing_episode), then puts
+   * the new subscription entries and deletes the removed ones.
+   */
+  async update(webhook: Webhook, expectedVersion: number): Promise<void> {
+    const item = webhookToItem(webhook);
+    const expr = new Expr();
+    for (const attribute of CONFIGURATION_ATTRIBUTES) expr.setOrRemove(attribute, item[attribute]);
+    expr.set('version', expectedVersion + 1);
+    const condition = `attribute_exists(${expr.n('pk')}) AND ${expr.n('version')} = ${expr.v(expectedVersion)}`;
+    let previous: Item;
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(webhook.accountId), sk: webhookSk(webhook.id) },
+          UpdateExpression: expr.update(),
+          ConditionExpression: condition,
+          ...expr.attributes(),
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      previous = result.Attributes ?? {};
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.get(webhook.accountId, webhook.id);
+      if (!current) throw notFound('Webhook');
+      throw conflict(
+        `Webhook ${webhook.id} was modified (version ${current.version}, expected ${expectedVersion})`,
+      );
+    }
+
+    const oldTypes = subscribedTypes(Array.isArray(previous.events) ? (previous.events as string[]) : []);
+    const newTypes = subscribedTypes(webhook.events);
+    const statusChanged = previous.status !== webhook.status;
+    const toPut = statusChanged ? newTypes : newTypes.filter((type) => !oldTypes.includes(type));
+    const toDelete = oldTypes.filter((type) => !newTypes.includes(type));
+    await this.putSubscriptions(webhook.accountId, webhook.id, toPut, webhook.status);
+    await this.deleteSubscriptions(webhook.accountId, webhook.id, toDelete);
+  }
+
+  /** The webhook item first, then its subscription entries. */
+  async delete(accountId: string, webhookId: string): Promise<boolean> {
+    const { Attributes: old } = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!old) return false;
+    const events = Array.isArray(old.events) ? (old.events as string[]) : [];
+    await this.deleteSubscriptions(accountId, webhookId, subscribedTypes(events));
+    return true;
+  }
+
+  /**
+   * Endpoints subscribed to `eventType`, then those subscribed to every type. The cursor is the key
+   * of the last entry returned, whose pk says which of the two partitions to resume; `{pk}` alone
+   * (the all-types partition) means "start that partition from the beginning".
+   */
+  async findSubscriptions(
+    accountId: string,
+    eventType: string,
+    page: PageRequest,
+  ): Promise<Page<Subscription>> {
+    const partitions = [
+      ...new Set([subscriptionPk(accountId, eventType), subscriptionPk(accountId, ALL_EVENT_TYPES)]),
+    ];
+    let partition = 0;
+    let exclusiveStartKey: ItemKey | undefined;
+    if (page.cursor) {
+      const key = decodeCursor(page.cursor, partitions);
+      partition = partitions.indexOf(key.pk!);
+      exclusiveStartKey = Object.keys(key).length === 1 ? undefined : startKey(key, ['pk', 'sk']);
+      if (!exclusiveStartKey && partition === 0 && partitions.length > 1) throw invalidCursor();
+    }
+
+    const items: Subscription[] = [];
+    while (partition < partitions.length) {
+      const pk = partitions[partition]!;
+      const type = pk.slice(subscriptionPk(accountId, '').length);
+      const result = await collectQuery(
+        this.doc,
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        },
+        {
+          limit: page.limit - items.length,
+          ...(exclusiveStartKey ? { exclusiveStartKey } : {}),
+          keyAttributes: ['pk', 'sk'],
+          accept: (item): Subscription => ({
+            accountId,
+            webhookId: str(item.sk),
+            eventType: type,
+            status: str(item.status) as WebhookStatus,
+          }),
+          pageSize: (wanted) => wanted,
+        },
+      );
+      items.push(...result.items);
+      if (result.lastKey) return { items, nextCursor: encodeCursor(result.lastKey) };
+      partition += 1;
+      exclusiveStartKey = undefined;
+      if (items.length >= page.limit) {
+        return partition < partitions.length
+          ? { items, nextCursor: encodeCursor({ pk: partitions[partition]! }) }
+          : { items };
+      }
+    }
+    return { items };
+  }
+
+  /**
+   * Counts a failed delivery outcome (ADD, so concurrent deliveries never lose a count). Throws
+   * DomainError('not_found') when the webhook item is gone. Delivery path only.
+   */
+  async recordFailure(accountId: string, webhookId: string): Promise<{ consecutiveFailures: number }> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          UpdateExpression: 'ADD consecutive_failures :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return { consecutiveFailures: num(result.Attributes?.consecutive_failures) };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw notFound('Webhook');
+      throw error;
+    }
+  }
+
+  /** Resets the consecutive failure count after a success; writes only when it is above zero. */
+  async resetFailures(accountId: string, webhookId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          UpdateExpression: 'SET consecutive_failures = :zero',
+          ConditionExpression: 'consecutive_failures > :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** The delivery path's failure counter (0 when never counted); not part of the Webhook model. */
+  async getConsecutiveFailures(accountId: string, webhookId: string): Promise<number | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+        ProjectionExpression: 'consecutive_failures, pk',
+        ConsistentRead: true,
+      }),
+    );
+    return item ? num(item.consecutive_failures) : undefined;
+  }
+
+  private async putSubscriptions(
+    accountId: string,
+    webhookId: string,
+    types: readonly string[],
+    status: WebhookStatus,
+  ): Promise<void> {
+    await this.batchWrite(
+      types.map((type) => ({
+        PutRequest: { Item: { pk: subscriptionPk(accountId, type), sk: webhookId, status } },
+      })),
+    );
+  }
+
+  private async deleteSubscriptions(
+    accountId: string,
+    webhookId: string,
+    types: readonly string[],
+  ): Promise<void> {
+    await this.batchWrite(
+      types.map((type) => ({
+        DeleteRequest: { Key: { pk: subscriptionPk(accountId, type), sk: webhookId } },
+      })),
+    );
+  }
+
+  /** BatchWriteItem in chunks of 25, re-sending UnprocessedItems with backoff. */
+  private async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    for (let start = 0; start < requests.length; start += BATCH_SIZE) {
+      let pending: WriteRequest[] = requests.slice(start, start + BATCH_SIZE);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_BATCH_ROUNDS) {
+          throw new Error(`BatchWriteItem left ${pending.length} items unprocessed on ${this.tableName}`);
+        }
+        if (round > 0) await sleep(Math.min(50 * 2 ** round, 2000) * (0.5 + Math.random() / 2));
+        const result = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        pending = result.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+  }
+}

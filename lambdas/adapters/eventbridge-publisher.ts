@@ -1,0 +1,41 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventPublisher } from '../domain/ports.js';
+import type { WebhookEvent } from '../domain/model.js';
+
+export const EVENT_SOURCE = 'serverless-webhooks.api';
+
+/**
+ * Puts an event on the service's bus in the shape internal services use (DetailType = type,
+ * Detail = { account_id, data, idempotency_key? }), plus the id the API already answered with, so
+ * fan-out keeps it.
+ */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  async publish(event: WebhookEvent): Promise<void> {
+    const result = await this.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.busName,
+            Source: EVENT_SOURCE,
+            DetailType: event.type,
+            Time: new Date(event.timestamp),
+            Detail: JSON.stringify({
+              account_id: event.accountId,
+              data: event.data,
+              idempotency_key: event.idempotencyKey,
+              event_id: event.id,
+            }),
+          },
+        ],
+      }),
+    );
+    if ((result.FailedEntryCount ?? 0) > 0) {
+      throw new Error(`PutEvents failed: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { containerFromEnv } from './composition.js';
+import type { DependenciesProvider } from './services/dependencies.js';
+import { authenticate } from './services/admin.js';
+
+/**
+ * API Gateway request authorizer: a bearer API key → its account and scopes. The policy allows the
+ * whole API (results are cached per key across routes); scopes are enforced by the route handlers.
+ */
+export function createAuthorizer(dependencies: DependenciesProvider) {
+  return async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization');
+    const key = await authenticate(dependencies(), header?.[1]);
+    // API Gateway turns exactly this message into a 401.
+    if (!key) throw new Error('Unauthorized');
+    const [apiArn = '*', stage = '*'] = event.methodArn.split('/');
+    return {
+      principalId: key.id,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${apiArn}/${stage}/*` }],
+      },
+      context: { accountId: key.accountId, scopes: key.scopes.join(' '), keyId: key.id },
+    };
+  };
+}
+
+export const handler = createAuthorizer(containerFromEnv);

@@ -1,0 +1,49 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import * as z from 'zod';
+import { containerFromEnv } from './composition.js';
+import { log } from './logging.js';
+import type { DependenciesProvider } from './services/dependencies.js';
+import { type JobResult, processDeliveryJob } from './services/delivery.js';
+import { recordStats } from './services/stats.js';
+import { processSqsBatch } from './sqs/batch.js';
+
+const deliveryJob = z.object({
+  deliveryId: z.string().min(1).max(200),
+  attempt: z.int().min(1).max(1000),
+  dueAt: z.iso.datetime(),
+});
+
+const parseJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Delivery queue consumer: one signed attempt per job; stats written once per endpoint per batch. */
+export function createDeliverHandler(dependencies: DependenciesProvider) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const deps = dependencies();
+    const results: JobResult[] = [];
+    const response = await processSqsBatch(event, async (record) => {
+      const job = deliveryJob.safeParse(parseJson(record.body));
+      if (!job.success) {
+        await deps.queue.park({ kind: 'invalid_job', reason: 'malformed delivery job', payload: record.body });
+        return;
+      }
+      const result = await processDeliveryJob(deps, job.data);
+      results.push(result);
+      log.info('delivery job', { deliveryId: job.data.deliveryId, attempt: job.data.attempt, ...result });
+    });
+    try {
+      await recordStats(deps, results);
+    } catch (error) {
+      // Stats are derived data: a failed write must not re-run deliveries that already happened.
+      log.error('stats write failed', { error: String(error) });
+    }
+    return response;
+  };
+}
+
+export const handler = createDeliverHandler(containerFromEnv);

@@ -1,0 +1,33 @@
+/**
+ * Errors the domain and use cases raise. Each carries a stable machine code; the HTTP layer maps
+ * codes to status codes in one place (lambdas/http/errors.ts).
+ */
+export type ErrorCode =
+  | 'validation_error'
+  | 'invalid_json'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'plan_limit_exceeded'
+  | 'unsupported_media_type';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
+
+export const invalid = (message: string, details?: unknown): DomainError =>
+  new DomainError('validation_error', message, details);
+
+export const conflict = (message: string): DomainError => new DomainError('conflict', message);

@@ -1,0 +1,149 @@
+/**
+ * The service's records as the domain sees them (camelCase). The REST resources (snake_case) are
+ * mapped from these in `resources.ts`; storage layouts live in the adapters.
+ */
+
+export const TENANT_SCOPES = ['webhooks:read', 'webhooks:write', 'events:publish'] as const;
+export type Scope = (typeof TENANT_SCOPES)[number];
+
+export const PLANS = ['scale', 'pro', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly plan: Plan;
+  /** Where escalation emails go when an endpoint names no address of its own. */
+  readonly alertEmail?: string;
+  readonly createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly accountId: string;
+  /** SHA-256 hex of the whole key; the key itself is never stored. */
+  readonly keyHash: string;
+  /** The first characters of the key, to tell keys apart in listings. */
+  readonly prefix: string;
+  readonly scopes: readonly Scope[];
+  readonly name?: string;
+  readonly createdAt: string;
+}
+
+export interface EventType {
+  readonly name: string;
+  readonly description: string;
+  readonly example: unknown;
+  readonly updatedAt: string;
+}
+
+export const WEBHOOK_STATUSES = ['active', 'paused', 'disabled'] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; 0 sends once. */
+  readonly maxRetries: number;
+  /** Delay before retry n is intervalsSeconds[n-1]; the last entry repeats. */
+  readonly intervalsSeconds: readonly number[];
+}
+
+export interface Alerting {
+  readonly email?: string;
+  readonly failureThreshold: number;
+}
+
+/** A signing secret as stored: AES-256-GCM ciphertext under the deployment's master key. */
+export interface StoredSigningSecret {
+  readonly ciphertext: string;
+  /** First 12 characters of the plain secret (`whsec_` + 6). */
+  readonly prefix: string;
+  readonly createdAt: string;
+  /** Set on a rotated-out secret: it still signs until then. */
+  readonly expiresAt?: string;
+}
+
+export interface Webhook {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly url: string;
+  readonly description?: string;
+  /** Subscribed event types; empty means every type. */
+  readonly events: readonly string[];
+  readonly status: WebhookStatus;
+  readonly disabledReason?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly retryPolicy: RetryPolicy;
+  readonly timeoutSeconds: number;
+  readonly alerting: Alerting;
+  /** Newest first; older entries carry expiresAt (rotation grace period). */
+  readonly secrets: readonly StoredSigningSecret[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-locking counter for configuration writes. */
+  readonly version: number;
+}
+
+/** What fan-out needs of an endpoint, kept small so 10,000 of them fit in a few query pages. */
+export interface Subscription {
+  readonly accountId: string;
+  readonly webhookId: string;
+  readonly eventType: string;
+  readonly status: WebhookStatus;
+}
+
+export interface WebhookEvent {
+  readonly id: string;
+  readonly accountId: string;
+  readonly type: string;
+  readonly data: unknown;
+  /** ISO 8601: when the event was published. */
+  readonly timestamp: string;
+  readonly idempotencyKey?: string;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryAttempt {
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly statusCode?: number;
+  readonly responseTimeMs: number;
+  /** First 4 KB of the response body. */
+  readonly responseBody?: string;
+  readonly error?: string;
+}
+
+export interface Delivery {
+  readonly id: string;
+  readonly accountId: string;
+  readonly webhookId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly status: DeliveryStatus;
+  /** Attempts made so far. */
+  readonly attemptCount: number;
+  readonly attempts: readonly DeliveryAttempt[];
+  readonly lastStatusCode?: number;
+  readonly lastResponseTimeMs?: number;
+  /** ISO 8601 time the next attempt is due; absent once final. */
+  readonly nextAttemptAt?: string;
+  /** Why a delivery ended failed without an HTTP answer (endpoint_disabled, endpoint_paused, …). */
+  readonly failureReason?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface WebhookStats {
+  readonly totalDeliveries: number;
+  readonly successful: number;
+  readonly failed: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; absent on the last page. */
+  readonly nextCursor?: string;
+}

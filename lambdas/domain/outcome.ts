@@ -1,0 +1,50 @@
+/**
+ * What one HTTP attempt means for the delivery: done, endpoint gone, try again, or give up.
+ * Redirects are final failures: following them would let a public URL bounce the service into a
+ * private network.
+ */
+import type { OutboundResponse } from './ports.js';
+
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'gone' }
+  | { kind: 'retry'; retryAfterSeconds?: number }
+  | { kind: 'failed' };
+
+/** Client errors that say "not now" rather than "never". */
+const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 425, 429]);
+
+export function classifyAttempt(response: OutboundResponse, nowMs: number): AttemptOutcome {
+  const { statusCode } = response;
+  // No HTTP answer at all (timeout, refused, reset, blocked address): worth another try.
+  if (statusCode === undefined) return { kind: 'retry' };
+  if (statusCode >= 200 && statusCode <= 299) return { kind: 'delivered' };
+  if (statusCode === 410) return { kind: 'gone' };
+  if (RETRYABLE_CLIENT_STATUSES.has(statusCode) || (statusCode >= 500 && statusCode <= 599)) {
+    const retryAfterSeconds = parseRetryAfter(response.retryAfter, nowMs);
+    return retryAfterSeconds === undefined ? { kind: 'retry' } : { kind: 'retry', retryAfterSeconds };
+  }
+  return { kind: 'failed' };
+}
+
+const DELTA_SECONDS_PATTERN = /^\d{1,10}$/;
+/** The three HTTP-date forms of RFC 9110 §5.6.7. */
+const IMF_FIXDATE_PATTERN = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC850_DATE_PATTERN = /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME_DATE_PATTERN = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/**
+ * Seconds to wait from a Retry-After value (delta-seconds or HTTP-date), 0 for a date in the past,
+ * undefined for anything else.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (DELTA_SECONDS_PATTERN.test(trimmed)) return Number(trimmed);
+  let dateMs = Number.NaN;
+  if (IMF_FIXDATE_PATTERN.test(trimmed) || RFC850_DATE_PATTERN.test(trimmed)) dateMs = Date.parse(trimmed);
+  // asctime carries no zone but means GMT; Date.parse would read it as local time.
+  else if (ASCTIME_DATE_PATTERN.test(trimmed)) dateMs = Date.parse(`${trimmed} GMT`);
+  if (Number.isNaN(dateMs)) return undefined;
+  return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
+}

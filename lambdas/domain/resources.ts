@@ -1,0 +1,89 @@
+import type { Account, Delivery, DeliveryAttempt, EventType, Webhook, WebhookEvent, WebhookStats } from './model.js';
+
+/** REST representations (snake_case), mapped from domain records in one place. */
+
+export const successRate = (stats: WebhookStats): number =>
+  stats.totalDeliveries === 0 ? 0 : Math.round((stats.successful / stats.totalDeliveries) * 1000) / 10;
+
+export function webhookResource(webhook: Webhook, stats: WebhookStats) {
+  return {
+    id: webhook.id,
+    name: webhook.name,
+    url: webhook.url,
+    description: webhook.description ?? null,
+    events: webhook.events,
+    status: webhook.status,
+    disabled_reason: webhook.disabledReason ?? null,
+    headers: webhook.headers,
+    retry_policy: {
+      max_retries: webhook.retryPolicy.maxRetries,
+      intervals_seconds: webhook.retryPolicy.intervalsSeconds,
+    },
+    timeout_seconds: webhook.timeoutSeconds,
+    alerting: { email: webhook.alerting.email ?? null, failure_threshold: webhook.alerting.failureThreshold },
+    secret_prefix: webhook.secrets[0]?.prefix ?? null,
+    stats: {
+      total_deliveries: stats.totalDeliveries,
+      successful: stats.successful,
+      failed: stats.failed,
+      success_rate: successRate(stats),
+    },
+    created_at: webhook.createdAt,
+    updated_at: webhook.updatedAt,
+  };
+}
+export type WebhookResource = ReturnType<typeof webhookResource>;
+
+export const accountResource = (account: Account) => ({
+  id: account.id,
+  name: account.name,
+  plan: account.plan,
+  alert_email: account.alertEmail ?? null,
+  created_at: account.createdAt,
+});
+
+export const eventTypeResource = (eventType: EventType) => ({
+  name: eventType.name,
+  description: eventType.description,
+  example: eventType.example,
+});
+
+export const attemptResource = (attempt: DeliveryAttempt) => ({
+  attempt: attempt.attempt,
+  status_code: attempt.statusCode ?? null,
+  response_time_ms: attempt.responseTimeMs,
+  response_body: attempt.responseBody ?? null,
+  error: attempt.error ?? null,
+  started_at: attempt.startedAt,
+  finished_at: attempt.finishedAt,
+});
+
+export const deliverySummaryResource = (delivery: Delivery) => ({
+  id: delivery.id,
+  webhook_id: delivery.webhookId,
+  event_id: delivery.eventId,
+  event_type: delivery.eventType,
+  status: delivery.status,
+  attempts: delivery.attemptCount,
+  last_status_code: delivery.lastStatusCode ?? null,
+  last_response_time_ms: delivery.lastResponseTimeMs ?? null,
+  next_attempt_at: delivery.nextAttemptAt ?? null,
+  failure_reason: delivery.failureReason ?? null,
+  created_at: delivery.createdAt,
+  updated_at: delivery.updatedAt,
+});
+
+export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent | undefined) => ({
+  ...deliverySummaryResource(delivery),
+  attempts: delivery.attempts.map(attemptResource),
+  attempt_count: delivery.attemptCount,
+  payload: event ? eventPayload(event) : null,
+});
+
+/** The body a receiver gets: `{ id, type, timestamp, data }`, keys in this order. */
+export const eventPayload = (event: WebhookEvent) => ({
+  id: event.id,
+  type: event.type,
+  timestamp: event.timestamp,
+  data: event.data,
+});

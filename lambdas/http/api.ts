@@ -1,0 +1,211 @@
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import { createError } from '@middy/util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
+import type { Scope } from '../domain/model.js';
+
+/**
+ * A small router for API Gateway proxy events. Each route names its scope and its zod schemas; one
+ * middy `before` step authorises, parses and validates, so route functions only see valid input;
+ * one `onError` step maps every error to a JSON body and a status code.
+ */
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Who is calling: a tenant key (from the authorizer), the platform admin, or nobody (public routes). */
+export type Principal =
+  | { kind: 'tenant'; accountId: string; scopes: readonly Scope[] }
+  | { kind: 'admin' }
+  | { kind: 'anonymous' };
+
+export type Access = Scope | 'admin' | 'public';
+
+export interface ValidRequest<Body, Query> {
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: Body;
+  readonly query: Query;
+  readonly principal: Principal;
+}
+
+export interface RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface Route<Body = unknown, Query = unknown> {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `/v1/webhooks/{id}`: `{name}` segments become params. */
+  readonly path: string;
+  readonly access: Access;
+  readonly body?: z.ZodType<Body>;
+  readonly query?: z.ZodType<Query>;
+  readonly handle: (request: ValidRequest<Body, Query>) => Promise<RouteResult>;
+}
+
+/** Keeps each route's schema and handler types tied together inside a heterogeneous list. */
+export const route = <Body, Query>(definition: Route<Body, Query>): Route => definition as unknown as Route;
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  validation_error: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  plan_limit_exceeded: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+export const errorBody = (code: string, message: string, details?: unknown): string =>
+  JSON.stringify({ error: details === undefined ? { code, message } : { code, message, details } });
+
+const INTERNAL_ERROR_BODY = errorBody('internal_error', 'Internal server error');
+
+interface MatchedRoute {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+function compile(routes: readonly Route[]) {
+  const compiled = routes.map((definition) => {
+    const names: string[] = [];
+    const pattern = definition.path.replace(/\{(\w+)\}/g, (_, paramName: string) => {
+      names.push(paramName);
+      return '([^/]+)';
+    });
+    return { definition, names, regex: new RegExp(`^${pattern}/?$`) };
+  });
+  return (method: string, path: string): MatchedRoute => {
+    let pathMatched = false;
+    for (const { definition, names, regex } of compiled) {
+      const match = regex.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (definition.method !== method) continue;
+      const params: Record<string, string> = {};
+      names.forEach((paramName, index) => {
+        params[paramName] = safeDecode(match[index + 1] ?? '');
+      });
+      return { route: definition, params };
+    }
+    if (pathMatched) throw new DomainError('method_not_allowed', `Method ${method} is not allowed here`);
+    throw new DomainError('not_found', `No route for ${method} ${path}`);
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DomainError('not_found', 'Malformed path');
+  }
+}
+
+export function principalOf(event: APIGatewayProxyEvent): Principal {
+  const authorizer = event.requestContext?.authorizer;
+  if (authorizer && typeof authorizer.accountId === 'string') {
+    const scopes = typeof authorizer.scopes === 'string' ? authorizer.scopes.split(' ') : [];
+    return { kind: 'tenant', accountId: authorizer.accountId, scopes: scopes as Scope[] };
+  }
+  // Admin routes are IAM-authorised by API Gateway: a request only gets here signed by a principal
+  // allowed to invoke them, so an IAM identity on the request context is the admin.
+  if (event.requestContext?.identity?.userArn || authorizer?.admin === 'true') return { kind: 'admin' };
+  return { kind: 'anonymous' };
+}
+
+/** The calling tenant's account; routes reached without one never see tenant data. */
+export function tenantOf(principal: Principal): string {
+  if (principal.kind !== 'tenant') throw new DomainError('not_found', 'Account not found');
+  return principal.accountId;
+}
+
+function authorise(access: Access, principal: Principal): void {
+  if (access === 'public') return;
+  if (access === 'admin') {
+    if (principal.kind !== 'admin') throw new DomainError('forbidden', 'Admin credentials required');
+    return;
+  }
+  if (principal.kind === 'anonymous') throw new DomainError('unauthorized', 'Missing or invalid API key');
+  if (principal.kind === 'tenant' && !principal.scopes.includes(access)) {
+    throw new DomainError('forbidden', `This API key lacks the ${access} scope`);
+  }
+}
+
+function parseBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new DomainError('payload_too_large', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new DomainError('invalid_json', 'Request body is not valid JSON');
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, input: unknown, where: 'body' | 'query'): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new DomainError(
+    'validation_error',
+    `Invalid request ${where}`,
+    result.error.issues.map((issue) => ({ path: [where, ...issue.path].join('.'), message: issue.message })),
+  );
+}
+
+const emptyObject = z.strictObject({});
+
+function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ValidRequest<unknown, unknown> {
+  const { route: definition, params } = match;
+  const principal = principalOf(event);
+  authorise(definition.access, principal);
+  const rawBody = parseBody(event);
+  const body =
+    definition.body === undefined
+      ? validate(emptyObject.optional(), rawBody, 'body')
+      : validate(definition.body, rawBody ?? {}, 'body');
+  const query = validate(definition.query ?? emptyObject, event.queryStringParameters ?? {}, 'query');
+  return { params, body, query, principal };
+}
+
+/** Turns DomainErrors into exposed HTTP errors with JSON bodies; anything else becomes a bare 500. */
+const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const error = request.error;
+    if (error instanceof DomainError) {
+      request.error = createError(STATUS_BY_CODE[error.code], errorBody(error.code, error.message, error.details), {
+        expose: true,
+      });
+      return;
+    }
+    console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error?.stack) }));
+  },
+});
+
+export function createApiHandler(routes: readonly Route[]) {
+  const match = compile(routes);
+  const requests = new WeakMap<APIGatewayProxyEvent, { match: MatchedRoute; request: ValidRequest<unknown, unknown> }>();
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
+    .use(domainErrorMapper())
+    .before(async (request) => {
+      const matched = match(request.event.httpMethod, request.event.path);
+      requests.set(request.event, { match: matched, request: parseRequest(request.event, matched) });
+    })
+    .handler(async (event) => {
+      const parsed = requests.get(event);
+      if (!parsed) throw new Error('request was not parsed');
+      const result = await parsed.match.route.handle(parsed.request);
+      return {
+        statusCode: result.status,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(result.body),
+      };
+    });
+}

@@ -1,0 +1,75 @@
+import { deliveryDetailResource, deliverySummaryResource } from '../domain/resources.js';
+import { deliveriesQuery, testWebhookBody } from '../domain/schemas.js';
+import type { DependenciesProvider } from '../services/dependencies.js';
+import * as history from '../services/history.js';
+import { route, tenantOf } from './api.js';
+
+/** Routes over delivery history: list, detail, retry, retry-failed, test send. */
+export const deliveryRoutes = (dependencies: DependenciesProvider) => [
+  route({
+    method: 'GET',
+    path: '/v1/webhooks/{id}/deliveries',
+    access: 'webhooks:read',
+    query: deliveriesQuery,
+    handle: async ({ principal, params, query }) => {
+      const page = await history.listDeliveries(
+        dependencies(),
+        tenantOf(principal),
+        params.id!,
+        { status: query.status },
+        { limit: query.limit, cursor: query.cursor },
+      );
+      return {
+        status: 200,
+        body: { data: page.items.map(deliverySummaryResource), next_cursor: page.nextCursor ?? null },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/deliveries/{id}',
+    access: 'webhooks:read',
+    handle: async ({ principal, params }) => {
+      const { delivery, event } = await history.getDelivery(dependencies(), tenantOf(principal), params.id!);
+      return { status: 200, body: deliveryDetailResource(delivery, event) };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/deliveries/{id}/retry',
+    access: 'webhooks:write',
+    handle: async ({ principal, params }) => {
+      await history.retryDelivery(dependencies(), tenantOf(principal), params.id!);
+      return { status: 202, body: { id: params.id, status: 'pending' } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{id}/retry-failed',
+    access: 'webhooks:write',
+    handle: async ({ principal, params }) => {
+      const queued = await history.retryFailed(dependencies(), tenantOf(principal), params.id!);
+      return { status: 202, body: { queued } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{id}/test',
+    access: 'webhooks:write',
+    body: testWebhookBody,
+    handle: async ({ principal, params, body }) => {
+      const result = await history.sendTestEvent(dependencies(), tenantOf(principal), params.id!, body.event_type);
+      return {
+        status: 200,
+        body: {
+          success: result.success,
+          delivery_id: result.deliveryId,
+          status_code: result.record.statusCode ?? null,
+          response_time_ms: result.record.responseTimeMs,
+          response_body: result.record.responseBody ?? null,
+          ...(result.record.error ? { error: result.record.error } : {}),
+        },
+      };
+    },
+  }),
+];

@@ -1,0 +1,64 @@
+import type * as z from 'zod';
+import { notFound } from '../domain/errors.js';
+import { hashApiKey, newAccountId, newApiKey, newApiKeyId } from '../domain/ids.js';
+import type { Account, ApiKeyRecord, EventType } from '../domain/model.js';
+import type { createAccountBody, createApiKeyBody, putEventTypeBody } from '../domain/schemas.js';
+import type { Dependencies } from './dependencies.js';
+
+/** Platform-admin use cases: accounts, their API keys, and the event-type catalog. */
+
+export async function createAccount(deps: Dependencies, input: z.infer<typeof createAccountBody>): Promise<Account> {
+  const account: Account = {
+    id: input.id ?? newAccountId(),
+    name: input.name,
+    plan: input.plan ?? 'scale',
+    alertEmail: input.alert_email,
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.accounts.create(account);
+  return account;
+}
+
+/** The key itself is returned once, here; only its hash is stored. */
+export async function createApiKey(
+  deps: Dependencies,
+  accountId: string,
+  input: z.infer<typeof createApiKeyBody>,
+): Promise<{ record: ApiKeyRecord; key: string }> {
+  if (!(await deps.accounts.get(accountId))) throw notFound('Account');
+  const key = newApiKey();
+  const record: ApiKeyRecord = {
+    id: newApiKeyId(),
+    accountId,
+    keyHash: hashApiKey(key),
+    prefix: key.slice(0, 10),
+    scopes: input.scopes,
+    name: input.name,
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.apiKeys.create(record);
+  return { record, key };
+}
+
+export async function putEventType(
+  deps: Dependencies,
+  name: string,
+  input: z.infer<typeof putEventTypeBody>,
+): Promise<EventType> {
+  const existing = await deps.eventTypes.get(name);
+  const eventType: EventType = {
+    name,
+    description: input.description ?? existing?.description ?? '',
+    example: input.example ?? existing?.example ?? {},
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  await deps.eventTypes.put(eventType);
+  return eventType;
+}
+
+/** Resolves a bearer key to its record; undefined for anything that is not a live key. */
+export async function authenticate(deps: Pick<Dependencies, 'apiKeys'>, bearer: string | undefined) {
+  const match = /^Bearer (ak_[0-9a-z]{1,100})$/.exec(bearer?.trim() ?? '');
+  if (!match?.[1]) return undefined;
+  return deps.apiKeys.findByHash(hashApiKey(match[1]));
+}

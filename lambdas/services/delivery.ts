@@ -1,0 +1,179 @@
+import type { AttemptOutcome } from '../domain/outcome.js';
+import { classifyAttempt } from '../domain/outcome.js';
+import type { Delivery, DeliveryAttempt, Webhook, WebhookEvent } from '../domain/model.js';
+import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
+import { eventPayload } from '../domain/resources.js';
+import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
+import { buildDeliveryRequest } from '../domain/signing.js';
+import type { Dependencies } from './dependencies.js';
+import { activeSecrets } from './webhooks.js';
+
+/**
+ * One delivery attempt: sign, POST, record, then decide (delivered, retry later, failed, endpoint
+ * gone). Retries are re-sent to the delivery queue with a delay; delays beyond SQS's 15 minutes are
+ * chained hops carrying the due time.
+ */
+
+export const USER_AGENT = 'serverless-webhooks/0.1 (+https://github.com/serverless-webhooks)';
+const RESPONSE_BODY_LIMIT = 4096;
+
+export type JobResult =
+  | { kind: 'deferred' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'ended'; reason: string; webhookId: string }
+  | { kind: 'attempted'; webhookId: string; outcome: AttemptOutcome['kind']; final: boolean; responseTimeMs: number };
+
+function attemptRecord(attempt: number, startedAt: Date, finishedAt: Date, response: OutboundResponse): DeliveryAttempt {
+  return {
+    attempt,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    statusCode: response.statusCode,
+    responseTimeMs: Math.round(response.responseTimeMs),
+    responseBody: response.bodySnippet?.slice(0, RESPONSE_BODY_LIMIT),
+    error: response.error,
+  };
+}
+
+/** Signs and sends one attempt of `event` to `webhook`. */
+export async function sendAttempt(
+  deps: Dependencies,
+  webhook: Webhook,
+  event: WebhookEvent,
+  attempt: number,
+): Promise<{ record: DeliveryAttempt; outcome: AttemptOutcome }> {
+  const startedAt = deps.clock.now();
+  const request = buildDeliveryRequest({
+    messageId: event.id,
+    eventType: event.type,
+    timestampSeconds: Math.floor(startedAt.getTime() / 1000),
+    payload: eventPayload(event),
+    secrets: await activeSecrets(deps, webhook),
+    attempt,
+    customHeaders: webhook.headers,
+    userAgent: USER_AGENT,
+  });
+  const response = await deps.sender.send({
+    url: webhook.url,
+    headers: request.headers,
+    body: request.body,
+    timeoutMs: webhook.timeoutSeconds * 1000,
+  });
+  const finishedAt = deps.clock.now();
+  return {
+    record: attemptRecord(attempt, startedAt, finishedAt, response),
+    outcome: classifyAttempt(response, finishedAt.getTime()),
+  };
+}
+
+const endedReason = (webhook: Webhook | undefined): string | undefined => {
+  if (!webhook) return 'endpoint_deleted';
+  if (webhook.status === 'paused') return 'endpoint_paused';
+  if (webhook.status === 'disabled') return 'endpoint_disabled';
+  return undefined;
+};
+
+async function disableGoneEndpoint(deps: Dependencies, webhook: Webhook): Promise<void> {
+  const current = await deps.webhooks.get(webhook.accountId, webhook.id);
+  if (!current || current.status === 'disabled') return;
+  await deps.webhooks.update(
+    {
+      ...current,
+      status: 'disabled',
+      disabledReason: 'The endpoint answered 410 Gone',
+      updatedAt: deps.clock.now().toISOString(),
+      version: current.version + 1,
+    },
+    current.version,
+  );
+}
+
+export async function processDeliveryJob(
+  deps: Dependencies,
+  job: DeliveryJob,
+  random: () => number = Math.random,
+): Promise<JobResult> {
+  const now = deps.clock.now();
+  const hop = nextHopDelaySeconds(Date.parse(job.dueAt), now.getTime());
+  if (hop > 0) {
+    await deps.queue.enqueue([job], hop);
+    return { kind: 'deferred' };
+  }
+  const delivery = await deps.deliveries.getDelivery(job.deliveryId);
+  if (!delivery) return { kind: 'skipped', reason: 'delivery not found' };
+  // A duplicate or stale job: this attempt was already made, or the delivery is final.
+  if (delivery.status !== 'pending' || delivery.attemptCount >= job.attempt) {
+    return { kind: 'skipped', reason: 'already processed' };
+  }
+  const webhook = await deps.webhooks.get(delivery.accountId, delivery.webhookId);
+  const ended = endedReason(webhook);
+  if (ended || !webhook) {
+    await deps.deliveries.markFailed(delivery.id, ended ?? 'endpoint_deleted');
+    return { kind: 'ended', reason: ended ?? 'endpoint_deleted', webhookId: delivery.webhookId };
+  }
+  const event = await deps.deliveries.getEvent(delivery.eventId);
+  if (!event) {
+    await deps.deliveries.markFailed(delivery.id, 'event_expired');
+    return { kind: 'ended', reason: 'event_expired', webhookId: delivery.webhookId };
+  }
+  const attempt = delivery.attemptCount + 1;
+  const { record, outcome } = await sendAttempt(deps, webhook, event, attempt);
+  return settleAttempt(deps, { delivery, webhook, attempt, record, outcome, random });
+}
+
+async function settleAttempt(
+  deps: Dependencies,
+  input: {
+    delivery: Delivery;
+    webhook: Webhook;
+    attempt: number;
+    record: DeliveryAttempt;
+    outcome: AttemptOutcome;
+    random: () => number;
+  },
+): Promise<JobResult> {
+  const { delivery, webhook, attempt, record, outcome } = input;
+  const base = { kind: 'attempted', webhookId: webhook.id, responseTimeMs: record.responseTimeMs } as const;
+  if (outcome.kind === 'delivered') {
+    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
+      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
+    }
+    await deps.webhooks.resetFailures(webhook.accountId, webhook.id);
+    return { ...base, outcome: 'delivered', final: true };
+  }
+  const delaySeconds =
+    outcome.kind === 'retry'
+      ? retryDelaySeconds(webhook.retryPolicy, attempt, {
+          random: input.random,
+          retryAfterSeconds: outcome.retryAfterSeconds,
+        })
+      : undefined;
+  if (delaySeconds === undefined) {
+    const failureReason = outcome.kind === 'gone' ? 'endpoint_gone' : outcome.kind === 'retry' ? 'exhausted' : 'rejected';
+    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'failed', failureReason }))) {
+      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
+    }
+    if (outcome.kind === 'gone') await disableGoneEndpoint(deps, webhook);
+    if (failureReason === 'exhausted') {
+      await deps.queue.park({
+        kind: 'exhausted_delivery',
+        reason: `no success after ${attempt} attempts`,
+        payload: { deliveryId: delivery.id, webhookId: webhook.id, eventId: delivery.eventId, lastAttempt: record },
+      });
+    }
+    await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+    return { ...base, outcome: outcome.kind, final: true };
+  }
+  const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
+  // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
+  // in between costs a delay, never the delivery.
+  if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))) {
+    return { kind: 'skipped', reason: 'attempt recorded concurrently' };
+  }
+  await deps.queue.enqueue(
+    [{ deliveryId: delivery.id, attempt: attempt + 1, dueAt }],
+    nextHopDelaySeconds(Date.parse(dueAt), deps.clock.now().getTime()),
+  );
+  await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+  return { ...base, outcome: 'retry', final: false };
+}

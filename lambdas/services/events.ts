@@ -1,0 +1,37 @@
+import { invalid } from '../domain/errors.js';
+import { newEventId } from '../domain/ids.js';
+import type { WebhookEvent } from '../domain/model.js';
+import type { PublishEventBody } from '../domain/schemas.js';
+import type { Dependencies } from './dependencies.js';
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * POST /v1/events: checks the type, claims the idempotency key, and puts the event on the bus.
+ * A repeated key within 24 h answers with the first event's id and publishes nothing.
+ */
+export async function publishEvent(
+  deps: Dependencies,
+  accountId: string,
+  input: PublishEventBody,
+): Promise<{ id: string; duplicate: boolean }> {
+  if (!(await deps.eventTypes.get(input.type))) {
+    throw invalid(`Unknown event type: ${input.type}`, [{ path: 'body.type', message: 'unknown event type' }]);
+  }
+  const now = deps.clock.now();
+  const event: WebhookEvent = {
+    id: newEventId(now.getTime()),
+    accountId,
+    type: input.type,
+    data: input.data,
+    timestamp: now.toISOString(),
+    idempotencyKey: input.idempotency_key,
+  };
+  if (input.idempotency_key) {
+    const expiresAt = new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS).toISOString();
+    const holder = await deps.idempotency.claim(accountId, input.idempotency_key, event.id, expiresAt);
+    if (holder) return { id: holder, duplicate: true };
+  }
+  await deps.publisher.publish(event);
+  return { id: event.id, duplicate: false };
+}

@@ -1,0 +1,118 @@
+import * as z from 'zod';
+import { deliveryIdFor, eventIdFromBusEvent, isEventId } from '../domain/ids.js';
+import type { Delivery, WebhookEvent } from '../domain/model.js';
+import type { DeliveryJob } from '../domain/ports.js';
+import { eventTypeName } from '../domain/schemas.js';
+import type { Dependencies } from './dependencies.js';
+
+/**
+ * Fan-out: one bus event → one delivery per active subscribed endpoint. The delivery id derives from
+ * (event id, endpoint id) and is created with a conditional write, so a replayed ingest message
+ * never creates a second delivery.
+ */
+
+const SUBSCRIPTION_PAGE = 1000;
+const WRITE_CONCURRENCY = 25;
+
+/** The EventBridge envelope as the ingest queue receives it. */
+const busEnvelope = z.object({
+  id: z.string().min(1),
+  time: z.string().min(1),
+  'detail-type': eventTypeName,
+  detail: z.object({
+    account_id: z.string().min(1).max(64),
+    data: z.unknown(),
+    idempotency_key: z.string().min(1).max(200).optional(),
+    event_id: z.string().optional(),
+  }),
+});
+
+export type ParsedBusEvent = { ok: true; event: WebhookEvent; fromApi: boolean } | { ok: false; reason: string };
+
+export function parseBusEvent(body: string): ParsedBusEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'message body is not JSON' };
+  }
+  const parsed = busEnvelope.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: `not a webhook event: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}` };
+  }
+  const envelope = parsed.data;
+  const timeMs = Date.parse(envelope.time);
+  if (Number.isNaN(timeMs)) return { ok: false, reason: 'event time is not a date' };
+  const apiEventId = envelope.detail.event_id;
+  const fromApi = apiEventId !== undefined && isEventId(apiEventId);
+  return {
+    ok: true,
+    fromApi,
+    event: {
+      id: fromApi ? apiEventId : eventIdFromBusEvent(envelope.id, timeMs),
+      accountId: envelope.detail.account_id,
+      type: envelope['detail-type'],
+      data: envelope.detail.data ?? {},
+      timestamp: new Date(timeMs).toISOString(),
+      idempotencyKey: envelope.detail.idempotency_key,
+    },
+  };
+}
+
+async function inChunks<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    await Promise.all(items.slice(start, start + size).map(work));
+  }
+}
+
+export interface FanOutResult {
+  readonly deliveries: number;
+  readonly duplicateEvent: boolean;
+}
+
+export async function fanOut(deps: Dependencies, event: WebhookEvent, fromApi: boolean): Promise<FanOutResult> {
+  // The API claimed the idempotency key before publishing; events put on the bus directly are
+  // claimed here. A replay of the same bus event carries the same id and passes.
+  if (event.idempotencyKey && !fromApi) {
+    const expiresAt = new Date(Date.parse(event.timestamp) + 24 * 3600 * 1000).toISOString();
+    const holder = await deps.idempotency.claim(event.accountId, event.idempotencyKey, event.id, expiresAt);
+    if (holder !== undefined && holder !== event.id) return { deliveries: 0, duplicateEvent: true };
+  }
+  await deps.deliveries.putEvent(event);
+  const now = deps.clock.now().toISOString();
+  let deliveries = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.webhooks.findSubscriptions(event.accountId, event.type, {
+      limit: SUBSCRIPTION_PAGE,
+      cursor,
+    });
+    const jobs: DeliveryJob[] = [];
+    const active = page.items.filter((subscription) => subscription.status === 'active');
+    await inChunks(active, WRITE_CONCURRENCY, async (subscription) => {
+      const delivery: Delivery = {
+        id: deliveryIdFor(event.id, subscription.webhookId),
+        accountId: event.accountId,
+        webhookId: subscription.webhookId,
+        eventId: event.id,
+        eventType: event.type,
+        status: 'pending',
+        attemptCount: 0,
+        attempts: [],
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const result = await deps.deliveries.createDelivery(delivery);
+      // A replay finds the record: if no attempt was made yet, the first run may have died before
+      // its job was sent, so send it again (the delivery handler drops the duplicate).
+      if (result.created || (result.existing.status === 'pending' && result.existing.attemptCount === 0)) {
+        jobs.push({ deliveryId: delivery.id, attempt: 1, dueAt: now });
+      }
+    });
+    await deps.queue.enqueue(jobs);
+    deliveries += jobs.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { deliveries, duplicateEvent: false };
+}

@@ -1,0 +1,115 @@
+import { DomainError, invalid, notFound } from '../domain/errors.js';
+import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
+import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
+import type { PageRequest } from '../domain/ports.js';
+import type { Dependencies } from './dependencies.js';
+import type { JobResult } from './delivery.js';
+import { sendAttempt } from './delivery.js';
+import { recordStats } from './stats.js';
+import { getWebhook } from './webhooks.js';
+
+/** Delivery history, manual retries and test sends: the use cases behind deliveries routes. */
+
+export async function listDeliveries(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+  filter: { status?: DeliveryStatus },
+  page: PageRequest,
+): Promise<Page<Delivery>> {
+  await getWebhook(deps, accountId, webhookId);
+  return deps.deliveries.listDeliveries(accountId, webhookId, filter, page);
+}
+
+export async function getDelivery(
+  deps: Dependencies,
+  accountId: string,
+  deliveryId: string,
+): Promise<{ delivery: Delivery; event: WebhookEvent | undefined }> {
+  const delivery = parseDeliveryId(deliveryId) ? await deps.deliveries.getDelivery(deliveryId) : undefined;
+  // Another tenant's delivery answers exactly like a missing one.
+  if (!delivery || delivery.accountId !== accountId) throw notFound('Delivery');
+  return { delivery, event: await deps.deliveries.getEvent(delivery.eventId) };
+}
+
+async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean> {
+  const now = deps.clock.now().toISOString();
+  if (!(await deps.deliveries.reopen(delivery.id, now))) return false;
+  await deps.queue.enqueue([{ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now }]);
+  return true;
+}
+
+/** One more attempt for a failed delivery. */
+export async function retryDelivery(deps: Dependencies, accountId: string, deliveryId: string): Promise<void> {
+  const { delivery } = await getDelivery(deps, accountId, deliveryId);
+  if (delivery.status !== 'failed') {
+    throw new DomainError('conflict', `Only failed deliveries can be retried; this one is ${delivery.status}`);
+  }
+  const webhook = await getWebhook(deps, accountId, delivery.webhookId);
+  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
+  if (!(await requeue(deps, delivery))) throw new DomainError('conflict', 'The delivery changed; try again');
+}
+
+/** Seed 000's "Retry All Failed": every failed delivery of the endpoint gets one more attempt. */
+export async function retryFailed(deps: Dependencies, accountId: string, webhookId: string): Promise<number> {
+  const webhook = await getWebhook(deps, accountId, webhookId);
+  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
+  let queued = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.deliveries.listDeliveries(accountId, webhookId, { status: 'failed' }, { limit: 100, cursor });
+    const requeued = await Promise.all(page.items.map((delivery) => requeue(deps, delivery)));
+    queued += requeued.filter(Boolean).length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return queued;
+}
+
+/**
+ * POST /v1/webhooks/{id}/test: one synchronous, signed delivery of the type's example payload,
+ * kept in the history like any other (one attempt, no retries).
+ */
+export async function sendTestEvent(deps: Dependencies, accountId: string, webhookId: string, eventType?: string) {
+  const webhook = await getWebhook(deps, accountId, webhookId);
+  const typeName = eventType ?? webhook.events[0] ?? (await deps.eventTypes.list())[0]?.name;
+  const type = typeName ? await deps.eventTypes.get(typeName) : undefined;
+  if (!type) throw invalid(`Unknown event type: ${typeName ?? '(none registered)'}`);
+  const now = deps.clock.now();
+  const event: WebhookEvent = {
+    id: newEventId(now.getTime()),
+    accountId,
+    type: type.name,
+    data: type.example,
+    timestamp: now.toISOString(),
+  };
+  await deps.deliveries.putEvent(event);
+  const delivery: Delivery = {
+    id: deliveryIdFor(event.id, webhook.id),
+    accountId,
+    webhookId: webhook.id,
+    eventId: event.id,
+    eventType: event.type,
+    status: 'pending',
+    attemptCount: 0,
+    attempts: [],
+    createdAt: event.timestamp,
+    updatedAt: event.timestamp,
+  };
+  await deps.deliveries.createDelivery(delivery);
+  const { record, outcome } = await sendAttempt(deps, webhook, event, 1);
+  const success = outcome.kind === 'delivered';
+  await deps.deliveries.recordAttempt(delivery.id, record, {
+    status: success ? 'succeeded' : 'failed',
+    failureReason: success ? undefined : 'test_failed',
+  });
+  await recordStats(deps, [
+    {
+      kind: 'attempted',
+      webhookId: webhook.id,
+      outcome: outcome.kind,
+      final: true,
+      responseTimeMs: record.responseTimeMs,
+    },
+  ]);
+  return { deliveryId: delivery.id, success, record };
+}

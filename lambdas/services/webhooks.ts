@@ -1,0 +1,170 @@
+import { DomainError, invalid, notFound } from '../domain/errors.js';
+import { newWebhookId } from '../domain/ids.js';
+import type { Page, StoredSigningSecret, Webhook } from '../domain/model.js';
+import type { PageRequest } from '../domain/ports.js';
+import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
+import {
+  type CreateWebhookBody,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_GRACE_PERIOD_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  type UpdateWebhookBody,
+} from '../domain/schemas.js';
+import { generateSigningSecret, secretPrefix, validateCustomHeaders } from '../domain/signing.js';
+import { validateTargetUrl } from '../domain/url-safety.js';
+import type { Dependencies } from './dependencies.js';
+
+/** Endpoint management: the use cases behind /v1/webhooks. */
+
+async function assertSafeUrl(deps: Dependencies, url: string): Promise<void> {
+  const check = await validateTargetUrl(url, deps.targetPolicy, deps.resolve);
+  if (!check.ok) throw invalid(check.reason, [{ path: 'body.url', message: check.reason }]);
+}
+
+function assertValidHeaders(headers: Record<string, string> | undefined): void {
+  if (!headers) return;
+  const problem = validateCustomHeaders(headers);
+  if (problem) throw invalid(problem, [{ path: 'body.headers', message: problem }]);
+}
+
+async function assertKnownEventTypes(deps: Dependencies, events: readonly string[]): Promise<void> {
+  if (events.length === 0) return;
+  const known = new Set((await deps.eventTypes.list()).map((eventType) => eventType.name));
+  const unknown = events.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw invalid(
+      `Unknown event type: ${unknown.join(', ')}`,
+      unknown.map((name) => ({ path: 'body.events', message: `unknown event type ${name}` })),
+    );
+  }
+}
+
+async function newStoredSecret(deps: Dependencies, now: string): Promise<{ plain: string; stored: StoredSigningSecret }> {
+  const plain = generateSigningSecret();
+  return { plain, stored: { ciphertext: await deps.cipher.encrypt(plain), prefix: secretPrefix(plain), createdAt: now } };
+}
+
+export async function createWebhook(
+  deps: Dependencies,
+  accountId: string,
+  input: CreateWebhookBody,
+): Promise<{ webhook: Webhook; secret: string }> {
+  assertValidHeaders(input.headers);
+  await assertKnownEventTypes(deps, input.events);
+  await assertSafeUrl(deps, input.url);
+  const now = deps.clock.now().toISOString();
+  const secret = await newStoredSecret(deps, now);
+  const webhook: Webhook = {
+    id: newWebhookId(),
+    accountId,
+    name: input.name,
+    url: input.url,
+    description: input.description,
+    events: input.events,
+    status: 'active',
+    headers: input.headers ?? {},
+    retryPolicy: {
+      maxRetries: input.retry_policy?.max_retries ?? DEFAULT_RETRY_POLICY.maxRetries,
+      intervalsSeconds: input.retry_policy?.intervals_seconds ?? DEFAULT_RETRY_POLICY.intervalsSeconds,
+    },
+    timeoutSeconds: input.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+    alerting: {
+      email: input.alerting?.email,
+      failureThreshold: input.alerting?.failure_threshold ?? DEFAULT_FAILURE_THRESHOLD,
+    },
+    secrets: [secret.stored],
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  await deps.webhooks.create(webhook);
+  return { webhook, secret: secret.plain };
+}
+
+export async function getWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<Webhook> {
+  const webhook = await deps.webhooks.get(accountId, webhookId);
+  if (!webhook) throw notFound('Webhook');
+  return webhook;
+}
+
+export const listWebhooks = (deps: Dependencies, accountId: string, page: PageRequest): Promise<Page<Webhook>> =>
+  deps.webhooks.list(accountId, page);
+
+export async function updateWebhook(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+  input: UpdateWebhookBody,
+): Promise<Webhook> {
+  const current = await getWebhook(deps, accountId, webhookId);
+  assertValidHeaders(input.headers);
+  if (input.events) await assertKnownEventTypes(deps, input.events);
+  if (input.url !== undefined && input.url !== current.url) await assertSafeUrl(deps, input.url);
+  const reactivating = input.status === 'active' && current.status === 'disabled';
+  const status = input.status ?? current.status;
+  const updated: Webhook = {
+    ...current,
+    name: input.name ?? current.name,
+    url: input.url ?? current.url,
+    description: input.description ?? current.description,
+    events: input.events ?? current.events,
+    headers: input.headers ?? current.headers,
+    status,
+    disabledReason: status === 'disabled' ? current.disabledReason : undefined,
+    retryPolicy: {
+      maxRetries: input.retry_policy?.max_retries ?? current.retryPolicy.maxRetries,
+      intervalsSeconds: input.retry_policy?.intervals_seconds ?? current.retryPolicy.intervalsSeconds,
+    },
+    timeoutSeconds: input.timeout_seconds ?? current.timeoutSeconds,
+    alerting: {
+      email: input.alerting?.email ?? current.alerting.email,
+      failureThreshold: input.alerting?.failure_threshold ?? current.alerting.failureThreshold,
+    },
+    updatedAt: deps.clock.now().toISOString(),
+    version: current.version + 1,
+  };
+  await deps.webhooks.update(updated, current.version);
+  if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
+  return updated;
+}
+
+export async function deleteWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<void> {
+  const deleted = await deps.webhooks.delete(accountId, webhookId);
+  if (!deleted) throw notFound('Webhook');
+}
+
+/**
+ * New secret first; the previous ones keep signing until the grace period ends, so receivers can
+ * switch without dropping a delivery. Already-expired secrets are dropped.
+ */
+export async function rotateSecret(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+  gracePeriodSeconds = DEFAULT_GRACE_PERIOD_SECONDS,
+): Promise<{ id: string; secret: string; rotatedAt: string }> {
+  const current = await getWebhook(deps, accountId, webhookId);
+  const now = deps.clock.now();
+  const rotatedAt = now.toISOString();
+  const graceEndsAt = new Date(now.getTime() + gracePeriodSeconds * 1000).toISOString();
+  const previous =
+    gracePeriodSeconds === 0
+      ? []
+      : current.secrets
+          .filter((secret) => secret.expiresAt === undefined || secret.expiresAt > rotatedAt)
+          .map((secret) => ({ ...secret, expiresAt: secret.expiresAt ?? graceEndsAt }));
+  const secret = await newStoredSecret(deps, rotatedAt);
+  await deps.webhooks.update(
+    { ...current, secrets: [secret.stored, ...previous], updatedAt: rotatedAt, version: current.version + 1 },
+    current.version,
+  );
+  return { id: webhookId, secret: secret.plain, rotatedAt };
+}
+
+/** Plain secrets that sign right now, newest first. */
+export async function activeSecrets(deps: Dependencies, webhook: Webhook): Promise<string[]> {
+  const now = deps.clock.now().toISOString();
+  const valid = webhook.secrets.filter((secret) => secret.expiresAt === undefined || secret.expiresAt > now);
+  if (valid.length === 0) throw new DomainError('conflict', 'Webhook has no valid signing secret');
+  return Promise.all(valid.map((secret) => deps.cipher.decrypt(secret.ciphertext)));
+}

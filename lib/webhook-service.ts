@@ -1,0 +1,526 @@
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
+import { WebhookFunction } from './webhook-function.js';
+
+/** API Gateway stage throttling (account-wide limits still apply on top). */
+export interface ApiThrottleProps {
+  /**
+   * Steady-state requests per second across the whole stage.
+   * @default 50
+   */
+  readonly rateLimit?: number;
+  /**
+   * Maximum burst of concurrent requests across the whole stage.
+   * @default 100
+   */
+  readonly burstLimit?: number;
+}
+
+export interface WebhookServiceProps {
+  /**
+   * How long delivery history (events, deliveries, attempts) is kept before DynamoDB TTL expires it.
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * SES identity (verified email address) that failing-endpoint alert emails are sent from.
+   * @default - no email alerts are sent; escalation only disables endpoints
+   */
+  readonly alertSenderEmail?: string;
+  /**
+   * How long escalation waits after alerting before it re-checks an endpoint and disables it.
+   * @default Duration.hours(72)
+   */
+  readonly escalationWait?: Duration;
+  /**
+   * Throttling of the REST API stage.
+   * @default - { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: ApiThrottleProps;
+  /**
+   * Retention of the functions' log groups and of the API access log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the tables and of the master key secret (they live and die together: the
+   * secret decrypts the signing secrets stored in the config table).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Reserved concurrency of the deliver function, which also caps the SQS event source's
+   * concurrency so that throttling never burns receive counts. At least 2.
+   * @default - unreserved, no cap
+   */
+  readonly deliveryConcurrency?: number;
+  /**
+   * Accept `http://` endpoint URLs. For non-production deployments only.
+   * @default false
+   */
+  readonly allowHttpTargets?: boolean;
+  /**
+   * Name of the EventBridge bus that internal services publish to.
+   * @default - `<stack name>-<construct id>`
+   */
+  readonly eventBusName?: string;
+  /**
+   * Create the account-level API Gateway CloudWatch role (`AWS::ApiGateway::Account`) that stage
+   * execution and access logging need. Set to false when the account already manages it.
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+}
+
+/** The handler entries (`lambdas/<name>.ts`), one function each. */
+export const FUNCTION_NAMES = [
+  'authorizer',
+  'management-api',
+  'publish-api',
+  'admin-api',
+  'fanout',
+  'deliver',
+  'reconciler',
+] as const;
+export type WebhookFunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Consumer timeouts; the queues they read derive their visibility timeout from these. */
+const FANOUT_TIMEOUT = Duration.seconds(60);
+/** A batch of up to 10 deliveries is sent concurrently, each bounded by 30 s. */
+const DELIVER_TIMEOUT = Duration.seconds(60);
+const API_TIMEOUT = Duration.seconds(10);
+/** AWS guidance for SQS event sources: visibility timeout = 6 x the function timeout. */
+const visibilityFor = (consumerTimeout: Duration): Duration =>
+  Duration.seconds(6 * consumerTimeout.toSeconds());
+
+const MAX_RECEIVE_COUNT = 5;
+const DLQ_RETENTION = Duration.days(14);
+
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * The webhook delivery service: tables, master key, event bus, ingest/delivery/parked queues, the
+ * Lambda handlers and the REST API. See /DESIGN.md and docs/storage.md.
+ */
+export class WebhookService extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly configTable: dynamodb.Table;
+  public readonly deliveriesTable: dynamodb.Table;
+  public readonly eventBus: events.EventBus;
+  /** Receives every event of this account published on the bus; consumed by fanout. */
+  public readonly ingestQueue: sqs.Queue;
+  /** Redrive DLQ of the ingest queue, and DLQ of the bus rule's target. */
+  public readonly ingestDlq: sqs.Queue;
+  /** One message per delivery attempt (retries re-send with DelaySeconds); consumed by deliver. */
+  public readonly deliveryQueue: sqs.Queue;
+  /** Redrive DLQ of the delivery queue: messages whose processing crashed `maxReceiveCount` times. */
+  public readonly deliveryDlq: sqs.Queue;
+  /** Deliveries that exhausted their retry policy ("retry failed" redrives them). */
+  public readonly parkedQueue: sqs.Queue;
+  /** The deployment's master key: signing secrets are stored encrypted under it. */
+  public readonly masterKeySecret: secretsmanager.Secret;
+  public readonly authorizer: apigw.RequestAuthorizer;
+  public readonly functions: Readonly<Record<WebhookFunctionName, WebhookFunction>>;
+
+  constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
+    super(scope, id);
+
+    const retentionDays = props.retentionDays ?? 30;
+    const rateLimit = props.apiThrottle?.rateLimit ?? 50;
+    const burstLimit = props.apiThrottle?.burstLimit ?? 100;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    validateProps(props, { retentionDays, rateLimit, burstLimit });
+
+    const baseName = this.baseName(id);
+
+    // ---- storage -------------------------------------------------------------------------------
+    this.configTable = this.table('ConfigTable', CONFIG_TABLE, removalPolicy);
+    this.deliveriesTable = this.table('DeliveriesTable', DELIVERIES_TABLE, removalPolicy);
+
+    this.masterKeySecret = new secretsmanager.Secret(this, 'MasterKeySecret', {
+      description: 'Master key of the webhook service: signing secrets are stored encrypted under it',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.masterKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the master key would orphan every signing-secret ciphertext stored in DynamoDB; re-encryption under a new key is a planned admin operation, not an automatic rotation.',
+    });
+
+    // ---- queues --------------------------------------------------------------------------------
+    const queueDefaults = {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    } as const;
+    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', { ...queueDefaults, retentionPeriod: DLQ_RETENTION });
+    this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
+      ...queueDefaults,
+      visibilityTimeout: visibilityFor(FANOUT_TIMEOUT),
+      deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.deliveryDlq = new sqs.Queue(this, 'DeliveryRedriveDlq', {
+      ...queueDefaults,
+      retentionPeriod: DLQ_RETENTION,
+    });
+    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
+      ...queueDefaults,
+      visibilityTimeout: visibilityFor(DELIVER_TIMEOUT),
+      deadLetterQueue: { queue: this.deliveryDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', { ...queueDefaults, retentionPeriod: DLQ_RETENTION });
+    Validations.of(this.parkedQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'The parked queue is itself the terminal store of exhausted deliveries (a dead-letter queue written by the deliver function); nothing consumes it automatically, so it needs no DLQ of its own.',
+    });
+
+    // ---- event bus -----------------------------------------------------------------------------
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: props.eventBusName ?? baseName });
+    new events.Rule(this, 'IngestRule', {
+      eventBus: this.eventBus,
+      description: 'Every event of this account published on the bus goes to the ingest queue',
+      eventPattern: { account: [Stack.of(this).account] },
+      targets: [
+        new targets.SqsQueue(this.ingestQueue, {
+          deadLetterQueue: this.ingestDlq,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // ---- functions -----------------------------------------------------------------------------
+    const common = {
+      CONFIG_TABLE_NAME: this.configTable.tableName,
+      DELIVERIES_TABLE_NAME: this.deliveriesTable.tableName,
+      ALLOW_HTTP_TARGETS: String(props.allowHttpTargets ?? false),
+      ALLOW_PRIVATE_TARGETS: 'false',
+    };
+    const history = { RETENTION_DAYS: String(retentionDays) };
+    const fn = (
+      name: WebhookFunctionName,
+      description: string,
+      environment: Record<string, string>,
+      options: { timeout?: Duration; reservedConcurrentExecutions?: number } = {},
+    ) =>
+      new WebhookFunction(this, pascal(name), {
+        name,
+        description,
+        timeout: options.timeout ?? API_TIMEOUT,
+        reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+        logRetention,
+        environment: { ...common, ...environment },
+      });
+
+    const authorizerFn = fn('authorizer', 'API key authorizer of the tenant routes', {});
+    const managementApi = fn('management-api', 'Tenant REST API: endpoints, history, stats, retries', {
+      ...history,
+      MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
+      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
+    });
+    const publishApi = fn('publish-api', 'POST /v1/events: publishes an event to the bus', {
+      ...history,
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+    });
+    const adminApi = fn('admin-api', 'Platform admin API (IAM-authorised): accounts, API keys, event types', {});
+    const fanout = fn(
+      'fanout',
+      'Ingest queue consumer: one delivery per subscribed endpoint',
+      { ...history, DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl },
+      { timeout: FANOUT_TIMEOUT },
+    );
+    const deliver = fn(
+      'deliver',
+      'Delivery queue consumer: signs and POSTs, records attempts, schedules retries',
+      {
+        ...history,
+        MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
+        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
+        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
+      },
+      { timeout: DELIVER_TIMEOUT, reservedConcurrentExecutions: props.deliveryConcurrency },
+    );
+    const reconciler = fn('reconciler', 'Re-queues deliveries still pending long past their due time', {
+      ...history,
+      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
+    });
+    this.functions = {
+      authorizer: authorizerFn,
+      'management-api': managementApi,
+      'publish-api': publishApi,
+      'admin-api': adminApi,
+      fanout,
+      deliver,
+      reconciler,
+    };
+
+    // ---- least-privilege grants ------------------------------------------------------------------
+    this.grantTable(this.configTable, CONFIG_TABLE, authorizerFn, 'read');
+    this.grantTable(this.configTable, CONFIG_TABLE, managementApi, 'readwrite');
+    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, managementApi, 'readwrite');
+    this.masterKeySecret.grantRead(managementApi);
+    this.deliveryQueue.grantSendMessages(managementApi);
+
+    this.grantTable(this.configTable, CONFIG_TABLE, publishApi, 'readwrite');
+    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, publishApi, 'readwrite');
+    this.eventBus.grantPutEventsTo(publishApi);
+
+    this.grantTable(this.configTable, CONFIG_TABLE, adminApi, 'readwrite');
+
+    this.grantTable(this.configTable, CONFIG_TABLE, fanout, 'readwrite');
+    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, fanout, 'readwrite');
+    this.deliveryQueue.grantSendMessages(fanout);
+
+    this.grantTable(this.configTable, CONFIG_TABLE, deliver, 'readwrite');
+    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, deliver, 'readwrite');
+    this.masterKeySecret.grantRead(deliver);
+    this.deliveryQueue.grantSendMessages(deliver);
+    this.parkedQueue.grantSendMessages(deliver);
+
+    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, reconciler, 'readwrite');
+    this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'read');
+    this.deliveryQueue.grantSendMessages(reconciler);
+
+    // ---- event sources (these also grant consume on their queue) --------------------------------
+    fanout.addEventSource(
+      new SqsEventSource(this.ingestQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+    deliver.addEventSource(
+      new SqsEventSource(this.deliveryQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.deliveryConcurrency,
+      }),
+    );
+
+    new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Runs the delivery reconciler',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(reconciler, { retryAttempts: 2 })],
+    });
+
+    // ---- REST API ------------------------------------------------------------------------------
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `${baseName}-api`,
+      description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+        loggingLevel: apigw.MethodLoggingLevel.INFO,
+        // Never log bodies: secrets and API keys appear in responses exactly once.
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        metricsEnabled: true,
+      },
+    });
+    this.addGatewayResponses();
+
+    this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
+      handler: authorizerFn,
+      identitySources: [apigw.IdentitySource.header('Authorization')],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const tenant: apigw.MethodOptions = {
+      authorizer: this.authorizer,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+    };
+    const integration = (handler: WebhookFunction) =>
+      new apigw.LambdaIntegration(handler, { allowTestInvoke: false });
+    const managementIntegration = integration(managementApi);
+
+    const v1 = this.api.root.addResource('v1');
+    const publishMethod = v1.addResource('events').addMethod('POST', integration(publishApi), tenant);
+    const adminMethod = v1
+      .addResource('admin')
+      .addResource('{proxy+}')
+      .addMethod('ANY', integration(adminApi), { authorizationType: apigw.AuthorizationType.IAM });
+    const openApiMethod = v1
+      .addResource('openapi.json')
+      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
+    const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
+
+    this.acknowledgeApiFindings({ publishMethod, adminMethod, openApiMethod, managementMethod });
+  }
+
+  /** `<stack name>-<id>` when the stack name is known at synth time, else a unique name. */
+  private baseName(id: string): string {
+    const stackName = Stack.of(this).stackName;
+    if (Token.isUnresolved(stackName)) {
+      return Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
+    }
+    return `${stackName}-${id}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200);
+  }
+
+  private table(id: string, schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
+    const table = new dynamodb.Table(this, id, {
+      partitionKey: { name: schema.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: schema.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: schema.timeToLiveAttribute,
+      removalPolicy,
+    });
+    for (const index of schema.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  /**
+   * Item-level access to a table and to its named indexes, nothing else: no Scan, no table
+   * management, and index ARNs listed one by one instead of `index/*`.
+   */
+  private grantTable(
+    table: dynamodb.Table,
+    schema: TableSchema,
+    grantee: iam.IGrantable,
+    access: 'read' | 'readwrite',
+  ): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+      resourceArns: [
+        table.tableArn,
+        ...schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+      ],
+    });
+  }
+
+  /** API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. */
+  private addGatewayResponses(): void {
+    const body = (code: string, message: string) => ({
+      'application/json': `{"error":{"code":"${code}","message":${message}}}`,
+    });
+    const fromContext = '$context.error.messageString';
+    const responses: ReadonlyArray<[string, apigw.ResponseType, string, string, string]> = [
+      ['Unauthorized', apigw.ResponseType.UNAUTHORIZED, '401', 'unauthorized', '"Missing or invalid API key"'],
+      ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
+      ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
+      ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],
+      ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'bad_request', fromContext],
+      ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'internal_error', '"Internal server error"'],
+    ];
+    for (const [id, type, statusCode, code, message] of responses) {
+      this.api.addGatewayResponse(id, {
+        type,
+        ...(statusCode ? { statusCode } : {}),
+        templates: body(code, message),
+      });
+    }
+  }
+
+  private acknowledgeApiFindings(methods: {
+    publishMethod: apigw.Method;
+    adminMethod: apigw.Method;
+    openApiMethod: apigw.Method;
+    managementMethod: apigw.Method;
+  }): void {
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Requests are validated in the handlers with zod (body, query and path), which answer a JSON 4xx; API Gateway models would duplicate those schemas and answer in another error shape.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
+    });
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF by default: tenant routes require an API key checked by the Lambda authorizer, admin routes require SigV4, and the stage is throttled. Platform teams can associate a web ACL with the exposed stage.',
+    });
+    const cognito = 'AwsSolutions-COG4';
+    Validations.of(methods.publishMethod).acknowledge({
+      id: cognito,
+      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
+    });
+    Validations.of(methods.managementMethod).acknowledge({
+      id: cognito,
+      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
+    });
+    Validations.of(methods.adminMethod).acknowledge({
+      id: cognito,
+      reason: 'Admin routes are authorised with IAM (SigV4) for the platform team, not with Cognito users.',
+    });
+    Validations.of(methods.openApiMethod).acknowledge({
+      id: cognito,
+      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
+    });
+    Validations.of(methods.openApiMethod).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
+    });
+  }
+}
+
+function validateProps(
+  props: WebhookServiceProps,
+  resolved: { retentionDays: number; rateLimit: number; burstLimit: number },
+): void {
+  if (!Number.isInteger(resolved.retentionDays) || resolved.retentionDays < 1) {
+    throw new Error(`retentionDays must be a positive integer, got ${resolved.retentionDays}`);
+  }
+  if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
+    throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
+  }
+  if (
+    props.deliveryConcurrency !== undefined &&
+    (!Number.isInteger(props.deliveryConcurrency) || props.deliveryConcurrency < 2)
+  ) {
+    throw new Error(
+      `deliveryConcurrency must be an integer >= 2 (the SQS event source's minimum), got ${props.deliveryConcurrency}`,
+    );
+  }
+  if (props.escalationWait !== undefined && props.escalationWait.toSeconds() <= 0) {
+    throw new Error('escalationWait must be positive');
+  }
+  if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
+    throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);
+  }
+}

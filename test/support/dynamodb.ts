@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
+import { ensureTables } from '../../lambdas/adapters/dynamodb/tables.js';
+
+/**
+ * A DynamoDB for integration tests: dynalite in memory by default, or the engine at
+ * DYNAMODB_ENDPOINT (DynamoDB Local, or real DynamoDB) with tables unique to this call.
+ */
+
+export interface TestDynamo {
+  readonly endpoint: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly client: DynamoDBClient;
+  readonly tables: { config: string; deliveries: string };
+  stop(): Promise<void>;
+}
+
+interface DynaliteOptions {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+  path?: string;
+}
+
+// dynalite ships no type declarations; load it through require with the one signature we use.
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+
+export async function startDynamo(): Promise<TestDynamo> {
+  const external = process.env.DYNAMODB_ENDPOINT;
+  if (external) {
+    const suffix = randomBytes(4).toString('hex');
+    const tables = { config: `test-config-${suffix}`, deliveries: `test-deliveries-${suffix}` };
+    const client = new DynamoDBClient({ endpoint: external, region: process.env.AWS_REGION ?? 'us-east-1' });
+    await ensureTables(client, tables);
+    return {
+      endpoint: external,
+      client,
+      doc: documentClientFor(client),
+      tables,
+      async stop() {
+        await Promise.allSettled(
+          [tables.config, tables.deliveries].map((TableName) =>
+            client.send(new DeleteTableCommand({ TableName })),
+          ),
+        );
+        client.destroy();
+      },
+    };
+  }
+
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const tables = { config: 'config', deliveries: 'deliveries' };
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  await ensureTables(client, tables);
+  return {
+    endpoint,
+    client,
+    doc: documentClientFor(client),
+    tables,
+    async stop() {
+      client.destroy();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
