@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { synthesizeTopology } from '../lib/local-topology.js';
 import { startLocalRuntime } from '../lambdas/local/runtime.js';
+import { synthesizeTopology } from '../lib/local-topology.js';
 
 /**
  * `npm start`: serves the whole service on 127.0.0.1:${PORT:-3000} with no AWS account.

@@ -1,14 +1,24 @@
 import { containerFromEnv } from './composition.js';
-import { accountResource, eventTypeResource } from './domain/resources.js';
-import { accountId, createAccountBody, createApiKeyBody, eventTypeName, putEventTypeBody } from './domain/schemas.js';
 import { notFound } from './domain/errors.js';
+import { accountResource, eventTypeResource } from './domain/resources.js';
+import {
+  accountId,
+  createAccountBody,
+  createApiKeyBody,
+  eventTypeName,
+  putEventTypeBody,
+} from './domain/schemas.js';
 import { createApiHandler, route } from './http/api.js';
 import { createAccount, createApiKey, putEventType } from './services/admin.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 
 /** Platform-admin API (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
 
-function pathParam(schema: { safeParse(value: unknown): { success: boolean } }, value: string | undefined, what: string) {
+function pathParam(
+  schema: { safeParse(value: unknown): { success: boolean } },
+  value: string | undefined,
+  what: string,
+) {
   if (value === undefined || !schema.safeParse(value).success) throw notFound(what);
   return value;
 }
@@ -20,7 +30,10 @@ export function createAdminHandler(dependencies: DependenciesProvider) {
       path: '/v1/admin/accounts',
       access: 'admin',
       body: createAccountBody,
-      handle: async ({ body }) => ({ status: 201, body: accountResource(await createAccount(dependencies(), body)) }),
+      handle: async ({ body }) => ({
+        status: 201,
+        body: accountResource(await createAccount(dependencies(), body)),
+      }),
     }),
     route({
       method: 'POST',
@@ -32,7 +45,13 @@ export function createAdminHandler(dependencies: DependenciesProvider) {
         const { record, key } = await createApiKey(dependencies(), account, body);
         return {
           status: 201,
-          body: { id: record.id, key, prefix: record.prefix, scopes: record.scopes, name: record.name ?? null },
+          body: {
+            id: record.id,
+            key,
+            prefix: record.prefix,
+            scopes: record.scopes,
+            name: record.name ?? null,
+          },
         };
       },
     }),

@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { containerFromEnv } from './composition.js';
-import type { DependenciesProvider } from './services/dependencies.js';
 import { authenticate } from './services/admin.js';
+import type { DependenciesProvider } from './services/dependencies.js';
 
 /**
  * API Gateway request authorizer: a bearer API key → its account and scopes. The policy allows the
@@ -9,7 +9,9 @@ import { authenticate } from './services/admin.js';
  */
 export function createAuthorizer(dependencies: DependenciesProvider) {
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-    const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization');
+    const header = Object.entries(event.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    );
     const key = await authenticate(dependencies(), header?.[1]);
     // API Gateway turns exactly this message into a 401.
     if (!key) throw new Error('Unauthorized');

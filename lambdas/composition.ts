@@ -1,5 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { systemResolver } from './adapters/dns-resolver.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import {
   DynamoAccountRepository,
@@ -12,10 +13,14 @@ import {
   DynamoIdempotencyRepository,
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
-import { systemResolver } from './adapters/dns-resolver.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
-import { AesGcmSecretCipher, fileKey, type MasterKeySource, secretsManagerKey } from './adapters/secret-cipher.js';
+import {
+  AesGcmSecretCipher,
+  fileKey,
+  type MasterKeySource,
+  secretsManagerKey,
+} from './adapters/secret-cipher.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import type { EventPublisher, HostResolver } from './domain/ports.js';
 import type { Dependencies } from './services/dependencies.js';
@@ -40,6 +45,12 @@ export interface RuntimeConfig {
   readonly sqsEndpoint?: string;
   readonly eventBridgeEndpoint?: string;
   readonly masterKey: MasterKeySource;
+  /**
+   * Also index first attempts for the reconciler. Needed where queues can vanish wholesale (the
+   * local runtime's in-memory queues); in AWS, SQS keeps accepted messages and fan-out replays
+   * re-send unattempted jobs, so the extra index writes are saved.
+   */
+  readonly indexFirstAttempts?: boolean;
   readonly region?: string;
   /** Overrides for tests and the local runtime. */
   readonly resolve?: HostResolver;
@@ -84,7 +95,10 @@ export function createDependencies(config: RuntimeConfig): Dependencies {
   const region = config.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const doc = lazy(() => createDocumentClient({ endpoint: config.dynamoDbEndpoint, region }));
   const sqs = lazy(() => new SQSClient({ endpoint: config.sqsEndpoint, region }));
-  const retention = { retentionDays: config.retentionDays };
+  const retention = {
+    retentionDays: config.retentionDays,
+    indexFirstAttempt: config.indexFirstAttempts ?? false,
+  };
   const targetPolicy = { allowHttp: config.allowHttpTargets, allowPrivate: config.allowPrivateTargets };
   const ports = {
     accounts: lazy(() => new DynamoAccountRepository(doc(), config.configTableName)),

@@ -2,8 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { containerFromEnv } from './composition.js';
 import { log } from './logging.js';
-import type { DependenciesProvider } from './services/dependencies.js';
 import { type JobResult, processDeliveryJob } from './services/delivery.js';
+import type { DependenciesProvider } from './services/dependencies.js';
 import { recordStats } from './services/stats.js';
 import { processSqsBatch } from './sqs/batch.js';
 
@@ -29,7 +29,11 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
     const response = await processSqsBatch(event, async (record) => {
       const job = deliveryJob.safeParse(parseJson(record.body));
       if (!job.success) {
-        await deps.queue.park({ kind: 'invalid_job', reason: 'malformed delivery job', payload: record.body });
+        await deps.queue.park({
+          kind: 'invalid_job',
+          reason: 'malformed delivery job',
+          payload: record.body,
+        });
         return;
       }
       const result = await processDeliveryJob(deps, job.data);

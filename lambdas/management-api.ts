@@ -1,3 +1,4 @@
+import { containerFromEnv } from './composition.js';
 import type { Page } from './domain/model.js';
 import { eventTypeResource, webhookResource } from './domain/resources.js';
 import {
@@ -8,9 +9,8 @@ import {
   updateWebhookBody,
 } from './domain/schemas.js';
 import { createApiHandler, route, tenantOf } from './http/api.js';
-import { containerFromEnv } from './composition.js';
-import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
+import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';
 
 /** Tenant API: /v1/webhooks, /v1/event-types, deliveries. Parse → use case → resource. */
@@ -84,7 +84,10 @@ export function createManagementHandler(dependencies: DependenciesProvider) {
       handle: async ({ principal, params, body }) => {
         const grace = body.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
         const rotated = await webhooks.rotateSecret(dependencies(), tenantOf(principal), params.id!, grace);
-        return { status: 200, body: { id: rotated.id, secret: rotated.secret, rotated_at: rotated.rotatedAt } };
+        return {
+          status: 200,
+          body: { id: rotated.id, secret: rotated.secret, rotated_at: rotated.rotatedAt },
+        };
       },
     }),
     route({

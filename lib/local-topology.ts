@@ -55,7 +55,10 @@ export function synthesizeTopology(): LocalTopology {
       visibilityTimeoutSeconds: Number(properties.VisibilityTimeout ?? 30),
       messageRetentionSeconds: Number(properties.MessageRetentionPeriod ?? 345_600),
       redrive: redrive
-        ? { deadLetterQueue: redrive.deadLetterTargetArn['Fn::GetAtt'][0], maxReceiveCount: redrive.maxReceiveCount }
+        ? {
+            deadLetterQueue: redrive.deadLetterTargetArn['Fn::GetAtt'][0],
+            maxReceiveCount: redrive.maxReceiveCount,
+          }
         : undefined,
     };
   });

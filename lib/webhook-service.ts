@@ -196,7 +196,10 @@ export class WebhookService extends Construct {
       visibilityTimeout: visibilityFor(DELIVER_TIMEOUT),
       deadLetterQueue: { queue: this.deliveryDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
-    this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', { ...queueDefaults, retentionPeriod: DLQ_RETENTION });
+    this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', {
+      ...queueDefaults,
+      retentionPeriod: DLQ_RETENTION,
+    });
     Validations.of(this.parkedQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -251,7 +254,11 @@ export class WebhookService extends Construct {
       ...history,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
     });
-    const adminApi = fn('admin-api', 'Platform admin API (IAM-authorised): accounts, API keys, event types', {});
+    const adminApi = fn(
+      'admin-api',
+      'Platform admin API (IAM-authorised): accounts, API keys, event types',
+      {},
+    );
     const fanout = fn(
       'fanout',
       'Ingest queue consumer: one delivery per subscribed endpoint',
@@ -334,12 +341,14 @@ export class WebhookService extends Construct {
 
     // ---- REST API ------------------------------------------------------------------------------
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `${baseName}-api`,
       description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole,
+      // Account-wide setting: deleting this stack must not switch off other APIs' logging.
+      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
@@ -438,7 +447,13 @@ export class WebhookService extends Construct {
     });
     const fromContext = '$context.error.messageString';
     const responses: ReadonlyArray<[string, apigw.ResponseType, string, string, string]> = [
-      ['Unauthorized', apigw.ResponseType.UNAUTHORIZED, '401', 'unauthorized', '"Missing or invalid API key"'],
+      [
+        'Unauthorized',
+        apigw.ResponseType.UNAUTHORIZED,
+        '401',
+        'unauthorized',
+        '"Missing or invalid API key"',
+      ],
       ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
       ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
       ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],

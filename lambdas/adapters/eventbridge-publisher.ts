@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../domain/ports.js';
 import type { WebhookEvent } from '../domain/model.js';
+import type { EventPublisher } from '../domain/ports.js';
 
 export const EVENT_SOURCE = 'serverless-webhooks.api';
 
@@ -35,7 +35,9 @@ export class EventBridgePublisher implements EventPublisher {
       }),
     );
     if ((result.FailedEntryCount ?? 0) > 0) {
-      throw new Error(`PutEvents failed: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);
+      throw new Error(
+        `PutEvents failed: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`,
+      );
     }
   }
 }

@@ -94,7 +94,7 @@ export class HttpWebhookSender implements WebhookSender {
       // Checked again here, not only when the endpoint was saved: policy and DNS change. This also
       // covers IP-literal hosts, for which no lookup happens at connect time.
       const checked = checkWebhookUrl(request.url, this.policy);
-      if (!checked.ok) return { error: `blocked address: ${checked.reason}`, responseTimeMs: elapsedMs() };
+      if (!checked.ok) return { error: `blocked: ${checked.reason}`, responseTimeMs: elapsedMs() };
       const deadlineMs = startedAt + request.timeoutMs;
       const first = await this.exchange(checked.url, request, {
         deadlineMs,

@@ -31,17 +31,23 @@ export class AesGcmSecretCipher implements SecretCipher {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', await this.masterKey(), iv);
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [FORMAT, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(
-      '.',
-    );
+    return [
+      FORMAT,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      ciphertext.toString('base64'),
+    ].join('.');
   }
 
   async decrypt(sealed: string): Promise<string> {
     const [format, iv, tag, ciphertext] = sealed.split('.');
-    if (format !== FORMAT || !iv || !tag || ciphertext === undefined) throw new Error('Unrecognised ciphertext');
+    if (format !== FORMAT || !iv || !tag || ciphertext === undefined)
+      throw new Error('Unrecognised ciphertext');
     const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), Buffer.from(iv, 'base64'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }
 

@@ -17,7 +17,11 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  private async sendBatch(jobs: readonly DeliveryJob[], delaySeconds: number, retried = false): Promise<void> {
+  private async sendBatch(
+    jobs: readonly DeliveryJob[],
+    delaySeconds: number,
+    retried = false,
+  ): Promise<void> {
     const result = await this.client.send(
       new SendMessageBatchCommand({
         QueueUrl: this.queueUrl,
@@ -28,9 +32,12 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         })),
       }),
     );
-    const failed = (result.Failed ?? []).map((entry) => jobs[Number(entry.Id)]).filter((job) => job !== undefined);
+    const failed = (result.Failed ?? [])
+      .map((entry) => jobs[Number(entry.Id)])
+      .filter((job) => job !== undefined);
     if (failed.length === 0) return;
-    if (retried) throw new Error(`SQS rejected ${failed.length} delivery job(s): ${result.Failed?.[0]?.Message}`);
+    if (retried)
+      throw new Error(`SQS rejected ${failed.length} delivery job(s): ${result.Failed?.[0]?.Message}`);
     await this.sendBatch(failed, delaySeconds, true);
   }
 

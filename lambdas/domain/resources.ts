@@ -1,4 +1,12 @@
-import type { Account, Delivery, DeliveryAttempt, EventType, Webhook, WebhookEvent, WebhookStats } from './model.js';
+import type {
+  Account,
+  Delivery,
+  DeliveryAttempt,
+  EventType,
+  Webhook,
+  WebhookEvent,
+  WebhookStats,
+} from './model.js';
 
 /** REST representations (snake_case), mapped from domain records in one place. */
 

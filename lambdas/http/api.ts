@@ -178,18 +178,27 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
   onError: async (request) => {
     const error = request.error;
     if (error instanceof DomainError) {
-      request.error = createError(STATUS_BY_CODE[error.code], errorBody(error.code, error.message, error.details), {
-        expose: true,
-      });
+      request.error = createError(
+        STATUS_BY_CODE[error.code],
+        errorBody(error.code, error.message, error.details),
+        {
+          expose: true,
+        },
+      );
       return;
     }
-    console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error?.stack) }));
+    console.error(
+      JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error?.stack) }),
+    );
   },
 });
 
 export function createApiHandler(routes: readonly Route[]) {
   const match = compile(routes);
-  const requests = new WeakMap<APIGatewayProxyEvent, { match: MatchedRoute; request: ValidRequest<unknown, unknown> }>();
+  const requests = new WeakMap<
+    APIGatewayProxyEvent,
+    { match: MatchedRoute; request: ValidRequest<unknown, unknown> }
+  >();
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))

@@ -58,7 +58,12 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     access: 'webhooks:write',
     body: testWebhookBody,
     handle: async ({ principal, params, body }) => {
-      const result = await history.sendTestEvent(dependencies(), tenantOf(principal), params.id!, body.event_type);
+      const result = await history.sendTestEvent(
+        dependencies(),
+        tenantOf(principal),
+        params.id!,
+        body.event_type,
+      );
       return {
         status: 200,
         body: {

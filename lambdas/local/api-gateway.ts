@@ -61,7 +61,12 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(response: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   response.end(text);
@@ -190,18 +195,25 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
           send(response, 403, gatewayError('forbidden', 'Admin credentials required'));
           return;
         }
-        const result = await options.admin(proxyEvent(request, url, body, { admin: 'true' }), lambdaContext('admin-api'));
+        const result = await options.admin(
+          proxyEvent(request, url, body, { admin: 'true' }),
+          lambdaContext('admin-api'),
+        );
         send(response, result.statusCode, result.body);
         return;
       }
       if (path === '/v1/openapi.json' && request.method === 'GET') {
-        const result = await options.management(proxyEvent(request, url, body, undefined), lambdaContext('management-api'));
+        const result = await options.management(
+          proxyEvent(request, url, body, undefined),
+          lambdaContext('management-api'),
+        );
         send(response, result.statusCode, result.body);
         return;
       }
       const auth = await authorise(options, request, url);
       if (auth.status) {
-        const [code, message] = auth.status === 401 ? ['unauthorized', 'Unauthorized'] : ['forbidden', 'Forbidden'];
+        const [code, message] =
+          auth.status === 401 ? ['unauthorized', 'Unauthorized'] : ['forbidden', 'Forbidden'];
         send(response, auth.status, gatewayError(code, message));
         return;
       }

@@ -22,7 +22,9 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
 
 function envelopeOf(entry: PutEventsEntry): { envelope?: Record<string, unknown>; error?: EntryResult } {
   if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
-    return { error: { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' } };
+    return {
+      error: { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' },
+    };
   }
   let detail: unknown;
   try {
@@ -63,7 +65,10 @@ export async function putEvents(
   }
   const entries = request.Entries ?? [];
   if (entries.length < 1 || entries.length > 10) {
-    return { status: 400, body: { __type: 'ValidationException', message: 'Entries must hold 1 to 10 items' } };
+    return {
+      status: 400,
+      body: { __type: 'ValidationException', message: 'Entries must hold 1 to 10 items' },
+    };
   }
   const results: EntryResult[] = [];
   for (const entry of entries) {
@@ -72,7 +77,9 @@ export async function putEvents(
       results.push(error as EntryResult);
       continue;
     }
-    await sqs.send(new SendMessageCommand({ QueueUrl: ingestQueueUrl, MessageBody: JSON.stringify(envelope) }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: ingestQueueUrl, MessageBody: JSON.stringify(envelope) }),
+    );
     results.push({ EventId: String(envelope.id) });
   }
   return {

@@ -4,8 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { ensureTables } from '../adapters/dynamodb/tables.js';
@@ -102,7 +102,9 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
   const urls: Record<string, string> = {};
   const arns: Record<string, string> = {};
   // Dead-letter queues first: the others' redrive policies point at them.
-  const ordered = [...topology.queues].sort((a, b) => Number(Boolean(a.redrive)) - Number(Boolean(b.redrive)));
+  const ordered = [...topology.queues].sort(
+    (a, b) => Number(Boolean(a.redrive)) - Number(Boolean(b.redrive)),
+  );
   for (const queue of ordered) {
     const attributes: Record<string, string> = {
       VisibilityTimeout: String(visibilityOverride ?? queue.visibilityTimeoutSeconds),
@@ -116,7 +118,9 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
     }
     const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
     const url = created.QueueUrl ?? '';
-    const described = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const described = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
     urls[queue.name] = url;
     arns[queue.name] = described.Attributes?.QueueArn ?? '';
   }
@@ -133,7 +137,9 @@ async function ignoreConflict(work: () => Promise<unknown>): Promise<void> {
 
 async function bootstrap(deps: Dependencies, apiKey: string): Promise<void> {
   const now = new Date().toISOString();
-  await ignoreConflict(() => deps.accounts.create({ id: LOCAL_ACCOUNT_ID, name: 'Local account', plan: 'enterprise', createdAt: now }));
+  await ignoreConflict(() =>
+    deps.accounts.create({ id: LOCAL_ACCOUNT_ID, name: 'Local account', plan: 'enterprise', createdAt: now }),
+  );
   const keyHash = hashApiKey(apiKey);
   if (!(await deps.apiKeys.findByHash(keyHash))) {
     await deps.apiKeys.create({
@@ -147,7 +153,8 @@ async function bootstrap(deps: Dependencies, apiKey: string): Promise<void> {
     });
   }
   for (const eventType of DEMO_EVENT_TYPES) {
-    if (!(await deps.eventTypes.get(eventType.name))) await deps.eventTypes.put({ ...eventType, updatedAt: now });
+    if (!(await deps.eventTypes.get(eventType.name)))
+      await deps.eventTypes.put({ ...eventType, updatedAt: now });
   }
 }
 
@@ -157,7 +164,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
   const masterKeyPath = await loadOrCreateMasterKey(options.dataDir);
 
-  const dynamo = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamo = dynalite({
+    path: join(options.dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
   const dynamoDbEndpoint = `http://127.0.0.1:${dynamoPort}`;
   const tables = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' };
@@ -195,6 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     masterKey: fileKey(masterKeyPath),
     region: 'us-east-1',
     resolve: options.resolve,
+    indexFirstAttempts: true,
   };
   const deps = createDependencies(config);
   const provider = () => deps;
@@ -230,16 +243,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   ];
   for (const poller of pollers) poller.start();
 
-  const reconcile = async () => {
+  const reconcile = async (graceMs?: number) => {
     try {
-      const requeued = await requeueOverdue(deps);
+      const requeued = await requeueOverdue(deps, graceMs);
       if (requeued > 0) log(`reconciler re-queued ${requeued} overdue deliveries`);
     } catch (error) {
       log(`reconciler failed: ${String(error)}`);
     }
   };
-  await reconcile();
-  const reconcileTimer = setInterval(reconcile, options.reconcileIntervalMs ?? 60_000);
+  // The queues are new and empty at start: everything DynamoDB still calls pending is re-queued now.
+  await reconcile(0);
+  const reconcileTimer = setInterval(() => reconcile(), options.reconcileIntervalMs ?? 60_000);
   reconcileTimer.unref();
 
   return {

@@ -7,7 +7,10 @@ import type { Dependencies } from './dependencies.js';
 
 /** Platform-admin use cases: accounts, their API keys, and the event-type catalog. */
 
-export async function createAccount(deps: Dependencies, input: z.infer<typeof createAccountBody>): Promise<Account> {
+export async function createAccount(
+  deps: Dependencies,
+  input: z.infer<typeof createAccountBody>,
+): Promise<Account> {
   const account: Account = {
     id: input.id ?? newAccountId(),
     name: input.name,

@@ -1,6 +1,7 @@
+import { DomainError } from '../domain/errors.js';
+import type { Delivery, DeliveryAttempt, Webhook, WebhookEvent } from '../domain/model.js';
 import type { AttemptOutcome } from '../domain/outcome.js';
 import { classifyAttempt } from '../domain/outcome.js';
-import type { Delivery, DeliveryAttempt, Webhook, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
 import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
@@ -21,9 +22,20 @@ export type JobResult =
   | { kind: 'deferred' }
   | { kind: 'skipped'; reason: string }
   | { kind: 'ended'; reason: string; webhookId: string }
-  | { kind: 'attempted'; webhookId: string; outcome: AttemptOutcome['kind']; final: boolean; responseTimeMs: number };
+  | {
+      kind: 'attempted';
+      webhookId: string;
+      outcome: AttemptOutcome['kind'];
+      final: boolean;
+      responseTimeMs: number;
+    };
 
-function attemptRecord(attempt: number, startedAt: Date, finishedAt: Date, response: OutboundResponse): DeliveryAttempt {
+function attemptRecord(
+  attempt: number,
+  startedAt: Date,
+  finishedAt: Date,
+  response: OutboundResponse,
+): DeliveryAttempt {
   return {
     attempt,
     startedAt: startedAt.toISOString(),
@@ -72,6 +84,15 @@ const endedReason = (webhook: Webhook | undefined): string | undefined => {
   if (webhook.status === 'disabled') return 'endpoint_disabled';
   return undefined;
 };
+
+/** Counts a failure toward escalation; a webhook deleted meanwhile has nothing left to count. */
+async function countFailure(deps: Dependencies, webhook: Webhook): Promise<void> {
+  try {
+    await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+  } catch (error) {
+    if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
+  }
+}
 
 async function disableGoneEndpoint(deps: Dependencies, webhook: Webhook): Promise<void> {
   const current = await deps.webhooks.get(webhook.accountId, webhook.id);
@@ -149,7 +170,8 @@ async function settleAttempt(
         })
       : undefined;
   if (delaySeconds === undefined) {
-    const failureReason = outcome.kind === 'gone' ? 'endpoint_gone' : outcome.kind === 'retry' ? 'exhausted' : 'rejected';
+    const failureReason =
+      outcome.kind === 'gone' ? 'endpoint_gone' : outcome.kind === 'retry' ? 'exhausted' : 'rejected';
     if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'failed', failureReason }))) {
       return { kind: 'skipped', reason: 'attempt recorded concurrently' };
     }
@@ -158,22 +180,29 @@ async function settleAttempt(
       await deps.queue.park({
         kind: 'exhausted_delivery',
         reason: `no success after ${attempt} attempts`,
-        payload: { deliveryId: delivery.id, webhookId: webhook.id, eventId: delivery.eventId, lastAttempt: record },
+        payload: {
+          deliveryId: delivery.id,
+          webhookId: webhook.id,
+          eventId: delivery.eventId,
+          lastAttempt: record,
+        },
       });
     }
-    await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+    await countFailure(deps, webhook);
     return { ...base, outcome: outcome.kind, final: true };
   }
   const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
   // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
   // in between costs a delay, never the delivery.
-  if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))) {
+  if (
+    !(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))
+  ) {
     return { kind: 'skipped', reason: 'attempt recorded concurrently' };
   }
   await deps.queue.enqueue(
     [{ deliveryId: delivery.id, attempt: attempt + 1, dueAt }],
     nextHopDelaySeconds(Date.parse(dueAt), deps.clock.now().getTime()),
   );
-  await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+  await countFailure(deps, webhook);
   return { ...base, outcome: 'retry', final: false };
 }

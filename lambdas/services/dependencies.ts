@@ -1,4 +1,3 @@
-import type { TargetPolicy } from '../domain/url-safety.js';
 import type {
   AccountRepository,
   ApiKeyRepository,
@@ -14,6 +13,7 @@ import type {
   WebhookRepository,
   WebhookSender,
 } from '../domain/ports.js';
+import type { TargetPolicy } from '../domain/url-safety.js';
 
 /**
  * Everything the use cases need, as ports. lambdas/composition.ts builds one of these for Lambda

@@ -16,7 +16,9 @@ export async function publishEvent(
   input: PublishEventBody,
 ): Promise<{ id: string; duplicate: boolean }> {
   if (!(await deps.eventTypes.get(input.type))) {
-    throw invalid(`Unknown event type: ${input.type}`, [{ path: 'body.type', message: 'unknown event type' }]);
+    throw invalid(`Unknown event type: ${input.type}`, [
+      { path: 'body.type', message: 'unknown event type' },
+    ]);
   }
   const now = deps.clock.now();
   const event: WebhookEvent = {

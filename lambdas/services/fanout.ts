@@ -27,7 +27,9 @@ const busEnvelope = z.object({
   }),
 });
 
-export type ParsedBusEvent = { ok: true; event: WebhookEvent; fromApi: boolean } | { ok: false; reason: string };
+export type ParsedBusEvent =
+  | { ok: true; event: WebhookEvent; fromApi: boolean }
+  | { ok: false; reason: string };
 
 export function parseBusEvent(body: string): ParsedBusEvent {
   let json: unknown;
@@ -38,7 +40,10 @@ export function parseBusEvent(body: string): ParsedBusEvent {
   }
   const parsed = busEnvelope.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, reason: `not a webhook event: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}` };
+    return {
+      ok: false,
+      reason: `not a webhook event: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+    };
   }
   const envelope = parsed.data;
   const timeMs = Date.parse(envelope.time);
@@ -59,7 +64,11 @@ export function parseBusEvent(body: string): ParsedBusEvent {
   };
 }
 
-async function inChunks<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inChunks<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   for (let start = 0; start < items.length; start += size) {
     await Promise.all(items.slice(start, start + size).map(work));
   }
@@ -70,7 +79,11 @@ export interface FanOutResult {
   readonly duplicateEvent: boolean;
 }
 
-export async function fanOut(deps: Dependencies, event: WebhookEvent, fromApi: boolean): Promise<FanOutResult> {
+export async function fanOut(
+  deps: Dependencies,
+  event: WebhookEvent,
+  fromApi: boolean,
+): Promise<FanOutResult> {
   // The API claimed the idempotency key before publishing; events put on the bus directly are
   // claimed here. A replay of the same bus event carries the same id and passes.
   if (event.idempotencyKey && !fromApi) {

@@ -2,9 +2,9 @@ import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports.js';
-import type { Dependencies } from './dependencies.js';
 import type { JobResult } from './delivery.js';
 import { sendAttempt } from './delivery.js';
+import type { Dependencies } from './dependencies.js';
 import { recordStats } from './stats.js';
 import { getWebhook } from './webhooks.js';
 
@@ -40,10 +40,17 @@ async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean>
 }
 
 /** One more attempt for a failed delivery. */
-export async function retryDelivery(deps: Dependencies, accountId: string, deliveryId: string): Promise<void> {
+export async function retryDelivery(
+  deps: Dependencies,
+  accountId: string,
+  deliveryId: string,
+): Promise<void> {
   const { delivery } = await getDelivery(deps, accountId, deliveryId);
   if (delivery.status !== 'failed') {
-    throw new DomainError('conflict', `Only failed deliveries can be retried; this one is ${delivery.status}`);
+    throw new DomainError(
+      'conflict',
+      `Only failed deliveries can be retried; this one is ${delivery.status}`,
+    );
   }
   const webhook = await getWebhook(deps, accountId, delivery.webhookId);
   if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
@@ -57,7 +64,12 @@ export async function retryFailed(deps: Dependencies, accountId: string, webhook
   let queued = 0;
   let cursor: string | undefined;
   do {
-    const page = await deps.deliveries.listDeliveries(accountId, webhookId, { status: 'failed' }, { limit: 100, cursor });
+    const page = await deps.deliveries.listDeliveries(
+      accountId,
+      webhookId,
+      { status: 'failed' },
+      { limit: 100, cursor },
+    );
     const requeued = await Promise.all(page.items.map((delivery) => requeue(deps, delivery)));
     queued += requeued.filter(Boolean).length;
     cursor = page.nextCursor;
@@ -69,7 +81,12 @@ export async function retryFailed(deps: Dependencies, accountId: string, webhook
  * POST /v1/webhooks/{id}/test: one synchronous, signed delivery of the type's example payload,
  * kept in the history like any other (one attempt, no retries).
  */
-export async function sendTestEvent(deps: Dependencies, accountId: string, webhookId: string, eventType?: string) {
+export async function sendTestEvent(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+  eventType?: string,
+) {
   const webhook = await getWebhook(deps, accountId, webhookId);
   const typeName = eventType ?? webhook.events[0] ?? (await deps.eventTypes.list())[0]?.name;
   const type = typeName ? await deps.eventTypes.get(typeName) : undefined;

@@ -14,7 +14,11 @@ export async function requeueOverdue(deps: Dependencies, graceMs = OVERDUE_GRACE
   const overdue = await deps.deliveries.findOverdue(new Date(now.getTime() - graceMs).toISOString(), BATCH);
   const jobs = overdue
     .filter((delivery) => delivery.status === 'pending')
-    .map((delivery) => ({ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now.toISOString() }));
+    .map((delivery) => ({
+      deliveryId: delivery.id,
+      attempt: delivery.attemptCount + 1,
+      dueAt: now.toISOString(),
+    }));
   await deps.queue.enqueue(jobs);
   return jobs.length;
 }

@@ -1,5 +1,5 @@
-import type { Dependencies } from './dependencies.js';
 import type { JobResult } from './delivery.js';
+import type { Dependencies } from './dependencies.js';
 
 export const hourBucket = (date: Date): string => date.toISOString().slice(0, 13).replace(/[-T]/g, '');
 

@@ -39,9 +39,15 @@ async function assertKnownEventTypes(deps: Dependencies, events: readonly string
   }
 }
 
-async function newStoredSecret(deps: Dependencies, now: string): Promise<{ plain: string; stored: StoredSigningSecret }> {
+async function newStoredSecret(
+  deps: Dependencies,
+  now: string,
+): Promise<{ plain: string; stored: StoredSigningSecret }> {
   const plain = generateSigningSecret();
-  return { plain, stored: { ciphertext: await deps.cipher.encrypt(plain), prefix: secretPrefix(plain), createdAt: now } };
+  return {
+    plain,
+    stored: { ciphertext: await deps.cipher.encrypt(plain), prefix: secretPrefix(plain), createdAt: now },
+  };
 }
 
 export async function createWebhook(
@@ -87,8 +93,11 @@ export async function getWebhook(deps: Dependencies, accountId: string, webhookI
   return webhook;
 }
 
-export const listWebhooks = (deps: Dependencies, accountId: string, page: PageRequest): Promise<Page<Webhook>> =>
-  deps.webhooks.list(accountId, page);
+export const listWebhooks = (
+  deps: Dependencies,
+  accountId: string,
+  page: PageRequest,
+): Promise<Page<Webhook>> => deps.webhooks.list(accountId, page);
 
 export async function updateWebhook(
   deps: Dependencies,

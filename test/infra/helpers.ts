@@ -16,7 +16,8 @@ export function newStack(app: App = newApp(), props: WebhookServiceStackProps = 
 /** The CloudFormation logical id of a construct's default resource (or of the element itself). */
 export function logicalId(construct: IConstruct): string {
   const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
-  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  if (!(element instanceof CfnElement))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`);
   return Stack.of(element).resolve(element.logicalId) as string;
 }
 

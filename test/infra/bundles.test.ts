@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { type BuildOptions, build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { lambdaEntry, REPO_ROOT, WEBHOOK_BUNDLING } from '../../lib/webhook-function.js';
+import { FUNCTION_NAMES } from '../../lib/webhook-service.js';
+
+/**
+ * Every deployed handler, bundled in memory with the options WebhookFunction gives esbuild (the
+ * AWS SDK v3 clients included), must stay under 400 KB minified: cold starts grow with bundle size,
+ * and a handler that drags in every adapter shows up here first.
+ */
+const LIMIT_BYTES = 400 * 1024;
+
+/** The esbuild equivalent of WEBHOOK_BUNDLING as NodejsFunction passes it on the command line. */
+const options = (name: string): BuildOptions => ({
+  entryPoints: [lambdaEntry(name)],
+  absWorkingDir: REPO_ROOT,
+  outfile: join(REPO_ROOT, 'cdk.out', 'bundle-test', name, 'index.mjs'),
+  write: false,
+  bundle: true,
+  platform: 'node',
+  minify: WEBHOOK_BUNDLING.minify,
+  sourcemap: WEBHOOK_BUNDLING.sourceMap,
+  target: WEBHOOK_BUNDLING.target,
+  format: WEBHOOK_BUNDLING.format,
+  mainFields: [...WEBHOOK_BUNDLING.mainFields],
+  banner: { js: WEBHOOK_BUNDLING.banner },
+  external: [...WEBHOOK_BUNDLING.externalModules],
+  metafile: true,
+  logLevel: 'silent',
+});
+
+describe('handler bundles', () => {
+  it('bundle the AWS SDK instead of relying on the runtime copy', () => {
+    expect(WEBHOOK_BUNDLING.externalModules).toEqual([]);
+    expect(WEBHOOK_BUNDLING.format).toBe('esm');
+  });
+
+  it.each(FUNCTION_NAMES)('%s bundles to ESM exporting handler, under 400 KB minified', async (name) => {
+    const result = await build(options(name));
+    const code = result.outputFiles?.find((file) => file.path.endsWith('.mjs'));
+    expect(code, 'bundle output').toBeDefined();
+    const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) =>
+      path.endsWith('.mjs'),
+    )?.[1];
+    expect(output?.exports).toContain('handler');
+    const size = code?.contents.byteLength ?? Number.POSITIVE_INFINITY;
+    if (size >= LIMIT_BYTES) {
+      // Name the heaviest packages so the failure says what to cut.
+      const byPackage = new Map<string, number>();
+      for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+        const pkg =
+          /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input.split('/').slice(0, 2).join('/');
+        byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+      }
+      const heaviest = [...byPackage]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([pkg, bytes]) => `${pkg} ${(bytes / 1024).toFixed(1)} KB`)
+        .join(', ');
+      expect.fail(`${name}: ${(size / 1024).toFixed(1)} KB >= 400 KB; heaviest: ${heaviest}`);
+    }
+    expect(size).toBeLessThan(LIMIT_BYTES);
+  });
+});

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookServiceStack } from '../../lib/webhook-service-stack.js';
+import { newApp, newStack } from './helpers.js';
+
+/**
+ * cdk-nag 3 is a CDK policy-validation plugin: it runs during `app.synth()`, skips findings that
+ * were acknowledged with `Validations.of(construct).acknowledge(...)`, and CDK writes what is left to
+ * the cloud assembly's validation report (and fails synthesis). The test reads that report.
+ */
+
+interface ReportViolation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+}
+interface ValidationReport {
+  pluginReports: { pluginName: string; violations: ReportViolation[] }[];
+}
+
+const PACK = 'AwsSolutions';
+
+let stack: WebhookServiceStack;
+let violations: { rule: string; severity: string; path: string }[];
+
+beforeAll(() => {
+  // Read the report instead of letting synthesis throw, so failures list every finding.
+  const app = newApp({ [cxapi.FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false });
+  stack = newStack(app);
+  // A canary stack with one known finding proves the pack really ran in this synthesis.
+  new sqs.Queue(new Stack(app, 'NagCanary'), 'QueueWithoutDlq', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+  const assembly = app.synth();
+  const report = JSON.parse(
+    readFileSync(join(assembly.directory, cxapi.VALIDATION_REPORT_FILE), 'utf8'),
+  ) as ValidationReport;
+  violations = report.pluginReports
+    .filter((plugin) => plugin.pluginName === PACK)
+    .flatMap((plugin) =>
+      plugin.violations.flatMap((violation) =>
+        violation.violatingConstructs.map((construct) => ({
+          rule: violation.ruleName,
+          severity: violation.severity,
+          path: construct.constructPath,
+        })),
+      ),
+    );
+});
+
+/** Every `{ rule id -> reason }` acknowledged on a construct of the stack. */
+function acknowledgments(): { path: string; id: string; reason: string }[] {
+  return stack.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('runs in the synthesis (the canary queue without a DLQ is reported)', () => {
+    expect(violations).toContainEqual({
+      rule: 'AwsSolutions-SQS3',
+      severity: 'error',
+      path: 'NagCanary/QueueWithoutDlq/Resource',
+    });
+  });
+
+  it('reports no unacknowledged error or warning for the service stack', () => {
+    expect(violations.filter((violation) => violation.path.startsWith(`${stack.node.path}/`))).toEqual([]);
+  });
+
+  it('gives every acknowledgment a reason of at least 10 characters', () => {
+    const all = acknowledgments();
+    expect(all.length).toBeGreaterThan(0);
+    for (const { path, id, reason } of all) {
+      expect(reason.trim().length, `${path}: ${id}`).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('acknowledges only the reviewed rules, and IAM findings one finding at a time', () => {
+    const ids = [...new Set(acknowledgments().map((ack) => ack.id))].sort();
+    expect(ids).toEqual([
+      'AwsSolutions-APIG2',
+      'AwsSolutions-APIG3',
+      'AwsSolutions-APIG4',
+      'AwsSolutions-COG4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-L1',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
+    ]);
+  });
+
+  it('acknowledges APIG4 (no authorization) on the public OpenAPI document only', () => {
+    const apig4 = acknowledgments().filter((ack) => ack.id === 'AwsSolutions-APIG4');
+    expect(apig4.map((ack) => ack.path)).toEqual([
+      `${stack.node.path}/WebhookService/Api/Default/v1/openapi.json/GET`,
+    ]);
+  });
+});

@@ -1,0 +1,105 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  FUNCTION_NAMES,
+  type WebhookFunctionName,
+  WebhookService,
+  type WebhookServiceProps,
+} from '../../lib/webhook-service.js';
+import { arnOf, logicalId, newApp, newStack } from './helpers.js';
+
+/** One synthesis with every prop set away from its default. */
+let service: WebhookService;
+let template: Template;
+
+const propsOf = (construct: IConstruct) =>
+  (template.toJSON().Resources[logicalId(construct)] as { Properties: Record<string, unknown> }).Properties;
+const envOf = (name: WebhookFunctionName) =>
+  (propsOf(service.functions[name]).Environment as { Variables: Record<string, unknown> }).Variables;
+
+beforeAll(() => {
+  const stack = newStack(newApp(), {
+    service: {
+      retentionDays: 7,
+      apiThrottle: { rateLimit: 5, burstLimit: 10 },
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+      deliveryConcurrency: 20,
+      allowHttpTargets: true,
+      eventBusName: 'custom-bus',
+      apiGatewayCloudWatchRole: false,
+    },
+  });
+  service = stack.service;
+  template = Template.fromStack(stack);
+});
+
+describe('WebhookService props', () => {
+  it('passes retentionDays to the functions that write history', () => {
+    const retention = FUNCTION_NAMES.filter((name) => envOf(name).RETENTION_DAYS === '7');
+    expect(retention).toEqual(['management-api', 'publish-api', 'fanout', 'deliver', 'reconciler']);
+  });
+
+  it('applies apiThrottle to the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })],
+    });
+  });
+
+  it('applies logRetention to every function log group and to the access logs', () => {
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('applies removalPolicy to both tables and the master key', () => {
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
+  it('reserves deliveryConcurrency for deliver and caps its event source to match', () => {
+    expect(propsOf(service.functions.deliver).ReservedConcurrentExecutions).toBe(20);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(service.deliveryQueue),
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('tells the handlers that http targets are allowed, private ones still not', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ ALLOW_HTTP_TARGETS: 'true', ALLOW_PRIVATE_TARGETS: 'false' }),
+      },
+    });
+  });
+
+  it('names the bus eventBusName', () => {
+    expect(propsOf(service.eventBus).Name).toBe('custom-bus');
+  });
+
+  it('leaves the account-level API Gateway role alone when apiGatewayCloudWatchRole is false', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+});
+
+describe('WebhookService prop validation', () => {
+  const build = (props: WebhookServiceProps) => () =>
+    new WebhookService(new Stack(newApp(), 'S'), 'W', props);
+
+  it('rejects a deliveryConcurrency below the SQS event source minimum of 2', () => {
+    expect(build({ deliveryConcurrency: 1 })).toThrow(/deliveryConcurrency/);
+  });
+
+  it('rejects a non-positive retentionDays', () => {
+    expect(build({ retentionDays: 0 })).toThrow(/retentionDays/);
+  });
+
+  it('rejects a non-positive escalationWait', () => {
+    expect(build({ escalationWait: Duration.seconds(0) })).toThrow(/escalationWait/);
+  });
+
+  it('rejects an alertSenderEmail that is not an address', () => {
+    expect(build({ alertSenderEmail: 'not-an-email' })).toThrow(/alertSenderEmail/);
+  });
+});
