@@ -1,4 +1,4 @@
-import { containerFromEnv } from './composition.js';
+import { adminDependencies } from './composition.js';
 import { notFound } from './domain/errors.js';
 import { accountResource, eventTypeResource } from './domain/resources.js';
 import {
@@ -68,4 +68,4 @@ export function createAdminHandler(dependencies: DependenciesProvider) {
   ]);
 }
 
-export const handler = createAdminHandler(containerFromEnv);
+export const handler = createAdminHandler(adminDependencies);

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { containerFromEnv } from './composition.js';
+import { authorizerDependencies } from './composition.js';
 import { authenticate } from './services/admin.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 
@@ -27,4 +27,4 @@ export function createAuthorizer(dependencies: DependenciesProvider) {
   };
 }
 
-export const handler = createAuthorizer(containerFromEnv);
+export const handler = createAuthorizer(authorizerDependencies);

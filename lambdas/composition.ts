@@ -44,7 +44,8 @@ export interface RuntimeConfig {
   readonly dynamoDbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly eventBridgeEndpoint?: string;
-  readonly masterKey: MasterKeySource;
+  /** Where the signing-secret master key comes from; absent in AWS (Secrets Manager, by ARN). */
+  readonly masterKey?: MasterKeySource;
   /**
    * Also index first attempts for the reconciler. Needed where queues can vanish wholesale (the
    * local runtime's in-memory queues); in AWS, SQS keeps accepted messages and fan-out replays
@@ -77,9 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
     sqsEndpoint: env.SQS_ENDPOINT,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT,
-    masterKey: masterKeyFile
-      ? fileKey(masterKeyFile)
-      : () => secretsManagerKey(required(env, 'MASTER_KEY_SECRET_ARN'))(),
+    masterKey: masterKeyFile ? fileKey(masterKeyFile) : undefined,
   };
 }
 
@@ -91,50 +90,130 @@ function lazy<T>(build: () => T): () => T {
   };
 }
 
-export function createDependencies(config: RuntimeConfig): Dependencies {
-  const region = config.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const doc = lazy(() => createDocumentClient({ endpoint: config.dynamoDbEndpoint, region }));
-  const sqs = lazy(() => new SQSClient({ endpoint: config.sqsEndpoint, region }));
-  const retention = {
-    retentionDays: config.retentionDays,
-    indexFirstAttempt: config.indexFirstAttempts ?? false,
-  };
-  const targetPolicy = { allowHttp: config.allowHttpTargets, allowPrivate: config.allowPrivateTargets };
-  const ports = {
-    accounts: lazy(() => new DynamoAccountRepository(doc(), config.configTableName)),
-    apiKeys: lazy(() => new DynamoApiKeyRepository(doc(), config.configTableName)),
-    eventTypes: lazy(() => new DynamoEventTypeRepository(doc(), config.configTableName)),
-    webhooks: lazy(() => new DynamoWebhookRepository(doc(), config.configTableName)),
-    deliveries: lazy(() => new DynamoDeliveryRepository(doc(), config.deliveriesTableName, retention)),
-    idempotency: lazy(() => new DynamoIdempotencyRepository(doc(), config.deliveriesTableName, retention)),
-    stats: lazy(() => new DynamoStatsRepository(doc(), config.deliveriesTableName, retention)),
-    queue: lazy(() => {
-      if (!config.deliveryQueueUrl) throw new Error('No delivery queue configured for this function');
-      return new SqsDeliveryQueue(sqs(), config.deliveryQueueUrl, config.parkedQueueUrl);
-    }),
-    publisher: lazy(() => {
-      if (config.publisher) return config.publisher;
-      if (!config.eventBusName) throw new Error('No event bus configured for this function');
-      return new EventBridgePublisher(
-        new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region }),
-        config.eventBusName,
-      );
-    }),
-    cipher: lazy(() => new AesGcmSecretCipher(config.masterKey)),
-    sender: lazy(
-      () => new HttpWebhookSender({ policy: targetPolicy, resolve: config.resolve ?? systemResolver }),
+type PortFactories = { [Name in keyof Dependencies]?: (config: RuntimeConfig) => Dependencies[Name] };
+
+const region = (config: RuntimeConfig): string => config.region ?? process.env.AWS_REGION ?? 'us-east-1';
+const documentClient = new WeakMap<RuntimeConfig, ReturnType<typeof createDocumentClient>>();
+const doc = (config: RuntimeConfig) => {
+  let client = documentClient.get(config);
+  if (!client) {
+    client = createDocumentClient({ endpoint: config.dynamoDbEndpoint, region: region(config) });
+    documentClient.set(config, client);
+  }
+  return client;
+};
+const retention = (config: RuntimeConfig) => ({
+  retentionDays: config.retentionDays,
+  indexFirstAttempt: config.indexFirstAttempts ?? false,
+});
+const targetPolicy = (config: RuntimeConfig) => ({
+  allowHttp: config.allowHttpTargets,
+  allowPrivate: config.allowPrivateTargets,
+});
+
+/** The adapter groups, by the AWS client they need: a function wires only the groups it uses. */
+export const dynamoDbPorts = {
+  accounts: (config) => new DynamoAccountRepository(doc(config), config.configTableName),
+  apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
+  eventTypes: (config) => new DynamoEventTypeRepository(doc(config), config.configTableName),
+  webhooks: (config) => new DynamoWebhookRepository(doc(config), config.configTableName),
+  deliveries: (config) =>
+    new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
+  idempotency: (config) =>
+    new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
+  stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
+} satisfies PortFactories;
+
+export const sqsPorts = {
+  queue: (config) => {
+    if (!config.deliveryQueueUrl) throw new Error('No delivery queue configured for this function');
+    const client = new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) });
+    return new SqsDeliveryQueue(client, config.deliveryQueueUrl, config.parkedQueueUrl);
+  },
+} satisfies PortFactories;
+
+export const eventBridgePorts = {
+  publisher: (config) => {
+    if (config.publisher) return config.publisher;
+    if (!config.eventBusName) throw new Error('No event bus configured for this function');
+    const client = new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) });
+    return new EventBridgePublisher(client, config.eventBusName);
+  },
+} satisfies PortFactories;
+
+export const secretPorts = {
+  cipher: (config) =>
+    new AesGcmSecretCipher(
+      config.masterKey ?? secretsManagerKey(required(process.env, 'MASTER_KEY_SECRET_ARN')),
     ),
-  };
-  const dependencies = {
+} satisfies PortFactories;
+
+export const outboundPorts = {
+  sender: (config) =>
+    new HttpWebhookSender({ policy: targetPolicy(config), resolve: config.resolve ?? systemResolver }),
+} satisfies PortFactories;
+
+/**
+ * Dependencies whose ports are built on first use from the given factories. A port a function did
+ * not wire throws when touched: a wiring mistake shows up at once, not as a wrong adapter.
+ */
+export function createDependencies(config: RuntimeConfig, factories: PortFactories): Dependencies {
+  const dependencies: Record<string, unknown> = {
     resolve: config.resolve ?? systemResolver,
     clock: { now: () => new Date() },
-    targetPolicy,
-  } as Record<string, unknown>;
-  for (const [name, get] of Object.entries(ports)) {
+    targetPolicy: targetPolicy(config),
+  };
+  const names = [
+    'accounts',
+    'apiKeys',
+    'eventTypes',
+    'webhooks',
+    'deliveries',
+    'idempotency',
+    'stats',
+    'queue',
+    'publisher',
+    'cipher',
+    'sender',
+  ] as const;
+  for (const name of names) {
+    const factory = factories[name] as ((config: RuntimeConfig) => unknown) | undefined;
+    const get = lazy(() => {
+      if (!factory) throw new Error(`Port ${name} is not wired in this function`);
+      return factory(config);
+    });
     Object.defineProperty(dependencies, name, { get, enumerable: true });
   }
   return dependencies as unknown as Dependencies;
 }
 
-/** Lambda's dependencies, built once per container from its environment. */
-export const containerFromEnv = lazy(() => createDependencies(configFromEnv()));
+/** Every adapter: the local runtime, which runs all handlers in one process. */
+export const allPorts = (): PortFactories => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  ...eventBridgePorts,
+  ...secretPorts,
+  ...outboundPorts,
+});
+
+/** Each Lambda's dependencies, built once per container from its environment and only its clients. */
+const fromEnv = (factories: () => PortFactories) =>
+  lazy(() => createDependencies(configFromEnv(), factories()));
+
+export const authorizerDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
+export const adminDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
+export const publishDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...eventBridgePorts }));
+export const managementDependencies = /* @__PURE__ */ fromEnv(() => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  ...secretPorts,
+  ...outboundPorts,
+}));
+export const fanoutDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));
+export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  ...secretPorts,
+  ...outboundPorts,
+}));
+export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));

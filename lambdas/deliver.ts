@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
-import { containerFromEnv } from './composition.js';
+import * as z from 'zod/mini';
+import { deliverDependencies } from './composition.js';
 import { log } from './logging.js';
 import { type JobResult, processDeliveryJob } from './services/delivery.js';
 import type { DependenciesProvider } from './services/dependencies.js';
@@ -8,8 +8,8 @@ import { recordStats } from './services/stats.js';
 import { processSqsBatch } from './sqs/batch.js';
 
 const deliveryJob = z.object({
-  deliveryId: z.string().min(1).max(200),
-  attempt: z.int().min(1).max(1000),
+  deliveryId: z.string().check(z.minLength(1), z.maxLength(200)),
+  attempt: z.int().check(z.minimum(1), z.maximum(1000)),
   dueAt: z.iso.datetime(),
 });
 
@@ -50,4 +50,4 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
   };
 }
 
-export const handler = createDeliverHandler(containerFromEnv);
+export const handler = createDeliverHandler(deliverDependencies);

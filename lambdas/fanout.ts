@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { containerFromEnv } from './composition.js';
+import { fanoutDependencies } from './composition.js';
 import { log } from './logging.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { fanOut, parseBusEvent } from './services/fanout.js';
@@ -25,4 +25,4 @@ export function createFanoutHandler(dependencies: DependenciesProvider) {
     });
 }
 
-export const handler = createFanoutHandler(containerFromEnv);
+export const handler = createFanoutHandler(fanoutDependencies);

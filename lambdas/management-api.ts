@@ -1,4 +1,4 @@
-import { containerFromEnv } from './composition.js';
+import { managementDependencies } from './composition.js';
 import type { Page } from './domain/model.js';
 import { eventTypeResource, webhookResource } from './domain/resources.js';
 import {
@@ -103,4 +103,4 @@ export function createManagementHandler(dependencies: DependenciesProvider) {
   ]);
 }
 
-export const handler = createManagementHandler(containerFromEnv);
+export const handler = createManagementHandler(managementDependencies);

@@ -1,4 +1,4 @@
-import { containerFromEnv } from './composition.js';
+import { publishDependencies } from './composition.js';
 import { publishEventBody } from './domain/schemas.js';
 import { createApiHandler, route, tenantOf } from './http/api.js';
 import type { DependenciesProvider } from './services/dependencies.js';
@@ -20,4 +20,4 @@ export function createPublishHandler(dependencies: DependenciesProvider) {
   ]);
 }
 
-export const handler = createPublishHandler(containerFromEnv);
+export const handler = createPublishHandler(publishDependencies);

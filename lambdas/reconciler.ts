@@ -1,4 +1,4 @@
-import { containerFromEnv } from './composition.js';
+import { reconcilerDependencies } from './composition.js';
 import { log } from './logging.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { requeueOverdue } from './services/reconcile.js';
@@ -12,4 +12,4 @@ export function createReconcilerHandler(dependencies: DependenciesProvider) {
   };
 }
 
-export const handler = createReconcilerHandler(containerFromEnv);
+export const handler = createReconcilerHandler(reconcilerDependencies);

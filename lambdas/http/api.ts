@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Scope } from '../domain/model.js';
 
@@ -39,8 +39,8 @@ export interface Route<Body = unknown, Query = unknown> {
   /** `/v1/webhooks/{id}`: `{name}` segments become params. */
   readonly path: string;
   readonly access: Access;
-  readonly body?: z.ZodType<Body>;
-  readonly query?: z.ZodType<Query>;
+  readonly body?: z.ZodMiniType<Body>;
+  readonly query?: z.ZodMiniType<Query>;
   readonly handle: (request: ValidRequest<Body, Query>) => Promise<RouteResult>;
 }
 
@@ -148,7 +148,7 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, input: unknown, where: 'body' | 'query'): T {
+function validate<T>(schema: z.ZodMiniType<T>, input: unknown, where: 'body' | 'query'): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new DomainError(
@@ -167,7 +167,7 @@ function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ValidRe
   const rawBody = parseBody(event);
   const body =
     definition.body === undefined
-      ? validate(emptyObject.optional(), rawBody, 'body')
+      ? validate(z.optional(emptyObject), rawBody, 'body')
       : validate(definition.body, rawBody ?? {}, 'body');
   const query = validate(definition.query ?? emptyObject, event.queryStringParameters ?? {}, 'query');
   return { params, body, query, principal };

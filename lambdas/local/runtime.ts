@@ -12,7 +12,7 @@ import { ensureTables } from '../adapters/dynamodb/tables.js';
 import { fileKey } from '../adapters/secret-cipher.js';
 import { createAdminHandler } from '../admin-api.js';
 import { createAuthorizer } from '../authorizer.js';
-import { createDependencies, type RuntimeConfig } from '../composition.js';
+import { allPorts, createDependencies, type RuntimeConfig } from '../composition.js';
 import { createDeliverHandler } from '../deliver.js';
 import { DomainError } from '../domain/errors.js';
 import { hashApiKey, newApiKey } from '../domain/ids.js';
@@ -26,7 +26,7 @@ import { requeueOverdue } from '../services/reconcile.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
 import { putEvents } from './event-bus.js';
-import { SqsPoller } from './sqs-poller.js';
+import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 
 /**
  * `npm start`: the whole service in one process. The same handlers as in Lambda, wired to local
@@ -60,6 +60,8 @@ export interface LocalRuntimeOptions {
   readonly apiKey?: string;
   readonly adminToken?: string;
   readonly allowPrivateTargets?: boolean;
+  /** Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS). */
+  readonly allowHttpTargets?: boolean;
   /** Overrides every queue's visibility timeout (tests: crashed batches come back quickly). */
   readonly visibilityTimeoutSeconds?: number;
   readonly deliveryConcurrency?: number;
@@ -68,6 +70,8 @@ export interface LocalRuntimeOptions {
   /** Injected DNS for tests (DNS rebinding). */
   readonly resolve?: HostResolver;
   readonly log?: (line: string) => void;
+  /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
+  readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
 
 export interface LocalRuntime {
@@ -199,7 +203,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     parkedQueueUrl: queueUrls.parked,
     eventBusName: 'webhooks-local',
     retentionDays: options.retentionDays ?? 30,
-    allowHttpTargets: true,
+    allowHttpTargets: options.allowHttpTargets ?? true,
     allowPrivateTargets: options.allowPrivateTargets ?? true,
     dynamoDbEndpoint,
     sqsEndpoint,
@@ -209,7 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     resolve: options.resolve,
     indexFirstAttempts: true,
   };
-  const deps = createDependencies(config);
+  const deps = createDependencies(config, allPorts());
   const provider = () => deps;
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
 
@@ -231,15 +235,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await bootstrap(deps, apiKey);
 
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
+  const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);
   const pollers = [
     new SqsPoller(sqs, queueUrls.ingest, arns[roles.ingest] ?? '', createFanoutHandler(provider), {
       concurrency: 1,
       onError,
     }),
-    new SqsPoller(sqs, queueUrls.delivery, arns[roles.delivery] ?? '', createDeliverHandler(provider), {
-      concurrency: options.deliveryConcurrency ?? 4,
-      onError,
-    }),
+    new SqsPoller(
+      sqs,
+      queueUrls.delivery,
+      arns[roles.delivery] ?? '',
+      wrapDeliver(createDeliverHandler(provider)),
+      {
+        concurrency: options.deliveryConcurrency ?? 4,
+        onError,
+      },
+    ),
   ];
   for (const poller of pollers) poller.start();
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { notFound } from '../domain/errors.js';
 import { hashApiKey, newAccountId, newApiKey, newApiKeyId } from '../domain/ids.js';
 import type { Account, ApiKeyRecord, EventType } from '../domain/model.js';

@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { deliveryIdFor, eventIdFromBusEvent, isEventId } from '../domain/ids.js';
 import type { Delivery, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob } from '../domain/ports.js';
-import { eventTypeName } from '../domain/schemas.js';
+import { accountId, eventTypeName, idempotencyKey } from '../domain/schemas.js';
 import type { Dependencies } from './dependencies.js';
 
 /**
@@ -16,14 +16,14 @@ const WRITE_CONCURRENCY = 25;
 
 /** The EventBridge envelope as the ingest queue receives it. */
 const busEnvelope = z.object({
-  id: z.string().min(1),
-  time: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  time: z.string().check(z.minLength(1)),
   'detail-type': eventTypeName,
   detail: z.object({
-    account_id: z.string().min(1).max(64),
+    account_id: accountId,
     data: z.unknown(),
-    idempotency_key: z.string().min(1).max(200).optional(),
-    event_id: z.string().optional(),
+    idempotency_key: z.optional(idempotencyKey),
+    event_id: z.optional(z.string()),
   }),
 });
 

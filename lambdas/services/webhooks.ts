@@ -1,5 +1,5 @@
 import { DomainError, invalid, notFound } from '../domain/errors.js';
-import { newWebhookId } from '../domain/ids.js';
+import { isWebhookId, newWebhookId } from '../domain/ids.js';
 import type { Page, StoredSigningSecret, Webhook } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
@@ -88,7 +88,8 @@ export async function createWebhook(
 }
 
 export async function getWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<Webhook> {
-  const webhook = await deps.webhooks.get(accountId, webhookId);
+  // An id that cannot be one of ours is simply not found: it never reaches storage.
+  const webhook = isWebhookId(webhookId) ? await deps.webhooks.get(accountId, webhookId) : undefined;
   if (!webhook) throw notFound('Webhook');
   return webhook;
 }
@@ -138,7 +139,7 @@ export async function updateWebhook(
 }
 
 export async function deleteWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<void> {
-  const deleted = await deps.webhooks.delete(accountId, webhookId);
+  const deleted = isWebhookId(webhookId) && (await deps.webhooks.delete(accountId, webhookId));
   if (!deleted) throw notFound('Webhook');
 }
 

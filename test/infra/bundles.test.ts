@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { lambdaEntry, REPO_ROOT, WEBHOOK_BUNDLING } from '../../lib/webhook-function.js';
+import { LAMBDA_ALIASES, lambdaEntry, REPO_ROOT, WEBHOOK_BUNDLING } from '../../lib/webhook-function.js';
 import { FUNCTION_NAMES } from '../../lib/webhook-service.js';
 
 /**
@@ -26,6 +26,7 @@ const options = (name: string): BuildOptions => ({
   mainFields: [...WEBHOOK_BUNDLING.mainFields],
   banner: { js: WEBHOOK_BUNDLING.banner },
   external: [...WEBHOOK_BUNDLING.externalModules],
+  alias: { ...LAMBDA_ALIASES },
   metafile: true,
   logLevel: 'silent',
 });
@@ -34,6 +35,21 @@ describe('handler bundles', () => {
   it('bundle the AWS SDK instead of relying on the runtime copy', () => {
     expect(WEBHOOK_BUNDLING.externalModules).toEqual([]);
     expect(WEBHOOK_BUNDLING.format).toBe('esm');
+  });
+
+  it('pass the credential-chain alias to esbuild exactly as the test applies it', () => {
+    expect(WEBHOOK_BUNDLING.esbuildArgs).toEqual({
+      '--alias:@aws-sdk/credential-provider-node': LAMBDA_ALIASES['@aws-sdk/credential-provider-node'],
+    });
+  });
+
+  it('leave no default credential chain (SSO, INI, STS clients) in a bundle', async () => {
+    const result = await build(options('deliver'));
+    const inputs = Object.keys(result.metafile?.inputs ?? {});
+    expect(inputs.filter((path) => /credential-provider-(node|ini|sso)|nested-clients/.test(path))).toEqual(
+      [],
+    );
+    expect(inputs.some((path) => path.includes('credential-provider-env'))).toBe(true);
   });
 
   it.each(FUNCTION_NAMES)('%s bundles to ESM exporting handler, under 400 KB minified', async (name) => {

@@ -1,0 +1,697 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import {
+  type ApiClient,
+  type ApiResponse,
+  startTestRuntime,
+  type TestRuntime,
+} from '../support/local-runtime.js';
+
+/**
+ * Bad input over real HTTP: every rejection is a 4xx with `{"error": {code, message, details?}}`,
+ * never a 5xx or a stack trace, and it changes nothing (checked with a follow-up read).
+ */
+
+interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: ErrorDetail[] };
+}
+interface WebhookPage {
+  readonly data: WebhookResource[];
+  readonly next_cursor: string | null;
+}
+
+const MAX_BODY_BYTES = 256 * 1024;
+
+function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Orders endpoint',
+    url: 'https://example.com/hooks/orders',
+    events: ['order.created'],
+    ...overrides,
+  };
+}
+
+/** A body without one of the required fields. */
+function aWebhookBodyWithout(field: string): Record<string, unknown> {
+  const { [field]: _dropped, ...rest } = aWebhookBody();
+  return rest;
+}
+
+function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.body.error.code).toBe(code);
+  expect(typeof response.body.error.message).toBe('string');
+  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+|node_modules|\/work\//);
+}
+
+/** 400 validation_error whose details name `path` (and, when given, a message containing `mentions`). */
+function expectValidationError(response: ApiResponse<ErrorBody>, path: string, mentions?: string): void {
+  expectError(response, 400, 'validation_error');
+  const details = response.body.error.details ?? [];
+  const matching = details.filter((detail) => detail.path === path);
+  expect(matching, JSON.stringify(details)).not.toHaveLength(0);
+  if (mentions !== undefined) {
+    expect(
+      matching.some((detail) => detail.message.includes(mentions)),
+      JSON.stringify(details),
+    ).toBe(true);
+  }
+}
+
+async function listAll(client: ApiClient): Promise<WebhookResource[]> {
+  const all: WebhookResource[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
+    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
+    expect(page.status).toBe(200);
+    all.push(...page.body.data);
+    cursor = page.body.next_cursor;
+  } while (cursor);
+  return all;
+}
+
+const cursorOf = (key: Record<string, unknown>): string =>
+  Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+describe('bad input', () => {
+  let runtime: TestRuntime;
+  let tenant: ApiClient;
+  let target: WebhookResource;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    tenant = runtime.tenant;
+    const created = await tenant.post<WebhookResource & { secret: string }>(
+      '/v1/webhooks',
+      aWebhookBody({ name: 'Patch target', headers: { 'X-Team': 'billing' } }),
+    );
+    expect(created.status).toBe(201);
+    const { secret: _secret, ...resource } = created.body;
+    target = resource;
+  });
+
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  describe('POST /v1/webhooks', () => {
+    /** Sends `body` and checks the listing is the same afterwards. */
+    const createRejected = async (body: unknown): Promise<ApiResponse<ErrorBody>> => {
+      const before = await listAll(tenant);
+      const response = await tenant.post<ErrorBody>('/v1/webhooks', body);
+      expect(await listAll(tenant)).toEqual(before);
+      return response;
+    };
+
+    it('rejects malformed JSON with 400 invalid_json and creates nothing', async () => {
+      // Act
+      const response = await createRejected('{"name": "Orders", "url": ');
+
+      // Assess
+      expectError(response, 400, 'invalid_json');
+    });
+
+    it('rejects a JSON array body with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected('[]');
+
+      // Assess
+      expectValidationError(response, 'body');
+    });
+
+    it('rejects an empty body with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected('');
+
+      // Assess
+      expectValidationError(response, 'body.name');
+    });
+
+    it.each([
+      ['name', 'body.name'],
+      ['url', 'body.url'],
+      ['events', 'body.events'],
+    ])('rejects a missing %s with 400 and creates nothing', async (field, path) => {
+      // Act
+      const response = await createRejected(aWebhookBodyWithout(field));
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it.each([
+      ['name as a number', { name: 42 }, 'body.name'],
+      ['url as a number', { url: 42 }, 'body.url'],
+      ['events as a string', { events: 'order.created' }, 'body.events'],
+      ['events holding a number', { events: [42] }, 'body.events.0'],
+      ['description as a number', { description: 5 }, 'body.description'],
+      ['headers as an array', { headers: ['X-Team: billing'] }, 'body.headers'],
+      ['a header value as a number', { headers: { 'X-Team': 7 } }, 'body.headers.X-Team'],
+      ['timeout_seconds as a string', { timeout_seconds: '5' }, 'body.timeout_seconds'],
+      ['timeout_seconds as a fraction', { timeout_seconds: 2.5 }, 'body.timeout_seconds'],
+      ['max_retries as a string', { retry_policy: { max_retries: 'six' } }, 'body.retry_policy.max_retries'],
+      ['alerting email not an email', { alerting: { email: 'not-an-email' } }, 'body.alerting.email'],
+    ])('rejects %s with 400 and creates nothing', async (_label, overrides, path) => {
+      // Act
+      const response = await createRejected(aWebhookBody(overrides));
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it.each([
+      ['timeout_seconds 0', { timeout_seconds: 0 }, 'body.timeout_seconds'],
+      ['timeout_seconds 31', { timeout_seconds: 31 }, 'body.timeout_seconds'],
+      ['max_retries 11', { retry_policy: { max_retries: 11 } }, 'body.retry_policy.max_retries'],
+      [
+        'empty intervals_seconds',
+        { retry_policy: { intervals_seconds: [] } },
+        'body.retry_policy.intervals_seconds',
+      ],
+      ['failure_threshold 0', { alerting: { failure_threshold: 0 } }, 'body.alerting.failure_threshold'],
+      ['a repeated event type', { events: ['order.created', 'order.created'] }, 'body.events'],
+      ['a description over 1000 characters', { description: 'd'.repeat(1001) }, 'body.description'],
+    ])('rejects %s with 400 and creates nothing', async (_label, overrides, path) => {
+      // Act
+      const response = await createRejected(aWebhookBody(overrides));
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it.each([
+      ['at the top level', { colour: 'red' }, 'body', 'colour'],
+      ['in retry_policy', { retry_policy: { max_retries: 1, jitter: true } }, 'body.retry_policy', 'jitter'],
+      ['in alerting', { alerting: { sms: '+15550100' } }, 'body.alerting', 'sms'],
+    ])('rejects an unknown field %s with 400 and creates nothing', async (_label, overrides, path, field) => {
+      // Act
+      const response = await createRejected(aWebhookBody(overrides));
+
+      // Assess
+      expectValidationError(response, path, field);
+    });
+
+    it('rejects a name over 200 characters with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected(aWebhookBody({ name: 'n'.repeat(201) }));
+
+      // Assess
+      expectValidationError(response, 'body.name');
+    });
+
+    it('accepts a name of exactly 200 characters', async () => {
+      // Act
+      const response = await tenant.post<WebhookResource>(
+        '/v1/webhooks',
+        aWebhookBody({ name: 'n'.repeat(200) }),
+      );
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.body.name).toHaveLength(200);
+    });
+
+    it('rejects a blank name with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected(aWebhookBody({ name: '   ' }));
+
+      // Assess
+      expectValidationError(response, 'body.name');
+    });
+
+    it('rejects a body over 256 KB with 413 payload_too_large and creates nothing', async () => {
+      // Prepare
+      const body = JSON.stringify(aWebhookBody({ description: 'x'.repeat(MAX_BODY_BYTES) }));
+
+      // Act
+      const response = await createRejected(body);
+
+      // Assess
+      expect(Buffer.byteLength(body)).toBeGreaterThan(MAX_BODY_BYTES);
+      expectError(response, 413, 'payload_too_large');
+    });
+
+    it.each([
+      ['CR LF', 'billing\r\nX-Injected: 1'],
+      ['LF', 'billing\nX-Injected: 1'],
+      ['CR', 'billing\rX-Injected: 1'],
+    ])('rejects %s in a custom header value with 400 and creates nothing', async (_label, value) => {
+      // Act
+      const response = await createRejected(aWebhookBody({ headers: { 'X-Team': value } }));
+
+      // Assess
+      expectValidationError(response, 'body.headers');
+    });
+
+    it('rejects CR/LF in a custom header name with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected(aWebhookBody({ headers: { 'X-Team\r\nX-Injected': '1' } }));
+
+      // Assess
+      expectValidationError(response, 'body.headers');
+    });
+
+    it.each([
+      'webhook-id',
+      'webhook-signature',
+      'Webhook-Timestamp',
+      'x-webhook-signature',
+      'X-Webhook-Anything',
+      'content-type',
+      'Content-Length',
+      'host',
+      'user-agent',
+    ])('rejects the reserved header name %s with 400 and creates nothing', async (name) => {
+      // Act
+      const response = await createRejected(aWebhookBody({ headers: { [name]: 'value' } }));
+
+      // Assess
+      expectValidationError(response, 'body.headers', name);
+    });
+
+    it.each([
+      ['not a URL', 'not a url'],
+      ['an ftp URL', 'ftp://example.com/hook'],
+      ['a javascript: URL', 'javascript:alert(1)'],
+      ['a URL with credentials', 'https://user:pass@example.com/hook'],
+      ['an empty URL', ''],
+    ])('rejects %s with 400 and creates nothing', async (_label, url) => {
+      // Act
+      const response = await createRejected(aWebhookBody({ url }));
+
+      // Assess
+      expectValidationError(response, 'body.url');
+    });
+
+    it('rejects an unknown event type with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected(aWebhookBody({ events: ['order.created', 'order.exploded'] }));
+
+      // Assess
+      expectValidationError(response, 'body.events', 'order.exploded');
+    });
+
+    it('rejects an event type name with illegal characters with 400 and creates nothing', async () => {
+      // Act
+      const response = await createRejected(aWebhookBody({ events: ['order created!'] }));
+
+      // Assess
+      expectValidationError(response, 'body.events.0');
+    });
+  });
+
+  describe('PATCH /v1/webhooks/{id}', () => {
+    /** Sends `body` to the target and checks it is unchanged afterwards. */
+    const patchRejected = async (body: unknown): Promise<ApiResponse<ErrorBody>> => {
+      const response = await tenant.patch<ErrorBody>(`/v1/webhooks/${target.id}`, body);
+      const after = await tenant.get<WebhookResource>(`/v1/webhooks/${target.id}`);
+      expect(after.body).toEqual(target);
+      return response;
+    };
+
+    it('rejects malformed JSON with 400 invalid_json and changes nothing', async () => {
+      // Act
+      const response = await patchRejected('{"name": ');
+
+      // Assess
+      expectError(response, 400, 'invalid_json');
+    });
+
+    it('rejects an empty object with 400 and changes nothing', async () => {
+      // Act
+      const response = await patchRejected({});
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+    });
+
+    it('rejects an unknown field with 400 and changes nothing', async () => {
+      // Act
+      const response = await patchRejected({ name: 'Renamed', secret: 'whsec_mine' });
+
+      // Assess
+      expectValidationError(response, 'body', 'secret');
+    });
+
+    it.each([
+      ['name as a number', { name: 1 }, 'body.name'],
+      ['status disabled', { status: 'disabled' }, 'body.status'],
+      ['status as a boolean', { status: true }, 'body.status'],
+      ['events as null', { events: null }, 'body.events'],
+      ['a name over 200 characters', { name: 'n'.repeat(201) }, 'body.name'],
+      ['CR/LF in a header value', { headers: { 'X-Team': 'a\r\nX-Injected: 1' } }, 'body.headers'],
+      ['a reserved header name', { headers: { 'webhook-signature': 'v1,forged' } }, 'body.headers'],
+      ['an unknown event type', { events: ['order.exploded'] }, 'body.events'],
+      ['an ftp URL', { url: 'ftp://example.com/hook' }, 'body.url'],
+    ])('rejects %s with 400 and changes nothing', async (_label, body, path) => {
+      // Act
+      const response = await patchRejected(body);
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it('rejects a body over 256 KB with 413 and changes nothing', async () => {
+      // Act
+      const response = await patchRejected({ description: 'x'.repeat(MAX_BODY_BYTES + 1) });
+
+      // Assess
+      expectError(response, 413, 'payload_too_large');
+    });
+  });
+
+  describe('other write routes', () => {
+    it('rejects an unknown field on rotate-secret with 400 and keeps the secret', async () => {
+      // Act
+      const response = await tenant.post<ErrorBody>(`/v1/webhooks/${target.id}/rotate-secret`, {
+        grace_period_seconds: 60,
+        keep_old: true,
+      });
+
+      // Assess
+      expectValidationError(response, 'body', 'keep_old');
+      const after = await tenant.get<WebhookResource>(`/v1/webhooks/${target.id}`);
+      expect(after.body).toEqual(target);
+    });
+
+    it('rejects grace_period_seconds as a string with 400 and keeps the secret', async () => {
+      // Act
+      const response = await tenant.post<ErrorBody>(`/v1/webhooks/${target.id}/rotate-secret`, {
+        grace_period_seconds: '60',
+      });
+
+      // Assess
+      expectValidationError(response, 'body.grace_period_seconds');
+      const after = await tenant.get<WebhookResource>(`/v1/webhooks/${target.id}`);
+      expect(after.body).toEqual(target);
+    });
+
+    it('rejects a body on DELETE with 400 and deletes nothing', async () => {
+      // Act
+      const response = await tenant.request<ErrorBody>('DELETE', `/v1/webhooks/${target.id}`, {
+        force: true,
+      });
+
+      // Assess
+      expectValidationError(response, 'body', 'force');
+      const after = await tenant.get<WebhookResource>(`/v1/webhooks/${target.id}`);
+      expect(after.status).toBe(200);
+    });
+
+    it('rejects an unknown field on a test send with 400 and records no delivery', async () => {
+      // Act
+      const response = await tenant.post<ErrorBody>(`/v1/webhooks/${target.id}/test`, { payload: {} });
+
+      // Assess
+      expectValidationError(response, 'body', 'payload');
+      const deliveries = await tenant.get<{ data: unknown[] }>(`/v1/webhooks/${target.id}/deliveries`);
+      expect(deliveries.body.data).toEqual([]);
+    });
+
+    it.each([
+      ['a missing type', { data: {} }, 'body.type'],
+      ['data as an array', { type: 'order.created', data: [] }, 'body.data'],
+      ['an unknown field', { type: 'order.created', data: {}, when: 'now' }, 'body'],
+    ])('rejects an event with %s with 400', async (_label, body, path) => {
+      // Act
+      const response = await tenant.post<ErrorBody>('/v1/events', body);
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it('rejects a malformed JSON event with 400 invalid_json', async () => {
+      // Act
+      const response = await tenant.post<ErrorBody>('/v1/events', '{"type": "order.created", "data": {');
+
+      // Assess
+      expectError(response, 400, 'invalid_json');
+    });
+  });
+
+  describe('query strings', () => {
+    it.each([
+      ['limit=0', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['limit=-1', 'query.limit'],
+      ['limit=1.5', 'query.limit'],
+      ['cursor=', 'query.cursor'],
+      ['colour=red', 'query'],
+    ])('rejects GET /v1/webhooks?%s with 400', async (query, path) => {
+      // Act
+      const response = await tenant.get<ErrorBody>(`/v1/webhooks?${query}`);
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it.each([
+      ['garbage', 'not a cursor!'],
+      ['base64url that is not JSON', Buffer.from('hello').toString('base64url')],
+      ['a JSON array', Buffer.from('[1,2]').toString('base64url')],
+      ['another partition', cursorOf({ pk: 'ACCOUNT#acc_someone_else', sk: 'WEBHOOK#wh_x' })],
+      ['a key outside webhooks', cursorOf({ pk: 'EVENTTYPE', sk: 'order.created' })],
+    ])('rejects a cursor that is %s with 400', async (_label, cursor) => {
+      // Act
+      const response = await tenant.get<ErrorBody>(
+        `/v1/webhooks?limit=2&cursor=${encodeURIComponent(cursor)}`,
+      );
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+    });
+
+    it.each([
+      ['status=exploded', 'query.status'],
+      ['limit=0', 'query.limit'],
+    ])('rejects GET /v1/webhooks/{id}/deliveries?%s with 400', async (query, path) => {
+      // Act
+      const response = await tenant.get<ErrorBody>(`/v1/webhooks/${target.id}/deliveries?${query}`);
+
+      // Assess
+      expectValidationError(response, path);
+    });
+
+    it('rejects a garbage cursor on GET /v1/webhooks/{id}/deliveries with 400', async () => {
+      // Act
+      const response = await tenant.get<ErrorBody>(`/v1/webhooks/${target.id}/deliveries?cursor=%25%25%25`);
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+    });
+
+    it('rejects a query string on GET /v1/webhooks/{id} with 400', async () => {
+      // Act
+      const response = await tenant.get<ErrorBody>(`/v1/webhooks/${target.id}?expand=secret`);
+
+      // Assess
+      expectValidationError(response, 'query', 'expand');
+    });
+  });
+
+  describe('routing', () => {
+    it('answers an unknown /v1 route with 404 JSON', async () => {
+      // Act
+      const response = await tenant.get<ErrorBody>('/v1/nothing-here');
+
+      // Assess
+      expectError(response, 404, 'not_found');
+    });
+
+    it('answers a path outside /v1 with 404 JSON', async () => {
+      // Act
+      const response = await tenant.get<ErrorBody>('/etc/passwd');
+
+      // Assess
+      expectError(response, 404, 'not_found');
+    });
+
+    it.each([
+      ['PUT', '/v1/webhooks'],
+      ['DELETE', '/v1/webhooks'],
+      ['POST', '/v1/webhooks/wh_anything'],
+      ['DELETE', '/v1/event-types'],
+      ['GET', '/v1/events'],
+      ['GET', '/v1/webhooks/wh_anything/rotate-secret'],
+    ])('answers %s %s with 405 JSON', async (method, path) => {
+      // Act
+      const response = await tenant.request<ErrorBody>(method, path, method === 'GET' ? undefined : {});
+
+      // Assess
+      expectError(response, 405, 'method_not_allowed');
+    });
+
+    it('answers a malformed percent-encoding in an id with 404 JSON', async () => {
+      // Act
+      const response = await tenant.get<ErrorBody>('/v1/webhooks/%E0%A4%A');
+
+      // Assess
+      expectError(response, 404, 'not_found');
+    });
+
+    const LONG_ID = 'a'.repeat(2000);
+
+    it.each([
+      ['GET', '/v1/webhooks/wh_{long}', undefined],
+      ['PATCH', '/v1/webhooks/wh_{long}', { name: 'x' }],
+      ['DELETE', '/v1/webhooks/wh_{long}', undefined],
+      ['POST', '/v1/webhooks/wh_{long}/rotate-secret', {}],
+      ['POST', '/v1/webhooks/wh_{long}/test', {}],
+      ['GET', '/v1/webhooks/wh_{long}/deliveries', undefined],
+      ['POST', '/v1/webhooks/wh_{long}/retry-failed', {}],
+      ['GET', '/v1/deliveries/dl_{long}', undefined],
+      ['POST', '/v1/deliveries/dl_{long}/retry', {}],
+    ])('answers %s %s with a 2000-character id with 404 JSON', async (method, template, body) => {
+      // Prepare
+      const path = template.replace('{long}', LONG_ID);
+
+      // Act
+      const response = await tenant.request<ErrorBody>(method, path, body);
+
+      // Assess
+      expectError(response, 404, 'not_found');
+    });
+  });
+
+  describe('https-only runtime (allowHttpTargets: false)', () => {
+    let httpsOnly: TestRuntime;
+
+    beforeAll(async () => {
+      httpsOnly = await startTestRuntime({ allowHttpTargets: false });
+    });
+
+    afterAll(async () => {
+      await httpsOnly?.dispose();
+    });
+
+    it('rejects an http URL with 400 and creates nothing', async () => {
+      // Prepare
+      const before = await listAll(httpsOnly.tenant);
+
+      // Act
+      const response = await httpsOnly.tenant.post<ErrorBody>(
+        '/v1/webhooks',
+        aWebhookBody({ url: 'http://example.com/hook' }),
+      );
+
+      // Assess
+      expectValidationError(response, 'body.url', 'https');
+      expect(await listAll(httpsOnly.tenant)).toEqual(before);
+    });
+
+    it('accepts the same URL over https', async () => {
+      // Act
+      const response = await httpsOnly.tenant.post<WebhookResource>(
+        '/v1/webhooks',
+        aWebhookBody({ url: 'https://example.com/hook' }),
+      );
+
+      // Assess
+      expect(response.status).toBe(201);
+    });
+
+    it('rejects changing a URL to http with 400 and changes nothing', async () => {
+      // Prepare
+      const created = await httpsOnly.tenant.post<WebhookResource & { secret: string }>(
+        '/v1/webhooks',
+        aWebhookBody(),
+      );
+      const { secret: _secret, ...before } = created.body;
+
+      // Act
+      const response = await httpsOnly.tenant.patch<ErrorBody>(`/v1/webhooks/${before.id}`, {
+        url: 'http://example.com/hook',
+      });
+
+      // Assess
+      expectValidationError(response, 'body.url', 'https');
+      const after = await httpsOnly.tenant.get<WebhookResource>(`/v1/webhooks/${before.id}`);
+      expect(after.body).toEqual(before);
+    });
+  });
+
+  describe('public-targets-only runtime (allowPrivateTargets: false)', () => {
+    let publicOnly: TestRuntime;
+
+    beforeAll(async () => {
+      publicOnly = await startTestRuntime({
+        allowPrivateTargets: false,
+        resolve: async (host) => (host === 'private.example' ? ['10.0.0.5'] : ['93.184.216.34']),
+      });
+    });
+
+    afterAll(async () => {
+      await publicOnly?.dispose();
+    });
+
+    it.each([
+      'https://127.0.0.1/hook',
+      'https://127.9.9.9/hook',
+      'https://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      'http://2130706433/',
+      'http://0x7f000001/',
+      'http://0177.0.0.1/',
+      'http://127.1/',
+      'https://[::ffff:127.0.0.1]/hook',
+      'https://10.1.2.3/hook',
+      'https://172.16.5.4/hook',
+      'https://192.168.1.1/hook',
+      'https://100.64.0.1/hook',
+      'https://0.0.0.0/hook',
+      'https://[fd00::1]/hook',
+      'https://[fe80::1]/hook',
+      'https://localhost/hook',
+      'https://metadata.google.internal/computeMetadata/v1/',
+      'https://private.example/hook',
+    ])('rejects %s with 400 and creates nothing', async (url) => {
+      // Prepare
+      const before = await listAll(publicOnly.tenant);
+
+      // Act
+      const response = await publicOnly.tenant.post<ErrorBody>('/v1/webhooks', aWebhookBody({ url }));
+
+      // Assess
+      expectValidationError(response, 'body.url');
+      expect(await listAll(publicOnly.tenant)).toEqual(before);
+    });
+
+    it('accepts a hostname that resolves to a public address', async () => {
+      // Act
+      const response = await publicOnly.tenant.post<WebhookResource>(
+        '/v1/webhooks',
+        aWebhookBody({ url: 'https://public.example/hook' }),
+      );
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.body.url).toBe('https://public.example/hook');
+    });
+
+    it('rejects changing a URL to one that resolves to a private address, and changes nothing', async () => {
+      // Prepare
+      const created = await publicOnly.tenant.post<WebhookResource & { secret: string }>(
+        '/v1/webhooks',
+        aWebhookBody(),
+      );
+      const { secret: _secret, ...before } = created.body;
+
+      // Act
+      const response = await publicOnly.tenant.patch<ErrorBody>(`/v1/webhooks/${before.id}`, {
+        url: 'https://private.example/hook',
+      });
+
+      // Assess
+      expectValidationError(response, 'body.url', '10.0.0.5');
+      const after = await publicOnly.tenant.get<WebhookResource>(`/v1/webhooks/${before.id}`);
+      expect(after.body).toEqual(before);
+    });
+  });
+});
