@@ -1,0 +1,296 @@
+import { eventIdFromBusEvent } from './ids.js';
+import type { EventType, FailureState, Webhook, WebhookEvent } from './model.js';
+
+/**
+ * Escalation of persistently failing endpoints (docs/escalation.md), as pure decisions: when a
+ * failed attempt opens a failing episode, what the re-check after the wait concludes, and what the
+ * alerts and operational events say. No I/O: lambdas/services/escalation.ts runs them.
+ */
+
+/** Deployed default of the wait between the "failing" alert and the re-check (72 hours). */
+export const DEFAULT_ESCALATION_WAIT_SECONDS = 72 * 3600;
+
+export const OPERATIONAL_EVENT_TYPES = [
+  'endpoint.failing',
+  'endpoint.recovered',
+  'endpoint.disabled',
+] as const;
+export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
+export type Transition = 'failing' | 'recovered' | 'disabled';
+
+export const isOperationalEventType = (type: string): type is OperationalEventType =>
+  (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
+
+/**
+ * The operational event types are built in: always listed by GET /v1/event-types, subscribable
+ * like any other, never stored in (or overwritten through) the catalog.
+ */
+export const BUILT_IN_EVENT_TYPES: readonly Omit<EventType, 'updatedAt'>[] = [
+  {
+    name: 'endpoint.failing',
+    description:
+      'One of your endpoints reached its consecutive-failure threshold; it is disabled if it has not recovered when the escalation wait ends',
+    example: {
+      webhook_id: 'wh_0123456789abcdefghjk',
+      name: 'Orders endpoint',
+      url: 'https://example.com/hooks',
+      episode: 1,
+      consecutive_failures: 3,
+      failure_threshold: 3,
+      last_status_code: 500,
+      last_error: null,
+      last_delivery_id: 'dlv_01hx0000000000000000000000_0123456789abcdefghjk',
+      last_event_type: 'order.created',
+      disables_at: '2025-01-18T10:00:00.000Z',
+    },
+  },
+  {
+    name: 'endpoint.recovered',
+    description: 'An endpoint that was failing answered 2xx again before it was disabled',
+    example: {
+      webhook_id: 'wh_0123456789abcdefghjk',
+      name: 'Orders endpoint',
+      url: 'https://example.com/hooks',
+      episode: 1,
+    },
+  },
+  {
+    name: 'endpoint.disabled',
+    description: 'An endpoint kept failing through the escalation wait and was disabled',
+    example: {
+      webhook_id: 'wh_0123456789abcdefghjk',
+      name: 'Orders endpoint',
+      url: 'https://example.com/hooks',
+      episode: 1,
+      disabled_reason: 'Disabled after 3 consecutive failed attempts',
+    },
+  },
+];
+
+export const TRANSITION_EVENT_TYPE: Readonly<Record<Transition, OperationalEventType>> = {
+  failing: 'endpoint.failing',
+  recovered: 'endpoint.recovered',
+  disabled: 'endpoint.disabled',
+};
+
+/**
+ * Whether a failed attempt of `event` counts toward `webhookId`'s escalation. Deliveries of an
+ * operational event about the endpoint itself never do: an endpoint subscribed to its own failure
+ * events must not feed its own escalation (the loop would otherwise be bounded only by the wait).
+ */
+export function countsTowardEscalation(
+  event: Pick<WebhookEvent, 'type' | 'data'>,
+  webhookId: string,
+): boolean {
+  if (!isOperationalEventType(event.type)) return true;
+  const data = event.data as { webhook_id?: unknown } | null | undefined;
+  return data?.webhook_id !== webhookId;
+}
+
+export type AfterFailure =
+  /** Below the threshold, or the episode's execution is already running. */
+  | { readonly kind: 'none' }
+  /** Crossed the threshold with no episode open: open one (conditional write), then start it. */
+  | { readonly kind: 'open' }
+  /**
+   * An episode is open but its execution was never confirmed started (a crash or an error between
+   * the two writes): start it again under the same name, which is a no-op if it did start.
+   */
+  | { readonly kind: 'resume'; readonly episode: number };
+
+export function afterFailure(state: FailureState, threshold: number): AfterFailure {
+  if (state.consecutiveFailures < threshold) return { kind: 'none' };
+  if (state.episodeState === 'closed') return { kind: 'open' };
+  if (state.episodeState === 'open') return { kind: 'resume', episode: state.episode };
+  return { kind: 'none' };
+}
+
+/** Step Functions execution names: 1-80 characters of [0-9A-Za-z_-]. One per endpoint and episode. */
+export function executionName(webhookId: string, episode: number): string {
+  return `${webhookId}-${episode}`.replace(/[^0-9A-Za-z_-]/g, '_').slice(0, 80);
+}
+
+/** What the execution carries (JSONPath `$`); built by the delivery path when it starts one. */
+export interface EscalationInput {
+  readonly accountId: string;
+  readonly webhookId: string;
+  readonly episode: number;
+  readonly consecutiveFailures: number;
+  readonly threshold: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError: string | null;
+  readonly lastDeliveryId: string;
+  readonly lastEventType: string;
+  /** ISO 8601: the failed attempt that crossed the threshold. */
+  readonly failedAt: string;
+  /** The Wait state's SecondsPath. */
+  readonly waitSeconds: number;
+}
+
+const LAST_ERROR_LIMIT = 500;
+
+export function escalationInput(input: {
+  webhook: Pick<Webhook, 'id' | 'accountId' | 'alerting'>;
+  episode: number;
+  consecutiveFailures: number;
+  attempt: { statusCode?: number; error?: string; finishedAt: string };
+  deliveryId: string;
+  eventType: string;
+  waitSeconds: number;
+}): EscalationInput {
+  return {
+    accountId: input.webhook.accountId,
+    webhookId: input.webhook.id,
+    episode: input.episode,
+    consecutiveFailures: input.consecutiveFailures,
+    threshold: input.webhook.alerting.failureThreshold,
+    lastStatusCode: input.attempt.statusCode ?? null,
+    lastError: input.attempt.error?.slice(0, LAST_ERROR_LIMIT) ?? null,
+    lastDeliveryId: input.deliveryId,
+    lastEventType: input.eventType,
+    failedAt: input.attempt.finishedAt,
+    waitSeconds: input.waitSeconds,
+  };
+}
+
+export type RecheckOutcome =
+  /** The episode ended with a 2xx (or a re-enable) while the execution waited. */
+  | { readonly outcome: 'recovered' }
+  /** Still the same episode, still active, no success since: disable. */
+  | { readonly outcome: 'failing' }
+  /** Nothing left to do: deleted, paused or disabled meanwhile, or a newer episode took over. */
+  | { readonly outcome: 'ended'; readonly reason: string };
+
+export function recheck(input: {
+  episode: number;
+  webhook: Pick<Webhook, 'status'> | undefined;
+  state: FailureState | undefined;
+}): RecheckOutcome {
+  const { webhook, state } = input;
+  if (!webhook || !state) return { outcome: 'ended', reason: 'endpoint_deleted' };
+  // A newer episode has its own execution (and its own alerts); this one only stops.
+  if (state.episode !== input.episode) return { outcome: 'ended', reason: 'superseded' };
+  if (webhook.status !== 'active') return { outcome: 'ended', reason: `endpoint_${webhook.status}` };
+  if (state.episodeState === 'closed') return { outcome: 'recovered' };
+  return { outcome: 'failing' };
+}
+
+export const disabledReason = (input: Pick<EscalationInput, 'consecutiveFailures' | 'waitSeconds'>): string =>
+  `Disabled by escalation: ${input.consecutiveFailures} consecutive failed attempts and no successful delivery within ${humanDuration(input.waitSeconds)}`;
+
+export function humanDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return plural(seconds / 86_400, 'day');
+  if (seconds % 3600 === 0) return plural(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return plural(seconds / 60, 'minute');
+  return plural(seconds, 'second');
+}
+
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** A webhook's failed deliveries in the tenant API (needs the account's API key). */
+export function deliveriesLink(apiBaseUrl: string | undefined, webhookId: string): string {
+  const path = `/v1/webhooks/${webhookId}/deliveries?status=failed`;
+  return apiBaseUrl ? `${apiBaseUrl.replace(/\/+$/, '')}${path}` : path;
+}
+
+export interface AlertMessage {
+  readonly subject: string;
+  readonly text: string;
+}
+
+export interface AlertContext {
+  readonly webhook: Pick<Webhook, 'id' | 'name' | 'url'>;
+  readonly input: EscalationInput;
+  readonly link: string;
+  readonly disabledReason?: string;
+}
+
+/** The email of a transition (also the SNS subject and message for the platform team). */
+export function alertMessage(transition: Transition, context: AlertContext): AlertMessage {
+  const { webhook, input, link } = context;
+  const endpoint = `"${webhook.name}" (${webhook.id}, ${webhook.url})`;
+  const wait = humanDuration(input.waitSeconds);
+  switch (transition) {
+    case 'failing': {
+      const status = input.lastStatusCode === null ? 'no HTTP response' : `HTTP ${input.lastStatusCode}`;
+      return {
+        subject: `Webhook endpoint failing: ${webhook.name}`,
+        text: [
+          `Your webhook endpoint ${endpoint} has failed ${input.consecutiveFailures} consecutive delivery attempts (threshold ${input.threshold}).`,
+          '',
+          `Last attempt: ${input.failedAt}, ${input.lastEventType} event, delivery ${input.lastDeliveryId}`,
+          `Last status: ${status}`,
+          `Last error: ${input.lastError ?? 'none'}`,
+          '',
+          `If it does not deliver successfully within ${wait}, it will be disabled and receive no more events.`,
+          `Failed deliveries: ${link}`,
+        ].join('\n'),
+      };
+    }
+    case 'recovered':
+      return {
+        subject: `Webhook endpoint recovered: ${webhook.name}`,
+        text: [
+          `Your webhook endpoint ${endpoint} delivered successfully again; it stays active.`,
+          '',
+          `Deliveries that failed meanwhile can be retried: POST /v1/webhooks/${webhook.id}/retry-failed`,
+          `Failed deliveries: ${link}`,
+        ].join('\n'),
+      };
+    case 'disabled':
+      return {
+        subject: `Webhook endpoint disabled: ${webhook.name}`,
+        text: [
+          `Your webhook endpoint ${endpoint} was disabled: ${context.disabledReason ?? disabledReason(input)}.`,
+          'It receives no more events; deliveries due to it end as failed (endpoint_disabled).',
+          '',
+          `To re-enable it: PATCH /v1/webhooks/${webhook.id} {"status":"active"}, then POST /v1/webhooks/${webhook.id}/retry-failed to re-send what failed.`,
+          `Failed deliveries: ${link}`,
+        ].join('\n'),
+      };
+  }
+}
+
+/** The data of the operational event a transition publishes on the service's bus. */
+export function operationalEventData(transition: Transition, context: AlertContext): Record<string, unknown> {
+  const { webhook, input } = context;
+  const base = { webhook_id: webhook.id, name: webhook.name, url: webhook.url, episode: input.episode };
+  switch (transition) {
+    case 'failing':
+      return {
+        ...base,
+        consecutive_failures: input.consecutiveFailures,
+        failure_threshold: input.threshold,
+        last_status_code: input.lastStatusCode,
+        last_error: input.lastError,
+        last_delivery_id: input.lastDeliveryId,
+        last_event_type: input.lastEventType,
+        disables_at: new Date(Date.parse(input.failedAt) + input.waitSeconds * 1000).toISOString(),
+      };
+    case 'recovered':
+      return base;
+    case 'disabled':
+      return { ...base, disabled_reason: context.disabledReason ?? disabledReason(input) };
+  }
+}
+
+/**
+ * The operational event of a transition. Its id is derived from (transition, endpoint, episode), so
+ * a retried Task publishes the same event again and fan-out's conditional writes deliver it once.
+ * The id's time part (it orders delivery history) is when the transition was due.
+ */
+export function operationalEvent(
+  transition: Transition,
+  context: AlertContext,
+  input: { accountId: string; now: Date },
+): WebhookEvent {
+  const failedAtMs = Date.parse(context.input.failedAt);
+  const idTimeMs = transition === 'failing' ? failedAtMs : failedAtMs + context.input.waitSeconds * 1000;
+  return {
+    id: eventIdFromBusEvent(`${transition}:${context.webhook.id}:${context.input.episode}`, idTimeMs),
+    accountId: input.accountId,
+    type: TRANSITION_EVENT_TYPE[transition],
+    data: operationalEventData(transition, context),
+    timestamp: input.now.toISOString(),
+  };
+}

@@ -1,0 +1,274 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+import { type Behaviour, Receiver } from '../support/receiver.js';
+
+/**
+ * Escalation end to end, in the local runtime: real receivers on 127.0.0.1, the synthesized state
+ * machine run by aws-local-stepfunctions with a 2-second wait, emails read back from the outbox,
+ * operational events delivered to a customer endpoint subscribed to them.
+ */
+
+interface Email {
+  to: string;
+  subject: string;
+  text: string;
+  sent_at: string;
+}
+interface DeliverySummary {
+  id: string;
+  status: string;
+  attempts: number;
+  failure_reason: string | null;
+}
+type Created = WebhookResource & { secret: string };
+
+let runtime: TestRuntime;
+let watcher: Receiver;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ escalationWaitSeconds: 2 });
+  // A customer endpoint subscribed to the operational events of its account.
+  watcher = await aReceiver([{ status: 200 }]);
+  await aWebhook(watcher, {
+    events: ['endpoint.failing', 'endpoint.recovered', 'endpoint.disabled'],
+    alerting: { email: 'watcher@example.com' },
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(receivers.map((receiver) => receiver.stop()));
+  await runtime.dispose();
+});
+
+async function aReceiver(script: Behaviour[]): Promise<Receiver> {
+  const receiver = await Receiver.start(script);
+  receivers.push(receiver);
+  return receiver;
+}
+
+async function aWebhook(receiver: Receiver, overrides: Record<string, unknown> = {}): Promise<Created> {
+  const response = await runtime.tenant.post<Created>('/v1/webhooks', {
+    name: 'escalating',
+    url: `${receiver.url}/hook`,
+    events: ['order.created'],
+    ...overrides,
+  });
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+async function publish(data: Record<string, unknown> = {}): Promise<void> {
+  const response = await runtime.tenant.post('/v1/events', { type: 'order.created', data });
+  expect(response.status).toBe(202);
+}
+
+async function emailsTo(address: string): Promise<Email[]> {
+  let files: string[];
+  try {
+    files = (await readdir(runtime.outboxDir)).filter((file) => file.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const emails = await Promise.all(
+    files.map(async (file) => JSON.parse(await readFile(join(runtime.outboxDir, file), 'utf8')) as Email),
+  );
+  return emails.filter((email) => email.to === address);
+}
+
+/** Waits for the email to `address` whose subject starts with `prefix`. */
+const emailLike = (address: string, prefix: string, timeoutMs = 20_000) =>
+  eventually(
+    async () => (await emailsTo(address)).find((email) => email.subject.startsWith(prefix)),
+    timeoutMs,
+  );
+
+async function opsNotices(webhookId: string): Promise<{ transition: string }[]> {
+  try {
+    return (await readFile(runtime.opsTopicLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { transition: string; webhookId: string })
+      .filter((notice) => notice.webhookId === webhookId);
+  } catch {
+    return [];
+  }
+}
+
+/** The operational events the watcher endpoint received about `webhookId`. */
+const watched = (webhookId: string) =>
+  watcher.requests
+    .map((request) => JSON.parse(request.body) as { type: string; data: { webhook_id: string } })
+    .filter((payload) => payload.data.webhook_id === webhookId)
+    .map((payload) => payload.type);
+
+const executionsOf = (webhookId: string) =>
+  runtime.escalations.list().filter((execution) => execution.input.webhookId === webhookId);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('escalation of a failing endpoint', () => {
+  it('lists the operational event types for customers to subscribe to', async () => {
+    // Act
+    const response = await runtime.tenant.get<{ data: { name: string }[] }>('/v1/event-types');
+    // Assess
+    expect(response.body.data.map((type) => type.name)).toEqual(
+      expect.arrayContaining(['endpoint.failing', 'endpoint.recovered', 'endpoint.disabled']),
+    );
+  });
+
+  it('alerts, waits, disables an endpoint that keeps answering 500, and sends it nothing more', async () => {
+    // Prepare: threshold 2; the second attempt crosses it, the third is due after the disable.
+    const receiver = await aReceiver([{ status: 500, body: 'upstream down' }]);
+    const webhook = await aWebhook(receiver, {
+      alerting: { email: 'owner-disabled@example.com', failure_threshold: 2 },
+      retry_policy: { max_retries: 2, intervals_seconds: [1, 8] },
+    });
+    // Act
+    await publish({ order_id: 'ord_disable' });
+    // Assess: "failing" first, then "disabled" after the wait.
+    const failing = await emailLike('owner-disabled@example.com', 'Webhook endpoint failing');
+    expect(failing.text).toContain('failed 2 consecutive delivery attempts (threshold 2)');
+    expect(failing.text).toContain('HTTP 500');
+    expect(failing.text).toContain(`${runtime.url}/v1/webhooks/${webhook.id}/deliveries?status=failed`);
+    const disabled = await emailLike('owner-disabled@example.com', 'Webhook endpoint disabled');
+    expect(Date.parse(disabled.sent_at) - Date.parse(failing.sent_at)).toBeGreaterThanOrEqual(2000);
+    const stored = (await runtime.tenant.get<WebhookResource>(`/v1/webhooks/${webhook.id}`)).body;
+    expect(stored.status).toBe('disabled');
+    expect(stored.disabled_reason).toContain('consecutive failed attempts');
+    // Nothing more is sent: the pending retry ends as endpoint_disabled, new events make no delivery.
+    const attemptsSoFar = receiver.requests.length;
+    expect(attemptsSoFar).toBe(2);
+    await publish({ order_id: 'ord_after_disable' });
+    const [delivery] = await eventually(async () => {
+      const list = (
+        await runtime.tenant.get<{ data: DeliverySummary[] }>(`/v1/webhooks/${webhook.id}/deliveries`)
+      ).body.data;
+      return list.length === 1 && list[0]!.status === 'failed' ? list : undefined;
+    }, 15_000);
+    expect(delivery).toMatchObject({ attempts: 2, failure_reason: 'endpoint_disabled' });
+    await sleep(1500);
+    expect(receiver.requests).toHaveLength(attemptsSoFar);
+    // The platform team and subscribed customer endpoints heard every transition.
+    expect((await opsNotices(webhook.id)).map((notice) => notice.transition)).toEqual([
+      'failing',
+      'disabled',
+    ]);
+    await eventually(async () => (watched(webhook.id).length === 2 ? true : undefined));
+    expect(watched(webhook.id)).toEqual(['endpoint.failing', 'endpoint.disabled']);
+    expect(executionsOf(webhook.id).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+  });
+
+  it('re-enables a disabled endpoint with its counter reset, and retry-failed re-sends what failed', async () => {
+    // Prepare
+    const receiver = await aReceiver([{ status: 500 }]);
+    const webhook = await aWebhook(receiver, {
+      alerting: { email: 'owner-reenable@example.com', failure_threshold: 1 },
+      retry_policy: { max_retries: 0 },
+    });
+    await publish({ order_id: 'ord_reenable' });
+    await emailLike('owner-reenable@example.com', 'Webhook endpoint disabled');
+    receiver.respondWith([{ status: 200 }]);
+    // Act
+    const patched = await runtime.tenant.patch<WebhookResource>(`/v1/webhooks/${webhook.id}`, {
+      status: 'active',
+    });
+    const retried = await runtime.tenant.post<{ queued: number }>(`/v1/webhooks/${webhook.id}/retry-failed`);
+    // Assess
+    expect(patched.body).toMatchObject({ status: 'active', disabled_reason: null });
+    expect(retried.body.queued).toBe(1);
+    await eventually(async () => {
+      const list = (
+        await runtime.tenant.get<{ data: DeliverySummary[] }>(`/v1/webhooks/${webhook.id}/deliveries`)
+      ).body.data;
+      return list[0]?.status === 'succeeded' ? true : undefined;
+    });
+    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toMatchObject({
+      consecutiveFailures: 0,
+      episodeState: 'closed',
+    });
+  });
+
+  it('announces the recovery of an endpoint that delivers again during the wait, and keeps it active', async () => {
+    // Prepare
+    const receiver = await aReceiver([{ status: 503 }]);
+    const webhook = await aWebhook(receiver, {
+      alerting: { email: 'owner-recovers@example.com', failure_threshold: 2 },
+      retry_policy: { max_retries: 0 },
+    });
+    await publish({ order_id: 'ord_fail_1' });
+    await eventually(async () => (receiver.requests.length === 1 ? true : undefined));
+    await publish({ order_id: 'ord_fail_2' });
+    await emailLike('owner-recovers@example.com', 'Webhook endpoint failing');
+    // Act: the endpoint is back before the 2-second wait ends.
+    receiver.respondWith([{ status: 200 }]);
+    await publish({ order_id: 'ord_recovered' });
+    // Assess
+    const recovered = await emailLike('owner-recovers@example.com', 'Webhook endpoint recovered');
+    expect(recovered.text).toContain('stays active');
+    expect(
+      (await emailsTo('owner-recovers@example.com')).map((email) => email.subject.split(':')[0]),
+    ).toEqual(['Webhook endpoint failing', 'Webhook endpoint recovered']);
+    expect((await runtime.tenant.get<WebhookResource>(`/v1/webhooks/${webhook.id}`)).body.status).toBe(
+      'active',
+    );
+    expect((await opsNotices(webhook.id)).map((notice) => notice.transition)).toEqual([
+      'failing',
+      'recovered',
+    ]);
+    await eventually(async () => (watched(webhook.id).length === 2 ? true : undefined));
+    expect(watched(webhook.id)).toEqual(['endpoint.failing', 'endpoint.recovered']);
+  });
+
+  it('starts one execution for an episode however many failures cross the threshold', async () => {
+    // Prepare: threshold 1, so every one of these concurrent failures crosses it.
+    const receiver = await aReceiver([{ status: 500 }]);
+    const webhook = await aWebhook(receiver, {
+      alerting: { email: 'owner-once@example.com', failure_threshold: 1 },
+      retry_policy: { max_retries: 0 },
+    });
+    // Act
+    await Promise.all([1, 2, 3, 4].map((n) => publish({ order_id: `ord_burst_${n}` })));
+    await eventually(async () => (receiver.requests.length === 4 ? true : undefined));
+    await emailLike('owner-once@example.com', 'Webhook endpoint failing');
+    // Assess
+    await sleep(500);
+    expect(executionsOf(webhook.id).map((execution) => execution.name)).toEqual([`${webhook.id}-1`]);
+    expect(
+      (await emailsTo('owner-once@example.com')).filter((email) =>
+        email.subject.startsWith('Webhook endpoint failing'),
+      ),
+    ).toHaveLength(1);
+    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toMatchObject({
+      consecutiveFailures: 4,
+      episode: 1,
+    });
+  });
+
+  it('never escalates an endpoint on its own failure events (no feedback loop)', async () => {
+    // Prepare: an endpoint that fails everything, subscribed to its own operational events too.
+    const receiver = await aReceiver([{ status: 500 }]);
+    const webhook = await aWebhook(receiver, {
+      events: ['order.created', 'endpoint.failing', 'endpoint.disabled'],
+      alerting: { email: 'owner-loop@example.com', failure_threshold: 1 },
+      retry_policy: { max_retries: 0 },
+    });
+    // Act
+    await publish({ order_id: 'ord_loop' });
+    await emailLike('owner-loop@example.com', 'Webhook endpoint disabled');
+    // Assess: its own endpoint.failing was attempted, failed, and was not counted (the other
+    // endpoints' operational events it receives as well are counted like any event).
+    const own = receiver.requests
+      .map((request) => JSON.parse(request.body) as { type: string; data: { webhook_id?: string } })
+      .filter((payload) => payload.type === 'order.created' || payload.data.webhook_id === webhook.id)
+      .map((payload) => payload.type);
+    expect(own).toEqual(['order.created', 'endpoint.failing']);
+    expect(executionsOf(webhook.id)).toHaveLength(1);
+    expect(
+      (await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id))?.episode,
+    ).toBe(1);
+  });
+});
