@@ -1,8 +1,10 @@
+import type { Delivery } from '../domain/model.js';
 import type { Dependencies } from './dependencies.js';
 
 /** How late a scheduled attempt must be before the reconciler assumes its message was lost. */
 export const OVERDUE_GRACE_MS = 15 * 60 * 1000;
 const BATCH = 500;
+const SWEEP_LIMIT = 100_000;
 
 /**
  * Finds pending deliveries whose next attempt is overdue (their queue message was lost, or a crash
@@ -11,13 +13,28 @@ const BATCH = 500;
  */
 export async function requeueOverdue(deps: Dependencies, graceMs = OVERDUE_GRACE_MS): Promise<number> {
   const now = deps.clock.now();
-  const overdue = await deps.deliveries.findOverdue(new Date(now.getTime() - graceMs).toISOString(), BATCH);
-  const jobs = overdue
+  return requeue(
+    deps,
+    await deps.deliveries.findOverdue(new Date(now.getTime() - graceMs).toISOString(), BATCH),
+  );
+}
+
+/**
+ * Every pending delivery, due or not: for a runtime whose queues were just created empty (the local
+ * runtime after a crash). Jobs keep their due time; early ones hop until then.
+ */
+export async function requeueAllPending(deps: Dependencies): Promise<number> {
+  return requeue(deps, await deps.deliveries.findOverdue('9999-12-31T00:00:00.000Z', SWEEP_LIMIT));
+}
+
+async function requeue(deps: Dependencies, deliveries: readonly Delivery[]): Promise<number> {
+  const now = deps.clock.now().toISOString();
+  const jobs = deliveries
     .filter((delivery) => delivery.status === 'pending')
     .map((delivery) => ({
       deliveryId: delivery.id,
       attempt: delivery.attemptCount + 1,
-      dueAt: now.toISOString(),
+      dueAt: delivery.nextAttemptAt && delivery.nextAttemptAt > now ? delivery.nextAttemptAt : now,
     }));
   await deps.queue.enqueue(jobs);
   return jobs.length;
