@@ -124,6 +124,16 @@ describe('bad input', () => {
       expectValidationError(response, 'body');
     });
 
+    it('rejects a custom header named __proto__ with 400 instead of dropping it', async () => {
+      // Act
+      const response = await createRejected(
+        '{"name":"Orders","url":"https://example.com/hook","events":[],"headers":{"__proto__":"x","X-A":"1"}}',
+      );
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+    });
+
     it('rejects an empty body with 400 and creates nothing', async () => {
       // Act
       const response = await createRejected('');
@@ -423,6 +433,47 @@ describe('bad input', () => {
 
       // Assess
       expectValidationError(response, path);
+    });
+
+    it('rejects an event whose data nests 5000 levels deep with 400 (30 KB, well under the body limit)', async () => {
+      // Prepare
+      const depth = 5000;
+      const data = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const body = `{"type": "order.created", "data": ${data}}`;
+
+      // Act
+      const response = await tenant.post<ErrorBody>('/v1/events', body);
+
+      // Assess
+      expect(Buffer.byteLength(body)).toBeLessThan(MAX_BODY_BYTES);
+      expectError(response, 400, 'validation_error');
+    });
+
+    it('rejects an event-type example nested 1000 levels deep with 400, and the runtime keeps serving', async () => {
+      // Prepare
+      const depth = 1000;
+      const example = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+      // Act
+      const response = await runtime.admin.put<ErrorBody>(
+        '/v1/admin/event-types/deep.example',
+        `{"example": ${example}}`,
+      );
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+      expect((await tenant.get('/v1/event-types')).status).toBe(200);
+    });
+
+    it('rejects an event-type example with a number JSON cannot carry (1e400) with 400', async () => {
+      // Act
+      const response = await runtime.admin.put<ErrorBody>(
+        '/v1/admin/event-types/big.number',
+        '{"example": {"amount": 1e400}}',
+      );
+
+      // Assess
+      expectError(response, 400, 'validation_error');
     });
 
     it('rejects a malformed JSON event with 400 invalid_json', async () => {
