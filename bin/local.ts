@@ -5,7 +5,9 @@ import { synthesizeTopology } from '../lib/local-topology.js';
 /**
  * `npm start`: serves the whole service on 127.0.0.1:${PORT:-3000} with no AWS account.
  * Environment: PORT, WEBHOOKS_DATA_DIR (.data), WEBHOOKS_LOCAL_API_KEY, WEBHOOKS_LOCAL_ADMIN_TOKEN,
- * WEBHOOKS_ALLOW_PRIVATE_TARGETS (true), WEBHOOKS_RECONCILE_INTERVAL_SECONDS (60).
+ * WEBHOOKS_ALLOW_PRIVATE_TARGETS (true), WEBHOOKS_RECONCILE_INTERVAL_SECONDS (60),
+ * WEBHOOKS_ESCALATION_WAIT_SECONDS (the stack's escalationWait: 72 h). Alert emails are written to
+ * <data dir>/outbox/, ops-topic notices to <data dir>/ops-topic.jsonl.
  */
 
 const env = process.env;
@@ -20,6 +22,12 @@ if (apiKey !== undefined && !/^ak_[0-9a-z]{16,100}$/.test(apiKey)) {
   process.exit(2);
 }
 
+const escalationWait = env.WEBHOOKS_ESCALATION_WAIT_SECONDS;
+if (escalationWait !== undefined && !/^\d{1,8}$/.test(escalationWait)) {
+  console.error('WEBHOOKS_ESCALATION_WAIT_SECONDS must be a whole number of seconds');
+  process.exit(2);
+}
+
 const runtime = await startLocalRuntime({
   topology: synthesizeTopology(),
   dataDir: resolve(env.WEBHOOKS_DATA_DIR ?? '.data'),
@@ -28,6 +36,7 @@ const runtime = await startLocalRuntime({
   adminToken: env.WEBHOOKS_LOCAL_ADMIN_TOKEN,
   allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS !== 'false',
   reconcileIntervalMs: Number(env.WEBHOOKS_RECONCILE_INTERVAL_SECONDS ?? 60) * 1000,
+  escalationWaitSeconds: escalationWait === undefined ? undefined : Number(escalationWait),
   log: (line) => console.log(line),
 });
 

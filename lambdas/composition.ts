@@ -1,4 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
@@ -13,7 +16,8 @@ import {
   DynamoIdempotencyRepository,
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
-import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
+import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
+import { ESCALATION_EVENT_SOURCE, EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import {
   AesGcmSecretCipher,
@@ -21,9 +25,16 @@ import {
   type MasterKeySource,
   secretsManagerKey,
 } from './adapters/secret-cipher.js';
+import { SesMailer, SkippingMailer } from './adapters/ses-mailer.js';
+import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
+import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
-import type { EventPublisher, HostResolver } from './domain/ports.js';
+import { DEFAULT_ESCALATION_WAIT_SECONDS } from './domain/escalation.js';
+import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
+import type { EscalationStarter, EventPublisher, HostResolver, Mailer, OpsNotifier } from './domain/ports.js';
+import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
+import { withBuiltInEventTypes } from './services/event-catalog.js';
 
 /**
  * The one place that wires ports to adapters. Lambda builds from environment variables (set by the
@@ -53,9 +64,42 @@ export interface RuntimeConfig {
    */
   readonly indexFirstAttempts?: boolean;
   readonly region?: string;
+  /** Sees every AWS SDK client as it is built (the bench counts calls with SDK middleware). */
+  readonly instrument?: ClientInstrument;
   /** Overrides for tests and the local runtime. */
   readonly resolve?: HostResolver;
   readonly publisher?: EventPublisher;
+  /** The local runtime's twins of Step Functions, SES, SNS and the operational-events publisher. */
+  readonly escalation?: EscalationStarter;
+  readonly mailer?: Mailer;
+  readonly opsNotifier?: OpsNotifier;
+  readonly operationalEvents?: EventPublisher;
+  /** Escalation (docs/escalation.md): the state machine deliver starts, and its wait. */
+  readonly escalationStateMachineArn?: string;
+  /** @default DEFAULT_ESCALATION_WAIT_SECONDS (72 h) */
+  readonly escalationWaitSeconds?: number;
+  /** SES identity alert emails come from; absent: emails are logged and skipped. */
+  readonly alertSenderEmail?: string;
+  /** The platform team's SNS topic. */
+  readonly opsTopicArn?: string;
+  /** Base URL of the REST API, for links in alerts. */
+  readonly apiBaseUrl?: string;
+  /** Plan quotas; the seed's defaults when absent. */
+  readonly planLimits?: PlanLimits;
+}
+
+/** The part of an SDK v3 client an instrument uses: its middleware stack. */
+export interface InstrumentableClient {
+  readonly middlewareStack: { add(middleware: never, options: { step: 'initialize'; name: string }): void };
+}
+export type ClientInstrument = (
+  service: 'dynamodb' | 'sqs' | 'eventbridge',
+  client: InstrumentableClient,
+) => void;
+
+function instrumented<T>(config: RuntimeConfig, service: Parameters<ClientInstrument>[0], client: T): T {
+  config.instrument?.(service, client as unknown as InstrumentableClient);
+  return client;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -79,6 +123,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     sqsEndpoint: env.SQS_ENDPOINT,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT,
     masterKey: masterKeyFile ? fileKey(masterKeyFile) : undefined,
+    planLimits: parsePlanLimits(env.PLAN_LIMITS),
+    escalationStateMachineArn: env.ESCALATION_STATE_MACHINE_ARN,
+    escalationWaitSeconds: env.ESCALATION_WAIT_SECONDS ? Number(env.ESCALATION_WAIT_SECONDS) : undefined,
+    alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
+    opsTopicArn: env.OPS_TOPIC_ARN,
+    apiBaseUrl: env.API_URL,
   };
 }
 
@@ -97,7 +147,11 @@ const documentClient = new WeakMap<RuntimeConfig, ReturnType<typeof createDocume
 const doc = (config: RuntimeConfig) => {
   let client = documentClient.get(config);
   if (!client) {
-    client = createDocumentClient({ endpoint: config.dynamoDbEndpoint, region: region(config) });
+    client = instrumented(
+      config,
+      'dynamodb',
+      createDocumentClient({ endpoint: config.dynamoDbEndpoint, region: region(config) }),
+    );
     documentClient.set(config, client);
   }
   return client;
@@ -111,23 +165,35 @@ const targetPolicy = (config: RuntimeConfig) => ({
   allowPrivate: config.allowPrivateTargets,
 });
 
+const accountsPort = (config: RuntimeConfig) =>
+  new DynamoAccountRepository(doc(config), config.configTableName);
+const webhooksPort = (config: RuntimeConfig) =>
+  new DynamoWebhookRepository(doc(config), config.configTableName);
+
 /** The adapter groups, by the AWS client they need: a function wires only the groups it uses. */
 export const dynamoDbPorts = {
-  accounts: (config) => new DynamoAccountRepository(doc(config), config.configTableName),
+  accounts: accountsPort,
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
-  eventTypes: (config) => new DynamoEventTypeRepository(doc(config), config.configTableName),
-  webhooks: (config) => new DynamoWebhookRepository(doc(config), config.configTableName),
+  // Operational event types (endpoint.failing, …) are built into the catalog (docs/escalation.md).
+  eventTypes: (config) =>
+    withBuiltInEventTypes(new DynamoEventTypeRepository(doc(config), config.configTableName)),
+  webhooks: webhooksPort,
   deliveries: (config) =>
     new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
+  usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
 } satisfies PortFactories;
 
 export const sqsPorts = {
   queue: (config) => {
     if (!config.deliveryQueueUrl) throw new Error('No delivery queue configured for this function');
-    const client = new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) });
+    const client = instrumented(
+      config,
+      'sqs',
+      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
+    );
     return new SqsDeliveryQueue(client, config.deliveryQueueUrl, config.parkedQueueUrl);
   },
 } satisfies PortFactories;
@@ -136,8 +202,58 @@ export const eventBridgePorts = {
   publisher: (config) => {
     if (config.publisher) return config.publisher;
     if (!config.eventBusName) throw new Error('No event bus configured for this function');
-    const client = new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) });
+    const client = instrumented(
+      config,
+      'eventbridge',
+      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+    );
     return new EventBridgePublisher(client, config.eventBusName);
+  },
+} satisfies PortFactories;
+
+/**
+ * The escalation Tasks touch endpoints and accounts only: without the delivery-history adapters,
+ * their bundle (three more SDK clients) stays under budget.
+ */
+export const endpointPorts = { accounts: accountsPort, webhooks: webhooksPort } satisfies PortFactories;
+
+/** deliver: starts the escalation state machine (Step Functions). */
+export const escalationStarterPorts = {
+  escalation: (config) => {
+    if (config.escalation) return config.escalation;
+    if (!config.escalationStateMachineArn) throw new Error('No escalation state machine configured');
+    return new SfnEscalationStarter(
+      new SFNClient({ region: region(config) }),
+      config.escalationStateMachineArn,
+    );
+  },
+} satisfies PortFactories;
+
+/** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (bus). */
+export const alertPorts = {
+  mailer: (config) => {
+    if (config.mailer) return config.mailer;
+    if (!config.alertSenderEmail) {
+      return new SkippingMailer((message) =>
+        log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
+      );
+    }
+    return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
+  },
+  opsNotifier: (config) => {
+    if (config.opsNotifier) return config.opsNotifier;
+    if (!config.opsTopicArn) throw new Error('No ops topic configured for this function');
+    return new SnsOpsNotifier(new SNSClient({ region: region(config) }), config.opsTopicArn);
+  },
+  operationalEvents: (config) => {
+    if (config.operationalEvents) return config.operationalEvents;
+    if (!config.eventBusName) throw new Error('No event bus configured for this function');
+    const client = instrumented(
+      config,
+      'eventbridge',
+      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+    );
+    return new EventBridgePublisher(client, config.eventBusName, ESCALATION_EVENT_SOURCE);
   },
 } satisfies PortFactories;
 
@@ -162,6 +278,11 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     resolve: config.resolve ?? systemResolver,
     clock: { now: () => new Date() },
     targetPolicy: targetPolicy(config),
+    planLimits: config.planLimits ?? DEFAULT_PLAN_LIMITS,
+    escalationSettings: {
+      waitSeconds: config.escalationWaitSeconds ?? DEFAULT_ESCALATION_WAIT_SECONDS,
+      apiBaseUrl: config.apiBaseUrl,
+    },
   };
   const names = [
     'accounts',
@@ -171,10 +292,15 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'deliveries',
     'idempotency',
     'stats',
+    'usage',
     'queue',
     'publisher',
     'cipher',
     'sender',
+    'escalation',
+    'mailer',
+    'opsNotifier',
+    'operationalEvents',
   ] as const;
   for (const name of names) {
     const factory = factories[name] as ((config: RuntimeConfig) => unknown) | undefined;
@@ -194,6 +320,8 @@ export const allPorts = (): PortFactories => ({
   ...eventBridgePorts,
   ...secretPorts,
   ...outboundPorts,
+  ...escalationStarterPorts,
+  ...alertPorts,
 });
 
 /** Each Lambda's dependencies, built once per container from its environment and only its clients. */
@@ -215,5 +343,7 @@ export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
   ...sqsPorts,
   ...secretPorts,
   ...outboundPorts,
+  ...escalationStarterPorts,
 }));
+export const escalationDependencies = /* @__PURE__ */ fromEnv(() => ({ ...endpointPorts, ...alertPorts }));
 export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));

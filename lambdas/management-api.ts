@@ -10,6 +10,7 @@ import {
 } from './domain/schemas.js';
 import { createApiHandler, route, tenantOf } from './http/api.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
+import { operationsRoutes } from './http/operations-routes.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';
 
@@ -100,6 +101,7 @@ export function createManagementHandler(dependencies: DependenciesProvider) {
       },
     }),
     ...deliveryRoutes(dependencies),
+    ...operationsRoutes(dependencies),
   ]);
 }
 

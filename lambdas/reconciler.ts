@@ -2,13 +2,19 @@ import { reconcilerDependencies } from './composition.js';
 import { log } from './logging.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { requeueOverdue } from './services/reconcile.js';
+import { continueHistoryPurges } from './services/retention.js';
 
-/** Scheduled: re-queues deliveries still pending well past their due time. */
+/**
+ * Scheduled: re-queues deliveries still pending well past their due time, and carries on removing
+ * the history of deleted webhooks that DELETE left to the background (docs/retention.md).
+ */
 export function createReconcilerHandler(dependencies: DependenciesProvider) {
-  return async (): Promise<{ requeued: number }> => {
-    const requeued = await requeueOverdue(dependencies());
-    log.info('reconciled', { requeued });
-    return { requeued };
+  return async (): Promise<{ requeued: number; purged: number }> => {
+    const deps = dependencies();
+    const requeued = await requeueOverdue(deps);
+    const purge = await continueHistoryPurges(deps);
+    log.info('reconciled', { requeued, purged: purge.deleted, purgesCompleted: purge.completed });
+    return { requeued, purged: purge.deleted };
   };
 }
 

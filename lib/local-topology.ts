@@ -1,12 +1,13 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { WebhookServiceStack } from './webhook-service-stack.js';
 
 /**
  * What the local runtime needs to mirror the deployed stack, read from the synthesized template
- * rather than written twice: queue settings (visibility timeout, retention, redrive) and, later,
- * the state machine definition. Synthesis skips Lambda bundling, so it takes a couple of seconds.
+ * rather than written twice: queue settings (visibility timeout, retention, redrive) and the
+ * escalation state machine's definition. Synthesis skips Lambda bundling, so it takes a couple of
+ * seconds.
  */
 
 export interface LocalQueue {
@@ -16,7 +17,21 @@ export interface LocalQueue {
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
+/**
+ * The escalation state machine as deployed: its Amazon States Language definition, with the
+ * CloudFormation references of its Task resources replaced by marker ARNs the local runtime maps to
+ * the local handlers.
+ */
+export interface LocalStateMachine {
+  readonly definition: Record<string, unknown>;
+  /** The marker ARN of the escalation Lambda in `definition` (Task `Resource`, qualified `:$LATEST`). */
+  readonly escalationTaskArn: string;
+  /** The deployed default wait (deliver's ESCALATION_WAIT_SECONDS). */
+  readonly defaultWaitSeconds: number;
+}
+
 export interface LocalTopology {
+  readonly escalation: LocalStateMachine;
   readonly queues: readonly LocalQueue[];
   readonly roles: {
     readonly ingest: string;
@@ -62,5 +77,59 @@ export function synthesizeTopology(): LocalTopology {
         : undefined,
     };
   });
-  return { queues, roles };
+  return { queues, roles, escalation: escalationStateMachine(stack, template) };
+}
+
+/** What a Lambda ARN reference becomes in the local definition. */
+export const localLambdaArn = (logicalId: string): string =>
+  `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+
+const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '000000000000',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** A DefinitionString (a string, or an Fn::Join of strings and references) as one string. */
+export function resolveDefinitionString(value: unknown, lambdas: ReadonlySet<string>): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`Unsupported DefinitionString: ${JSON.stringify(value).slice(0, 200)}`);
+  const [separator, parts] = join;
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (getAtt && getAtt[1] === 'Arn' && lambdas.has(getAtt[0])) return localLambdaArn(getAtt[0]);
+      const ref = (part as { Ref?: string }).Ref;
+      if (ref && PSEUDO_PARAMETERS[ref]) return PSEUDO_PARAMETERS[ref];
+      throw new Error(`Unsupported reference in the state machine definition: ${JSON.stringify(part)}`);
+    })
+    .join(separator);
+}
+
+function escalationStateMachine(
+  stack: WebhookServiceStack,
+  template: { Resources: Record<string, TemplateResource> },
+): LocalStateMachine {
+  const service = stack.service;
+  const idOf = (element: unknown): string => stack.resolve((element as CfnElement).logicalId) as string;
+  const stateMachineId = idOf(service.escalationStateMachine.node.defaultChild);
+  const escalationFunctionId = idOf(service.functions.escalation.node.defaultChild);
+  const deliverId = idOf(service.functions.deliver.node.defaultChild);
+  const lambdas = new Set(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([id]) => id),
+  );
+  const definitionString = template.Resources[stateMachineId]?.Properties?.DefinitionString;
+  const environment = template.Resources[deliverId]?.Properties?.Environment as
+    | { Variables?: Record<string, unknown> }
+    | undefined;
+  return {
+    definition: JSON.parse(resolveDefinitionString(definitionString, lambdas)) as Record<string, unknown>,
+    escalationTaskArn: `${localLambdaArn(escalationFunctionId)}:$LATEST`,
+    defaultWaitSeconds: Number(environment?.Variables?.ESCALATION_WAIT_SECONDS),
+  };
 }

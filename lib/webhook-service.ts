@@ -1,14 +1,18 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EscalationStateMachine } from './escalation-state-machine.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
 import { WebhookFunction } from './webhook-function.js';
 
@@ -33,8 +37,10 @@ export interface WebhookServiceProps {
    */
   readonly retentionDays?: number;
   /**
-   * SES identity (verified email address) that failing-endpoint alert emails are sent from.
-   * @default - no email alerts are sent; escalation only disables endpoints
+   * SES identity (verified email address) that failing-endpoint alert emails are sent from. The
+   * escalation function may send from this address only (its own identity, or its domain's).
+   * @default - no alert emails: each one is logged and skipped; escalation still notifies the ops
+   * topic, publishes the operational events and disables endpoints
    */
   readonly alertSenderEmail?: string;
   /**
@@ -80,6 +86,26 @@ export interface WebhookServiceProps {
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * Quotas of the account plans, over the defaults (seed 000): scale 20 webhooks and 100,000 events
+   * a day, pro 50 and 500,000, enterprise unlimited. `null` is unlimited; what is not named keeps
+   * its default.
+   * @default - the defaults
+   */
+  readonly planLimits?: PlanLimitsProps;
+}
+
+/** One plan's quotas; `null` = unlimited. */
+export interface PlanLimitProps {
+  readonly maxWebhooks?: number | null;
+  readonly maxEventsPerDay?: number | null;
+}
+
+/** Per-plan quota overrides (docs/quotas.md). */
+export interface PlanLimitsProps {
+  readonly scale?: PlanLimitProps;
+  readonly pro?: PlanLimitProps;
+  readonly enterprise?: PlanLimitProps;
 }
 
 /** The handler entries (`lambdas/<name>.ts`), one function each. */
@@ -91,6 +117,7 @@ export const FUNCTION_NAMES = [
   'fanout',
   'deliver',
   'reconciler',
+  'escalation',
 ] as const;
 export type WebhookFunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -99,6 +126,11 @@ const FANOUT_TIMEOUT = Duration.seconds(60);
 /** A batch of up to 10 deliveries is sent concurrently, each bounded by 30 s. */
 const DELIVER_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(10);
+/** One escalation step: a few DynamoDB calls, an email, an SNS publish, a PutEvents. */
+const ESCALATION_TIMEOUT = Duration.seconds(30);
+const DEFAULT_ESCALATION_WAIT = Duration.hours(72);
+/** Standard executions live at most a year; the state machine's timeout adds a day to the wait. */
+const MAX_ESCALATION_WAIT = Duration.days(364);
 /** AWS guidance for SQS event sources: visibility timeout = 6 x the function timeout. */
 const visibilityFor = (consumerTimeout: Duration): Duration =>
   Duration.seconds(6 * consumerTimeout.toSeconds());
@@ -148,6 +180,14 @@ export class WebhookService extends Construct {
   public readonly masterKeySecret: secretsmanager.Secret;
   public readonly authorizer: apigw.RequestAuthorizer;
   public readonly functions: Readonly<Record<WebhookFunctionName, WebhookFunction>>;
+  /** Escalation of failing endpoints: one Standard execution per failing episode (docs/escalation.md). */
+  public readonly escalationStateMachine: sfn.StateMachine;
+  /**
+   * The platform team's operations topic: every escalation transition (failing, recovered,
+   * disabled). Encrypted with `opsTopicKey`, whose policy also lets CloudWatch alarms publish here.
+   */
+  public readonly opsTopic: sns.Topic;
+  public readonly opsTopicKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
     super(scope, id);
@@ -229,6 +269,7 @@ export class WebhookService extends Construct {
       ALLOW_PRIVATE_TARGETS: 'false',
     };
     const history = { RETENTION_DAYS: String(retentionDays) };
+    const quotas = planLimitsEnvironment(props.planLimits);
     const fn = (
       name: WebhookFunctionName,
       description: string,
@@ -247,11 +288,13 @@ export class WebhookService extends Construct {
     const authorizerFn = fn('authorizer', 'API key authorizer of the tenant routes', {});
     const managementApi = fn('management-api', 'Tenant REST API: endpoints, history, stats, retries', {
       ...history,
+      ...quotas,
       MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
       DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
     });
     const publishApi = fn('publish-api', 'POST /v1/events: publishes an event to the bus', {
       ...history,
+      ...quotas,
       EVENT_BUS_NAME: this.eventBus.eventBusName,
     });
     const adminApi = fn(
@@ -262,7 +305,7 @@ export class WebhookService extends Construct {
     const fanout = fn(
       'fanout',
       'Ingest queue consumer: one delivery per subscribed endpoint',
-      { ...history, DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl },
+      { ...history, ...quotas, DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl },
       { timeout: FANOUT_TIMEOUT },
     );
     const deliver = fn(
@@ -280,6 +323,49 @@ export class WebhookService extends Construct {
       ...history,
       DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
     });
+    // ---- escalation ------------------------------------------------------------------------------
+    this.opsTopicKey = new kms.Key(this, 'OpsTopicKey', {
+      description: 'Encrypts the webhook service operations topic',
+      enableKeyRotation: true,
+      // Only encrypts messages in flight through SNS: nothing at rest depends on it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch alarms publishing to an encrypted topic need the key (an AWS managed key would not do).
+    this.opsTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToOpsTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.opsTopic = new sns.Topic(this, 'OpsTopic', {
+      displayName: 'Webhook service operations',
+      masterKey: this.opsTopicKey,
+      enforceSSL: true,
+    });
+
+    const escalationWait = props.escalationWait ?? DEFAULT_ESCALATION_WAIT;
+    const escalation = fn(
+      'escalation',
+      'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
+      {
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        OPS_TOPIC_ARN: this.opsTopic.topicArn,
+        ...(props.alertSenderEmail ? { ALERT_SENDER_EMAIL: props.alertSenderEmail } : {}),
+      },
+      { timeout: ESCALATION_TIMEOUT },
+    );
+    this.escalationStateMachine = new EscalationStateMachine(this, 'EscalationWorkflow', {
+      taskFunction: escalation,
+      maxWait: escalationWait,
+      logGroupName: `/aws/vendedlogs/states/${baseName}-escalation`,
+      logRetention,
+    }).stateMachine;
+    deliver.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalationStateMachine.stateMachineArn);
+    deliver.addEnvironment('ESCALATION_WAIT_SECONDS', String(escalationWait.toSeconds()));
+
     this.functions = {
       authorizer: authorizerFn,
       'management-api': managementApi,
@@ -288,6 +374,7 @@ export class WebhookService extends Construct {
       fanout,
       deliver,
       reconciler,
+      escalation,
     };
 
     // ---- least-privilege grants ------------------------------------------------------------------
@@ -316,6 +403,23 @@ export class WebhookService extends Construct {
     this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, reconciler, 'readwrite');
     this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'read');
     this.deliveryQueue.grantSendMessages(reconciler);
+
+    // escalation: the endpoint's configuration and counters, the bus, the ops topic, the sender.
+    this.grantTable(this.configTable, CONFIG_TABLE, escalation, 'readwrite');
+    this.eventBus.grantPutEventsTo(escalation);
+    iam.Grant.addToPrincipal({
+      grantee: escalation,
+      actions: ['sns:Publish'],
+      resourceArns: [this.opsTopic.topicArn],
+    });
+    // What SNS needs of a publisher to an encrypted topic (grantPublish would add GenerateDataKey*).
+    iam.Grant.addToPrincipal({
+      grantee: escalation,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resourceArns: [this.opsTopicKey.keyArn],
+    });
+    if (props.alertSenderEmail) this.grantSendEmail(escalation, props.alertSenderEmail);
+    this.escalationStateMachine.grantStartExecution(deliver);
 
     // ---- event sources (these also grant consume on their queue) --------------------------------
     fanout.addEventSource(
@@ -362,6 +466,7 @@ export class WebhookService extends Construct {
       },
     });
     this.addGatewayResponses();
+    escalation.addEnvironment('API_URL', this.api.url);
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: authorizerFn,
@@ -418,6 +523,29 @@ export class WebhookService extends Construct {
       });
     }
     return table;
+  }
+
+  /**
+   * SES v2 SendEmail from the alert sender only: its email identity, or its domain's identity when
+   * the domain is what was verified, and in both cases only with that exact From address.
+   */
+  private grantSendEmail(grantee: iam.IGrantable, sender: string): void {
+    const stack = Stack.of(this);
+    const identity = (name: string) =>
+      stack.formatArn({
+        service: 'ses',
+        resource: 'identity',
+        resourceName: name,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    const domain = sender.slice(sender.lastIndexOf('@') + 1);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [identity(sender), identity(domain)],
+        conditions: { StringEquals: { 'ses:FromAddress': sender } },
+      }),
+    );
   }
 
   /**
@@ -514,6 +642,33 @@ export class WebhookService extends Construct {
   }
 }
 
+/**
+ * PLAN_LIMITS for the functions that enforce quotas (management API, publish API, fan-out), in the
+ * snake_case JSON lambdas/domain/plans.ts parses; nothing when the defaults stand.
+ */
+function planLimitsEnvironment(planLimits: PlanLimitsProps | undefined): Record<string, string> {
+  if (!planLimits) return {};
+  const json: Record<string, Record<string, number | null>> = {};
+  for (const [plan, limits] of Object.entries(planLimits) as [string, PlanLimitProps | undefined][]) {
+    if (!['scale', 'pro', 'enterprise'].includes(plan)) throw new Error(`planLimits: unknown plan '${plan}'`);
+    if (!limits) continue;
+    const entry: Record<string, number | null> = {};
+    for (const [field, key] of [
+      ['maxWebhooks', 'max_webhooks'],
+      ['maxEventsPerDay', 'max_events_per_day'],
+    ] as const) {
+      const value = limits[field];
+      if (value === undefined) continue;
+      if (value !== null && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) {
+        throw new Error(`planLimits.${plan}.${field} must be an integer from 0 to 1e9 or null, got ${value}`);
+      }
+      entry[key] = value;
+    }
+    json[plan] = entry;
+  }
+  return { PLAN_LIMITS: JSON.stringify(json) };
+}
+
 function validateProps(
   props: WebhookServiceProps,
   resolved: { retentionDays: number; rateLimit: number; burstLimit: number },
@@ -534,6 +689,12 @@ function validateProps(
   }
   if (props.escalationWait !== undefined && props.escalationWait.toSeconds() <= 0) {
     throw new Error('escalationWait must be positive');
+  }
+  if (
+    props.escalationWait !== undefined &&
+    props.escalationWait.toSeconds() > MAX_ESCALATION_WAIT.toSeconds()
+  ) {
+    throw new Error(`escalationWait must be at most ${MAX_ESCALATION_WAIT.toDays()} days`);
   }
   if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
     throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);

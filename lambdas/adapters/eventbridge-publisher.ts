@@ -3,6 +3,8 @@ import type { WebhookEvent } from '../domain/model.js';
 import type { EventPublisher } from '../domain/ports.js';
 
 export const EVENT_SOURCE = 'serverless-webhooks.api';
+/** The source of the operational events escalation publishes (endpoint.failing, …). */
+export const ESCALATION_EVENT_SOURCE = 'serverless-webhooks.escalation';
 
 /**
  * Puts an event on the service's bus in the shape internal services use (DetailType = type,
@@ -13,6 +15,7 @@ export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
+    private readonly source: string = EVENT_SOURCE,
   ) {}
 
   async publish(event: WebhookEvent): Promise<void> {
@@ -21,7 +24,7 @@ export class EventBridgePublisher implements EventPublisher {
         Entries: [
           {
             EventBusName: this.busName,
-            Source: EVENT_SOURCE,
+            Source: this.source,
             DetailType: event.type,
             Time: new Date(event.timestamp),
             Detail: JSON.stringify({

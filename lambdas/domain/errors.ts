@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'plan_limit_exceeded'
+  | 'quota_exceeded'
   | 'unsupported_media_type';
 
 export class DomainError extends Error {

@@ -84,6 +84,21 @@ export interface Webhook {
   readonly version: number;
 }
 
+/**
+ * A failing episode (docs/escalation.md): `open` from the threshold crossing until its Step
+ * Functions execution is confirmed started, then `escalated`; `closed` when a 2xx (or a re-enable)
+ * ends it, or when its execution is done with it.
+ */
+export type EpisodeState = 'open' | 'escalated' | 'closed';
+
+/** The delivery path's failure counters of an endpoint (not configuration: the Webhook omits them). */
+export interface FailureState {
+  readonly consecutiveFailures: number;
+  /** Number of the latest failing episode; 0 before the first. Only ever increases. */
+  readonly episode: number;
+  readonly episodeState: EpisodeState;
+}
+
 /** What fan-out needs of an endpoint, kept small so 10,000 of them fit in a few query pages. */
 export interface Subscription {
   readonly accountId: string;
@@ -140,6 +155,27 @@ export interface WebhookStats {
   readonly totalDeliveries: number;
   readonly successful: number;
   readonly failed: number;
+}
+
+/** Outcomes in a window of hourly buckets (the last 24 hours). */
+export interface WindowStats {
+  readonly deliveries: number;
+  readonly successful: number;
+  readonly failed: number;
+  readonly responseTimeMsTotal: number;
+  /** Attempts with a response time (the divisor of the average). */
+  readonly timed: number;
+}
+
+/** Fan-out's quota decision for an event, recorded with the event so a replay follows it. */
+export type Admission = 'admitted' | 'dropped';
+
+/** An account's counters for one UTC day (quota). */
+export interface DailyUsage {
+  /** Events admitted (counted toward the limit). */
+  readonly events: number;
+  /** Events refused because the day's limit was reached. */
+  readonly dropped: number;
 }
 
 export interface Page<T> {

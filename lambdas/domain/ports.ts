@@ -3,17 +3,22 @@
  * them against AWS (DynamoDB, SQS, EventBridge, Secrets Manager, SES, SNS, Step Functions) or their
  * local twins; lambdas/composition.ts wires one set. Nothing here imports an SDK.
  */
+import type { EscalationInput, Transition } from './escalation.js';
 import type {
   Account,
+  Admission,
   ApiKeyRecord,
+  DailyUsage,
   Delivery,
   DeliveryAttempt,
   EventType,
+  FailureState,
   Page,
   Subscription,
   Webhook,
   WebhookEvent,
   WebhookStats,
+  WindowStats,
 } from './model.js';
 
 export interface PageRequest {
@@ -55,18 +60,42 @@ export interface WebhookRepository {
   delete(accountId: string, webhookId: string): Promise<boolean>;
   /** The account's endpoints subscribed to `eventType` or to every type, any status. */
   findSubscriptions(accountId: string, eventType: string, page: PageRequest): Promise<Page<Subscription>>;
-  /** Counts a failed attempt; never touches configuration fields. */
-  recordFailure(accountId: string, webhookId: string): Promise<{ consecutiveFailures: number }>;
-  /** Ends a failing streak (a 2xx, or re-enabling). */
+  /**
+   * Counts a failed attempt (atomic increment) and returns the counters after it; never touches
+   * configuration fields. Throws DomainError('not_found') when the endpoint is gone.
+   */
+  recordFailure(accountId: string, webhookId: string): Promise<FailureState>;
+  /** Ends a failing streak and its episode (a 2xx, or re-enabling). */
   resetFailures(accountId: string, webhookId: string): Promise<void>;
+  /**
+   * Opens the next failing episode, only if none is open and the streak is still at least
+   * `threshold` (one conditional write: of concurrent callers, exactly one wins). Returns the new
+   * episode's number, or undefined when this call did not open one.
+   */
+  openEpisode(accountId: string, webhookId: string, threshold: number): Promise<number | undefined>;
+  /** `open` → `escalated` once the episode's execution is known to exist; a no-op otherwise. */
+  markEscalated(accountId: string, webhookId: string, episode: number): Promise<void>;
+  /** Closes `episode` if it is still the current one (its execution is done with it). */
+  closeEpisode(accountId: string, webhookId: string, episode: number): Promise<void>;
+  /** The counters, read strongly consistent; undefined when the endpoint is gone. */
+  getFailureState(accountId: string, webhookId: string): Promise<FailureState | undefined>;
 }
 
 /** Result of creating a delivery record: created now, or it existed (a replayed fan-out). */
 export type CreateDeliveryResult = { created: true } | { created: false; existing: Delivery };
 
 export interface DeliveryRepository {
-  /** Stores the payload once per event. Idempotent. */
-  putEvent(event: WebhookEvent): Promise<void>;
+  /**
+   * Stores the payload once per event (conditional: a replay rewrites nothing), with fan-out's quota
+   * decision when given (a dropped event is stored without its data). `created` says whether this
+   * call wrote it; when it existed, `admission` is the decision stored with it.
+   */
+  putEvent(event: WebhookEvent, admission?: Admission): Promise<{ created: boolean; admission?: Admission }>;
+  /**
+   * The quota decision stored with a live event: undefined when the event is not stored (or expired);
+   * 'admitted' for an event stored without one (test sends).
+   */
+  getAdmission(eventId: string): Promise<Admission | undefined>;
   getEvent(eventId: string): Promise<WebhookEvent | undefined>;
   /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
   createDelivery(delivery: Delivery): Promise<CreateDeliveryResult>;
@@ -93,6 +122,20 @@ export interface DeliveryRepository {
   reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean>;
   /** Pending deliveries whose next attempt was due before `dueBefore` (the reconciler's query). */
   findOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
+  /** Deletes up to `maxItems` of an endpoint's delivery items; `done` when none is left. */
+  purgeHistory(webhookId: string, maxItems: number): Promise<{ deleted: number; done: boolean }>;
+  /** Records that a deleted endpoint's history must be purged (the reconciler finishes what is left). */
+  requestHistoryPurge(request: HistoryPurgeRequest): Promise<void>;
+  /** Outstanding purge requests (in webhook id order, at most `limit`). */
+  listHistoryPurges(limit: number): Promise<HistoryPurgeRequest[]>;
+  completeHistoryPurge(webhookId: string): Promise<void>;
+}
+
+export interface HistoryPurgeRequest {
+  readonly accountId: string;
+  readonly webhookId: string;
+  /** ISO 8601. */
+  readonly requestedAt: string;
 }
 
 export interface IdempotencyRepository {
@@ -111,6 +154,25 @@ export interface StatsRepository {
     delta: { successful: number; failed: number; responseTimeMsTotal: number; timed: number },
   ): Promise<void>;
   get(webhookId: string): Promise<WebhookStats>;
+  /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
+  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }>;
+  /**
+   * Drops a deleted endpoint's counters and leaves a marker that makes later `add`s no-ops, so a
+   * batch still in flight cannot bring them back.
+   */
+  retire(webhookId: string): Promise<void>;
+}
+
+/** Per-account, per-UTC-day event counters (quota). */
+export interface UsageRepository {
+  /**
+   * Counts one event for `day` if fewer than `limit` are counted (null = no limit), atomically; when
+   * the day is full, counts it as dropped instead. Returns whether it was admitted.
+   */
+  admitEvent(accountId: string, day: string, limit: number | null): Promise<boolean>;
+  /** Counts an event refused before it was queued (the API's up-front check). */
+  countDropped(accountId: string, day: string): Promise<void>;
+  get(accountId: string, day: string): Promise<DailyUsage>;
 }
 
 /** One delivery job on the delivery queue. */
@@ -163,6 +225,42 @@ export interface OutboundResponse {
   readonly bodySnippet?: string;
   readonly responseTimeMs: number;
   readonly error?: string;
+}
+
+/** Starts the escalation of a failing episode (a Step Functions Standard execution). */
+export interface EscalationStarter {
+  /**
+   * Idempotent per (endpoint, episode): the execution is named after both, and starting a name that
+   * exists (running or finished) is a success that starts nothing.
+   */
+  start(input: EscalationInput): Promise<void>;
+}
+
+export interface EmailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** Alert emails to customers (SES v2 in AWS, JSON files in `<data dir>/outbox/` locally). */
+export interface Mailer {
+  send(message: EmailMessage): Promise<void>;
+}
+
+/** One escalation transition, told to the platform team. */
+export interface OpsNotice {
+  readonly transition: Transition;
+  readonly accountId: string;
+  readonly webhookId: string;
+  readonly episode: number;
+  readonly subject: string;
+  readonly message: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** The platform team's operations topic (SNS in AWS, a JSON-lines file locally). */
+export interface OpsNotifier {
+  publish(notice: OpsNotice): Promise<void>;
 }
 
 export interface WebhookSender {

@@ -6,12 +6,42 @@ import type {
   Webhook,
   WebhookEvent,
   WebhookStats,
+  WindowStats,
 } from './model.js';
 
 /** REST representations (snake_case), mapped from domain records in one place. */
 
 export const successRate = (stats: WebhookStats): number =>
   stats.totalDeliveries === 0 ? 0 : Math.round((stats.successful / stats.totalDeliveries) * 1000) / 10;
+
+/** Mean response time of the timed attempts, whole milliseconds; null when none was timed. */
+export const averageResponseTimeMs = (window: WindowStats): number | null =>
+  window.timed === 0 ? null : Math.round(window.responseTimeMsTotal / window.timed);
+
+/** GET /v1/webhooks/{id}/stats (seed 000, "View Webhook Activity"). */
+export const webhookStatsResource = (
+  webhookId: string,
+  stats: { last24h: WindowStats; allTime: WebhookStats },
+) => ({
+  webhook_id: webhookId,
+  last_24h: {
+    deliveries: stats.last24h.deliveries,
+    successful: stats.last24h.successful,
+    failed: stats.last24h.failed,
+    success_rate: successRate({
+      totalDeliveries: stats.last24h.deliveries,
+      successful: stats.last24h.successful,
+      failed: stats.last24h.failed,
+    }),
+    avg_response_time_ms: averageResponseTimeMs(stats.last24h),
+  },
+  all_time: {
+    total_deliveries: stats.allTime.totalDeliveries,
+    successful: stats.allTime.successful,
+    failed: stats.allTime.failed,
+    success_rate: successRate(stats.allTime),
+  },
+});
 
 export function webhookResource(webhook: Webhook, stats: WebhookStats) {
   return {

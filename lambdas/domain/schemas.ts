@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { jsonShapeProblem, MAX_JSON_DEPTH } from './json.js';
 import { PLANS, TENANT_SCOPES } from './model.js';
 
 /**
@@ -82,11 +83,19 @@ export const rotateSecretBody = z.strictObject({
 
 export const testWebhookBody = z.strictObject({ event_type: z.optional(eventTypeName) });
 
+/** A JSON object from a caller, bounded in depth and with finite numbers only. */
+const jsonObject = z.record(z.string(), z.unknown()).check(
+  z.superRefine((value, context) => {
+    const problem = jsonShapeProblem(value, MAX_JSON_DEPTH - 1);
+    if (problem) context.issues.push({ code: 'custom', message: problem, input: value });
+  }),
+);
+
 export const idempotencyKey = z.string().check(z.minLength(1), z.maxLength(200));
 
 export const publishEventBody = z.strictObject({
   type: eventTypeName,
-  data: z.record(z.string(), z.unknown()),
+  data: jsonObject,
   idempotency_key: z.optional(idempotencyKey),
 });
 export type PublishEventBody = z.infer<typeof publishEventBody>;
@@ -129,5 +138,5 @@ export const createApiKeyBody = z.strictObject({
 
 export const putEventTypeBody = z.strictObject({
   description: z.optional(description),
-  example: z.optional(z.record(z.string(), z.unknown())),
+  example: z.optional(jsonObject),
 });

@@ -58,6 +58,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  quota_exceeded: 429,
 };
 
 export const errorBody = (code: string, message: string, details?: unknown): string =>
@@ -135,17 +136,36 @@ function authorise(access: Access, principal: Principal): void {
   }
 }
 
+/**
+ * `__proto__` keys would be silently dropped (or worse) by object copies downstream: refuse them.
+ * Iterative, because a deeply nested body must get a 400 from the schema, not a stack overflow here.
+ */
+function hasPrototypeKey(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    if (Object.hasOwn(next, '__proto__')) return true;
+    stack.push(...Object.values(next));
+  }
+  return false;
+}
+
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
     throw new DomainError('payload_too_large', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new DomainError('invalid_json', 'Request body is not valid JSON');
   }
+  if (hasPrototypeKey(parsed))
+    throw new DomainError('validation_error', 'The key "__proto__" is not allowed');
+  return parsed;
 }
 
 function validate<T>(schema: z.ZodMiniType<T>, input: unknown, where: 'body' | 'query'): T {
@@ -168,7 +188,7 @@ function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ValidRe
   const body =
     definition.body === undefined
       ? validate(z.optional(emptyObject), rawBody, 'body')
-      : validate(definition.body, rawBody ?? {}, 'body');
+      : validate(definition.body, rawBody === undefined ? {} : rawBody, 'body');
   const query = validate(definition.query ?? emptyObject, event.queryStringParameters ?? {}, 'query');
   return { params, body, query, principal };
 }

@@ -9,30 +9,43 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { ensureTables } from '../adapters/dynamodb/tables.js';
+import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
 import { createAdminHandler } from '../admin-api.js';
 import { createAuthorizer } from '../authorizer.js';
-import { allPorts, createDependencies, type RuntimeConfig } from '../composition.js';
+import {
+  allPorts,
+  type ClientInstrument,
+  createDependencies,
+  type InstrumentableClient,
+  type RuntimeConfig,
+} from '../composition.js';
 import { createDeliverHandler } from '../deliver.js';
 import { DomainError } from '../domain/errors.js';
 import { hashApiKey, newApiKey } from '../domain/ids.js';
 import { TENANT_SCOPES } from '../domain/model.js';
+import { type PlanLimitOverrides, withPlanLimitOverrides } from '../domain/plans.js';
 import type { HostResolver } from '../domain/ports.js';
+import { createEscalationHandler } from '../escalation.js';
 import { createFanoutHandler } from '../fanout.js';
 import { createManagementHandler } from '../management-api.js';
 import { createPublishHandler } from '../publish-api.js';
 import type { Dependencies } from '../services/dependencies.js';
-import { requeueOverdue } from '../services/reconcile.js';
+import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
+import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
-import { putEvents } from './event-bus.js';
+import { LocalEventBus } from './event-bus.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
+import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
 
 /**
  * `npm start`: the whole service in one process. The same handlers as in Lambda, wired to local
  * twins: dynalite (persisted in the data directory) for DynamoDB, fauxqs for SQS with the stack's
  * queue settings, an HTTP server for API Gateway and the EventBridge PutEvents API, a key file for
- * Secrets Manager, and timers for the schedules.
+ * Secrets Manager, timers for the schedules, the synthesized escalation state machine run by
+ * aws-local-stepfunctions, and files for SES (`<data dir>/outbox/`) and SNS
+ * (`<data dir>/ops-topic.jsonl`).
  */
 
 /** The queue settings of the synthesized stack (lib/local-topology.ts). */
@@ -49,6 +62,12 @@ export interface QueueTopology {
     readonly delivery: string;
     readonly deliveryDlq: string;
     readonly parked: string;
+  };
+  /** The escalation state machine of the synthesized stack. */
+  readonly escalation: {
+    readonly definition: Record<string, unknown>;
+    readonly escalationTaskArn: string;
+    readonly defaultWaitSeconds: number;
   };
 }
 
@@ -67,9 +86,20 @@ export interface LocalRuntimeOptions {
   readonly deliveryConcurrency?: number;
   readonly reconcileIntervalMs?: number;
   readonly retentionDays?: number;
+  /** Plan quotas over the seed's defaults (the construct's `planLimits`). */
+  readonly planLimits?: PlanLimitOverrides;
   /** Injected DNS for tests (DNS rebinding). */
   readonly resolve?: HostResolver;
   readonly log?: (line: string) => void;
+  /** Sees every SDK client the handlers use (the bench counts AWS calls with it). */
+  readonly instrument?: ClientInstrument;
+  /** Sees the runtime's own SQS client: the twin of Lambda's pollers and EventBridge's rule target. */
+  readonly instrumentPlatform?: ClientInstrument;
+  /**
+   * The escalation wait (the deployed default is the stack's, 72 h); bin/local.ts reads
+   * WEBHOOKS_ESCALATION_WAIT_SECONDS.
+   */
+  readonly escalationWaitSeconds?: number;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -84,10 +114,23 @@ export interface LocalRuntime {
   readonly sqs: SQSClient;
   /** The bound endpoint the real EventBridge SDK client can be pointed at. */
   readonly eventBridgeEndpoint: string;
+  /** The local engines and tables, for tools that run handlers in another process (the bench). */
+  readonly engines: {
+    readonly dynamoDbEndpoint: string;
+    readonly sqsEndpoint: string;
+    readonly tables: typeof TABLES;
+  };
+  /** Where alert emails are written, one JSON file each: {to, subject, text, sent_at}. */
+  readonly outboxDir: string;
+  /** The ops topic twin: one JSON line per escalation transition. */
+  readonly opsTopicLog: string;
+  /** The local escalation executions (Step Functions twin). */
+  readonly escalations: { list(): LocalExecution[] };
   stop(): Promise<void>;
 }
 
 export const LOCAL_ACCOUNT_ID = 'acc_local';
+const TABLES = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' } as const;
 
 async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
   const path = join(dataDir, 'master.key');
@@ -176,12 +219,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
   const dynamoDbEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const tables = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' };
+  const tables = TABLES;
   await ensureTables(new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1' }), tables);
 
   const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
   const sqsEndpoint = fauxqs.address;
   const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1' });
+  options.instrumentPlatform?.('sqs', sqs as unknown as InstrumentableClient);
   const { urls, arns } = await createQueues(sqs, options.topology, options.visibilityTimeoutSeconds);
   const roles = options.topology.roles;
   const queueUrls = {
@@ -192,9 +236,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     parked: urls[roles.parked] ?? '',
   };
 
+  const bus = await LocalEventBus.open(sqs, queueUrls.ingest, options.dataDir);
+  /** Fan-out's successes leave the bus journal (see LocalEventBus). */
+  const journaled =
+    (handler: SqsHandler): SqsHandler =>
+    async (event) => {
+      const response = await handler(event);
+      const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      await bus.acknowledge(
+        event.Records.filter((record) => !failed.has(record.messageId)).map((record) => record.body),
+      );
+      return response;
+    };
   const server = createServer();
   const port = await listen(server, options.port ?? 3000, host);
   const url = `http://${host}:${port}`;
+
+  const outboxDir = join(options.dataDir, 'outbox');
+  const opsTopicLog = join(options.dataDir, 'ops-topic.jsonl');
+  // The Tasks call the escalation handler with the dependencies built below (not yet at this point).
+  let deps: Dependencies | undefined;
+  const provider = (): Dependencies => {
+    if (!deps) throw new Error('The local runtime is not started yet');
+    return deps;
+  };
+  const escalations = await LocalEscalationStateMachine.create({
+    definition: options.topology.escalation.definition,
+    taskArn: options.topology.escalation.escalationTaskArn,
+    handler: createEscalationHandler(provider),
+    directory: join(options.dataDir, 'stepfunctions'),
+    log,
+  });
 
   const config: RuntimeConfig = {
     configTableName: tables.config,
@@ -212,9 +284,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: 'us-east-1',
     resolve: options.resolve,
     indexFirstAttempts: true,
+    planLimits: withPlanLimitOverrides(options.planLimits),
+    instrument: options.instrument,
+    escalation: escalations,
+    escalationWaitSeconds: options.escalationWaitSeconds ?? options.topology.escalation.defaultWaitSeconds,
+    mailer: new OutboxMailer(outboxDir),
+    opsNotifier: new FileOpsNotifier(opsTopicLog),
+    apiBaseUrl: url,
   };
-  const deps = createDependencies(config, allPorts());
-  const provider = () => deps;
+  deps = createDependencies(config, allPorts());
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
 
   server.on(
@@ -227,7 +305,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       admin: createAdminHandler(provider),
       awsJson: async (target, body) =>
         target === 'AWSEvents.PutEvents'
-          ? putEvents(body, sqs, queueUrls.ingest)
+          ? bus.putEvents(body)
           : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
     }),
   );
@@ -237,7 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
   const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);
   const pollers = [
-    new SqsPoller(sqs, queueUrls.ingest, arns[roles.ingest] ?? '', createFanoutHandler(provider), {
+    new SqsPoller(sqs, queueUrls.ingest, arns[roles.ingest] ?? '', journaled(createFanoutHandler(provider)), {
       concurrency: 1,
       onError,
     }),
@@ -254,18 +332,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   ];
   for (const poller of pollers) poller.start();
 
-  const reconcile = async (graceMs?: number) => {
+  const reconcile = async (sweep = false) => {
     try {
-      const requeued = await requeueOverdue(deps, graceMs);
+      const requeued = sweep ? await requeueAllPending(deps) : await requeueOverdue(deps);
       if (requeued > 0) log(`reconciler re-queued ${requeued} overdue deliveries`);
+      const purged = await continueHistoryPurges(deps);
+      if (purged.deleted > 0) log(`reconciler purged ${purged.deleted} deliveries of deleted webhooks`);
     } catch (error) {
       log(`reconciler failed: ${String(error)}`);
     }
   };
-  // The queues are new and empty at start: everything DynamoDB still calls pending is re-queued now.
-  await reconcile(0);
+  // The queues are new and empty at start: everything DynamoDB still calls pending is re-queued now,
+  // then the events the bus accepted but fan-out had not taken are replayed.
+  await reconcile(true);
+  const replayed = await bus.replay();
+  if (replayed > 0) log(`replayed ${replayed} events accepted before the last stop`);
   const reconcileTimer = setInterval(() => reconcile(), options.reconcileIntervalMs ?? 60_000);
   reconcileTimer.unref();
+  // Escalations a previous process left running go on (from their first state).
+  escalations.resume();
 
   return {
     url,
@@ -276,8 +361,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     queueUrls,
     sqs,
     eventBridgeEndpoint: url,
+    engines: { dynamoDbEndpoint, sqsEndpoint, tables },
+    outboxDir,
+    opsTopicLog,
+    escalations,
     stop: async () => {
       clearInterval(reconcileTimer);
+      await escalations.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -7,6 +7,7 @@ import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
 import { buildDeliveryRequest } from '../domain/signing.js';
 import type { Dependencies } from './dependencies.js';
+import { type EscalationOutcome, escalateAfterFailure } from './escalation.js';
 import { activeSecrets } from './webhooks.js';
 
 /**
@@ -28,6 +29,9 @@ export type JobResult =
       outcome: AttemptOutcome['kind'];
       final: boolean;
       responseTimeMs: number;
+      /** What a failed attempt did to the endpoint's escalation (docs/escalation.md). */
+      escalation?: EscalationOutcome;
+      escalationError?: string;
     };
 
 function attemptRecord(
@@ -85,12 +89,26 @@ const endedReason = (webhook: Webhook | undefined): string | undefined => {
   return undefined;
 };
 
-/** Counts a failure toward escalation; a webhook deleted meanwhile has nothing left to count. */
-async function countFailure(deps: Dependencies, webhook: Webhook): Promise<void> {
+/**
+ * Counts a failure toward escalation, starting the endpoint's escalation when it crosses its
+ * threshold; a webhook deleted meanwhile has nothing left to count.
+ */
+async function countFailure(
+  deps: Dependencies,
+  input: { webhook: Webhook; delivery: Delivery; event: WebhookEvent; record: DeliveryAttempt },
+): Promise<{ escalation?: EscalationOutcome; escalationError?: string }> {
   try {
-    await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+    const result = await escalateAfterFailure(deps, {
+      webhook: input.webhook,
+      event: input.event,
+      deliveryId: input.delivery.id,
+      eventType: input.delivery.eventType,
+      attempt: input.record,
+    });
+    return { escalation: result.outcome, ...(result.error ? { escalationError: result.error } : {}) };
   } catch (error) {
     if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
+    return {};
   }
 }
 
@@ -139,7 +157,7 @@ export async function processDeliveryJob(
   }
   const attempt = delivery.attemptCount + 1;
   const { record, outcome } = await sendAttempt(deps, webhook, event, attempt);
-  return settleAttempt(deps, { delivery, webhook, attempt, record, outcome, random });
+  return settleAttempt(deps, { delivery, webhook, event, attempt, record, outcome, random });
 }
 
 async function settleAttempt(
@@ -147,13 +165,14 @@ async function settleAttempt(
   input: {
     delivery: Delivery;
     webhook: Webhook;
+    event: WebhookEvent;
     attempt: number;
     record: DeliveryAttempt;
     outcome: AttemptOutcome;
     random: () => number;
   },
 ): Promise<JobResult> {
-  const { delivery, webhook, attempt, record, outcome } = input;
+  const { delivery, webhook, event, attempt, record, outcome } = input;
   const base = { kind: 'attempted', webhookId: webhook.id, responseTimeMs: record.responseTimeMs } as const;
   if (outcome.kind === 'delivered') {
     if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
@@ -188,8 +207,10 @@ async function settleAttempt(
         },
       });
     }
-    await countFailure(deps, webhook);
-    return { ...base, outcome: outcome.kind, final: true };
+    // A 410 disabled the endpoint already: nothing to escalate (and no "failing" alert to send).
+    const escalation =
+      outcome.kind === 'gone' ? {} : await countFailure(deps, { webhook, delivery, event, record });
+    return { ...base, outcome: outcome.kind, final: true, ...escalation };
   }
   const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
   // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
@@ -203,6 +224,6 @@ async function settleAttempt(
     [{ deliveryId: delivery.id, attempt: attempt + 1, dueAt }],
     nextHopDelaySeconds(Date.parse(dueAt), deps.clock.now().getTime()),
   );
-  await countFailure(deps, webhook);
-  return { ...base, outcome: 'retry', final: false };
+  const escalation = await countFailure(deps, { webhook, delivery, event, record });
+  return { ...base, outcome: 'retry', final: false, ...escalation };
 }

@@ -1,15 +1,20 @@
+import type { PlanLimits } from '../domain/plans.js';
 import type {
   AccountRepository,
   ApiKeyRepository,
   Clock,
   DeliveryQueue,
   DeliveryRepository,
+  EscalationStarter,
   EventPublisher,
   EventTypeRepository,
   HostResolver,
   IdempotencyRepository,
+  Mailer,
+  OpsNotifier,
   SecretCipher,
   StatsRepository,
+  UsageRepository,
   WebhookRepository,
   WebhookSender,
 } from '../domain/ports.js';
@@ -27,6 +32,7 @@ export interface Dependencies {
   readonly deliveries: DeliveryRepository;
   readonly idempotency: IdempotencyRepository;
   readonly stats: StatsRepository;
+  readonly usage: UsageRepository;
   readonly queue: DeliveryQueue;
   readonly publisher: EventPublisher;
   readonly cipher: SecretCipher;
@@ -34,6 +40,22 @@ export interface Dependencies {
   readonly sender: WebhookSender;
   readonly clock: Clock;
   readonly targetPolicy: TargetPolicy;
+  /** Starts the escalation of a failing episode (deliver). */
+  readonly escalation: EscalationStarter;
+  /** Alert emails, the ops topic and the operational events on the bus (escalation tasks). */
+  readonly mailer: Mailer;
+  readonly opsNotifier: OpsNotifier;
+  readonly operationalEvents: EventPublisher;
+  readonly escalationSettings: EscalationSettings;
+  /** The deployment's plan quotas (defaults from the seed, overridable per deployment). */
+  readonly planLimits: PlanLimits;
+}
+
+export interface EscalationSettings {
+  /** The execution's wait before the re-check (the Wait state's SecondsPath). */
+  readonly waitSeconds: number;
+  /** Base URL of the REST API, for the links in alerts; absent when unknown. */
+  readonly apiBaseUrl?: string;
 }
 
 /** Handlers take a getter so a Lambda builds its adapters on first use, not at import time. */

@@ -4,11 +4,13 @@ import type { Delivery, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob } from '../domain/ports.js';
 import { accountId, eventTypeName, idempotencyKey } from '../domain/schemas.js';
 import type { Dependencies } from './dependencies.js';
+import { admitEvent } from './usage.js';
 
 /**
  * Fan-out: one bus event → one delivery per active subscribed endpoint. The delivery id derives from
  * (event id, endpoint id) and is created with a conditional write, so a replayed ingest message
- * never creates a second delivery.
+ * never creates a second delivery. The account's daily event quota is enforced here, before any
+ * delivery exists: an event beyond it is dropped whole (docs/quotas.md).
  */
 
 const SUBSCRIPTION_PAGE = 1000;
@@ -74,9 +76,23 @@ async function inChunks<T>(
   }
 }
 
+/**
+ * A replay (ingest message redelivered, or an idempotent re-publish) finds an existing delivery. If
+ * no attempt was made and it is old, the first run may have died before sending its job: send it
+ * again (the delivery handler drops a duplicate job). A young one's job is most likely still
+ * queued, and sending it twice would race two first attempts.
+ */
+export const REPLAY_REQUEUE_AFTER_MS = 60_000;
+const firstJobMayBeLost = (existing: Delivery, now: string): boolean =>
+  existing.status === 'pending' &&
+  existing.attemptCount === 0 &&
+  Date.parse(now) - Date.parse(existing.createdAt) > REPLAY_REQUEUE_AFTER_MS;
+
 export interface FanOutResult {
   readonly deliveries: number;
   readonly duplicateEvent: boolean;
+  /** The account's events for today were used up: the event was dropped, nothing was delivered. */
+  readonly dropped: boolean;
 }
 
 export async function fanOut(
@@ -89,9 +105,12 @@ export async function fanOut(
   if (event.idempotencyKey && !fromApi) {
     const expiresAt = new Date(Date.parse(event.timestamp) + 24 * 3600 * 1000).toISOString();
     const holder = await deps.idempotency.claim(event.accountId, event.idempotencyKey, event.id, expiresAt);
-    if (holder !== undefined && holder !== event.id) return { deliveries: 0, duplicateEvent: true };
+    if (holder !== undefined && holder !== event.id)
+      return { deliveries: 0, duplicateEvent: true, dropped: false };
   }
-  await deps.deliveries.putEvent(event);
+  // Counts the event and stores it with the decision (a replay finds the decision and follows it).
+  const admission = await admitEvent(deps, event);
+  if (admission === 'dropped') return { deliveries: 0, duplicateEvent: false, dropped: true };
   const now = deps.clock.now().toISOString();
   let deliveries = 0;
   let cursor: string | undefined;
@@ -117,9 +136,7 @@ export async function fanOut(
         updatedAt: now,
       };
       const result = await deps.deliveries.createDelivery(delivery);
-      // A replay finds the record: if no attempt was made yet, the first run may have died before
-      // its job was sent, so send it again (the delivery handler drops the duplicate).
-      if (result.created || (result.existing.status === 'pending' && result.existing.attemptCount === 0)) {
+      if (result.created || firstJobMayBeLost(result.existing, now)) {
         jobs.push({ deliveryId: delivery.id, attempt: 1, dueAt: now });
       }
     });
@@ -127,5 +144,5 @@ export async function fanOut(
     deliveries += jobs.length;
     cursor = page.nextCursor;
   } while (cursor);
-  return { deliveries, duplicateEvent: false };
+  return { deliveries, duplicateEvent: false, dropped: false };
 }

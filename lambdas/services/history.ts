@@ -2,10 +2,9 @@ import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports.js';
-import type { JobResult } from './delivery.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
-import { recordStats } from './stats.js';
+import { hourBucket, recordStats } from './stats.js';
 import { getWebhook } from './webhooks.js';
 
 /** Delivery history, manual retries and test sends: the use cases behind deliveries routes. */
@@ -27,8 +26,10 @@ export async function getDelivery(
   deliveryId: string,
 ): Promise<{ delivery: Delivery; event: WebhookEvent | undefined }> {
   const delivery = parseDeliveryId(deliveryId) ? await deps.deliveries.getDelivery(deliveryId) : undefined;
-  // Another tenant's delivery answers exactly like a missing one.
+  // Another tenant's delivery answers exactly like a missing one; so does the delivery of a deleted
+  // endpoint whose history is still being purged in the background.
   if (!delivery || delivery.accountId !== accountId) throw notFound('Delivery');
+  if (!(await deps.webhooks.get(accountId, delivery.webhookId))) throw notFound('Delivery');
   return { delivery, event: await deps.deliveries.getEvent(delivery.eventId) };
 }
 
@@ -36,7 +37,30 @@ async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean>
   const now = deps.clock.now().toISOString();
   if (!(await deps.deliveries.reopen(delivery.id, now))) return false;
   await deps.queue.enqueue([{ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now }]);
+  await uncountFailure(deps, delivery);
   return true;
+}
+
+/**
+ * A reopened delivery is no longer failed: its failure leaves the counters (all time, and the hour
+ * it was counted in), so the stats keep matching the history when its new outcome is counted.
+ */
+async function uncountFailure(deps: Dependencies, delivery: Delivery): Promise<void> {
+  const failedAt = Date.parse(delivery.updatedAt);
+  const hour = hourBucket(Number.isNaN(failedAt) ? deps.clock.now() : new Date(failedAt));
+  try {
+    await deps.stats.add(delivery.webhookId, hour, {
+      successful: 0,
+      failed: -1,
+      responseTimeMsTotal: 0,
+      timed: 0,
+    });
+  } catch (error) {
+    // Derived data: the retry is queued already and must not be reported as failed for this.
+    console.error(
+      JSON.stringify({ level: 'ERROR', message: 'stats correction failed', error: String(error) }),
+    );
+  }
 }
 
 /** One more attempt for a failed delivery. */

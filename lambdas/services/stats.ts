@@ -1,5 +1,7 @@
+import type { WebhookStats, WindowStats } from '../domain/model.js';
 import type { JobResult } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
+import { getWebhook } from './webhooks.js';
 
 export const hourBucket = (date: Date): string => date.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
@@ -16,7 +18,9 @@ export async function recordStats(deps: Dependencies, results: readonly JobResul
     return delta;
   };
   for (const result of results) {
-    if (result.kind === 'ended') deltaFor(result.webhookId).failed += 1;
+    // A deleted endpoint has no stats left to keep (its history is being purged).
+    if (result.kind === 'ended' && result.reason !== 'endpoint_deleted')
+      deltaFor(result.webhookId).failed += 1;
     if (result.kind !== 'attempted') continue;
     const delta = deltaFor(result.webhookId);
     delta.timed += 1;
@@ -26,4 +30,17 @@ export async function recordStats(deps: Dependencies, results: readonly JobResul
   }
   const hour = hourBucket(deps.clock.now());
   await Promise.all([...byWebhook].map(([webhookId, delta]) => deps.stats.add(webhookId, hour, delta)));
+}
+
+/**
+ * GET /v1/webhooks/{id}/stats: the last 24 hours (hourly buckets, the current hour included) and all
+ * time, read from the counters (one GetItem), never from the history.
+ */
+export async function getWebhookStats(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+): Promise<{ last24h: WindowStats; allTime: WebhookStats }> {
+  await getWebhook(deps, accountId, webhookId);
+  return deps.stats.getWindow(webhookId, deps.clock.now());
 }

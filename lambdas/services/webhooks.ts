@@ -13,6 +13,8 @@ import {
 import { generateSigningSecret, secretPrefix, validateCustomHeaders } from '../domain/signing.js';
 import { validateTargetUrl } from '../domain/url-safety.js';
 import type { Dependencies } from './dependencies.js';
+import { INLINE_PURGE_LIMIT, purgeWebhookHistory } from './retention.js';
+import { assertWebhookQuota } from './usage.js';
 
 /** Endpoint management: the use cases behind /v1/webhooks. */
 
@@ -58,6 +60,8 @@ export async function createWebhook(
   assertValidHeaders(input.headers);
   await assertKnownEventTypes(deps, input.events);
   await assertSafeUrl(deps, input.url);
+  // After validation (bad input is a 400 whatever the plan), before anything is written.
+  await assertWebhookQuota(deps, accountId);
   const now = deps.clock.now().toISOString();
   const secret = await newStoredSecret(deps, now);
   const webhook: Webhook = {
@@ -138,9 +142,30 @@ export async function updateWebhook(
   return updated;
 }
 
-export async function deleteWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<void> {
-  const deleted = isWebhookId(webhookId) && (await deps.webhooks.delete(accountId, webhookId));
-  if (!deleted) throw notFound('Webhook');
+/**
+ * Deletes the endpoint, then its history (docs/retention.md). The purge request is written first, so
+ * whatever happens afterwards the reconciler finishes the job; removing the configuration stops
+ * deliveries at once (fan-out finds no subscription, queued jobs end `endpoint_deleted`); then up to
+ * `inlinePurgeLimit` delivery items go now and the rest in the background. `historyPurged` is false
+ * when some are left to the reconciler.
+ */
+export async function deleteWebhook(
+  deps: Dependencies,
+  accountId: string,
+  webhookId: string,
+  options: { inlinePurgeLimit?: number } = {},
+): Promise<{ historyPurged: boolean }> {
+  // Another tenant's endpoint is not found here, before any purge is requested for it.
+  await getWebhook(deps, accountId, webhookId);
+  await deps.deliveries.requestHistoryPurge({
+    accountId,
+    webhookId,
+    requestedAt: deps.clock.now().toISOString(),
+  });
+  // A concurrent DELETE removed it first: that request purges (the same purge request, idempotent).
+  if (!(await deps.webhooks.delete(accountId, webhookId))) throw notFound('Webhook');
+  const { done } = await purgeWebhookHistory(deps, webhookId, options.inlinePurgeLimit ?? INLINE_PURGE_LIMIT);
+  return { historyPurged: done };
 }
 
 /**

@@ -325,6 +325,49 @@ describe('admin API', () => {
       expect(await eventTypeNames()).not.toContain(name);
     });
 
+    it('rejects an example holding a number JSON cannot represent (1e400) with 400 and registers nothing', async () => {
+      // Prepare
+      const name = `huge.${randomBytes(3).toString('hex')}`;
+
+      // Act
+      const response = await admin.put<ErrorBody>(
+        `/v1/admin/event-types/${name}`,
+        '{"example": {"amount": 1e400}}',
+      );
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+      expect(await eventTypeNames()).not.toContain(name);
+    });
+
+    it('never answers 5xx to an example holding an integer beyond 2^53', async () => {
+      // Prepare
+      const name = `bigint.${randomBytes(3).toString('hex')}`;
+      const body = '{"example": {"amount": 123456789012345678901234567890123456789012}}';
+
+      // Act
+      const response = await admin.put<EventTypeResource | ErrorBody>(`/v1/admin/event-types/${name}`, body);
+
+      // Assess: either stored or rejected as invalid, never an internal error
+      expect([200, 400]).toContain(response.status);
+      if (response.status === 400) expectError(response as ApiResponse<ErrorBody>, 400, 'validation_error');
+      else expect(await eventTypeNames()).toContain(name);
+    });
+
+    it('rejects an example nested deeper than DynamoDB stores (32 levels) with 400 and registers nothing', async () => {
+      // Prepare: DynamoDB rejects maps nested more than 32 levels, so storing this would fail on AWS
+      const name = `nested.${randomBytes(3).toString('hex')}`;
+      const depth = 40;
+      const example = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+      // Act
+      const response = await admin.put<ErrorBody>(`/v1/admin/event-types/${name}`, `{"example": ${example}}`);
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+      expect(await eventTypeNames()).not.toContain(name);
+    });
+
     it('rejects a name with characters outside letters, digits, ".", "_" and "-"', async () => {
       // Prepare
       const before = await eventTypeNames();

@@ -353,6 +353,27 @@ describe('webhooks API', () => {
       expect(stored.body).toEqual(created);
     });
 
+    it('answers concurrent updates with 200 or 409 conflict, never 5xx, and keeps one of them', async () => {
+      // Prepare
+      const created = await createWebhook();
+      const names = Array.from({ length: 8 }, (_, index) => `Concurrent ${index}`);
+
+      // Act
+      const responses = await Promise.all(
+        names.map((name) =>
+          tenant.patch<WebhookResource | ErrorBody>(`/v1/webhooks/${created.id}`, { name }),
+        ),
+      );
+
+      // Assess
+      expect(responses.filter((response) => response.status === 200).length).toBeGreaterThanOrEqual(1);
+      for (const response of responses) {
+        if (response.status !== 200) expectError(response as ApiResponse<ErrorBody>, 409, 'conflict');
+      }
+      const stored = await tenant.get<WebhookResource>(`/v1/webhooks/${created.id}`);
+      expect(names).toContain(stored.body.name);
+    });
+
     it('answers 404 for an id that does not exist', async () => {
       // Act
       const response = await tenant.patch<ErrorBody>('/v1/webhooks/wh_doesnotexist', { name: 'x' });

@@ -138,7 +138,7 @@ describe('functions', () => {
     }
   });
 
-  it('gives the queue consumers 60 s and the API handlers 10 s', () => {
+  it('gives the queue consumers 60 s, the escalation steps 30 s and the API handlers 10 s', () => {
     const timeouts = Object.fromEntries(
       FUNCTION_NAMES.map((name) => [name, resourceProps(service.functions[name]).Timeout]),
     );
@@ -150,6 +150,7 @@ describe('functions', () => {
       fanout: 60,
       deliver: 60,
       reconciler: 10,
+      escalation: 30,
     });
   });
 

@@ -12,7 +12,9 @@ import { conflict, notFound } from '../../domain/errors.js';
 import type {
   Account,
   ApiKeyRecord,
+  EpisodeState,
   EventType,
+  FailureState,
   Page,
   Plan,
   Scope,
@@ -176,7 +178,8 @@ function itemToEventType(item: Item): EventType {
   return {
     name: str(item.sk),
     description: str(item.description),
-    example: item.example,
+    // Stored as JSON text, like event payloads: exact round trip, no DynamoDB number or nesting limits.
+    example: typeof item.example_json === 'string' ? JSON.parse(item.example_json) : item.example,
     updatedAt: str(item.updated_at),
   };
 }
@@ -195,7 +198,7 @@ export class DynamoEventTypeRepository implements EventTypeRepository {
           pk: EVENT_TYPE_PK,
           sk: eventType.name,
           description: eventType.description,
-          example: eventType.example,
+          example_json: JSON.stringify(eventType.example ?? {}),
           updated_at: eventType.updatedAt,
         },
       }),
@@ -240,7 +243,7 @@ export class DynamoEventTypeRepository implements EventTypeRepository {
 /**
  * The configuration attributes of a webhook item: what create writes and update replaces. The key,
  * account_id, webhook_id, created_at, version and the delivery path's attributes
- * (consecutive_failures, failing_episode) are not among them.
+ * (consecutive_failures, failing_episode, episode_state) are not among them.
  */
 const CONFIGURATION_ATTRIBUTES = [
   'name',
@@ -329,6 +332,18 @@ export function itemToWebhook(item: Item): Webhook {
     createdAt: str(item.created_at),
     updatedAt: str(item.updated_at),
     version: num(item.version),
+  };
+}
+
+const EPISODE_STATES: readonly EpisodeState[] = ['open', 'escalated', 'closed'];
+
+/** The delivery path's attributes of a webhook item (an item never counted reads as all zero). */
+function itemToFailureState(item: Item): FailureState {
+  const state = item.episode_state as EpisodeState;
+  return {
+    consecutiveFailures: num(item.consecutive_failures),
+    episode: num(item.failing_episode),
+    episodeState: EPISODE_STATES.includes(state) ? state : 'closed',
   };
 }
 
@@ -428,7 +443,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   /**
-   * Replaces the configuration attributes (never consecutive_failures / failing_episode), then puts
+   * Replaces the configuration attributes (never the delivery path's counters), then puts
    * the new subscription entries and deletes the removed ones.
    */
   async update(webhook: Webhook, expectedVersion: number): Promise<void> {
@@ -544,10 +559,11 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   /**
-   * Counts a failed delivery outcome (ADD, so concurrent deliveries never lose a count). Throws
-   * DomainError('not_found') when the webhook item is gone. Delivery path only.
+   * Counts a failed delivery outcome (ADD, so concurrent deliveries never lose a count) and returns
+   * the counters after it. Throws DomainError('not_found') when the webhook item is gone. Delivery
+   * path only.
    */
-  async recordFailure(accountId: string, webhookId: string): Promise<{ consecutiveFailures: number }> {
+  async recordFailure(accountId: string, webhookId: string): Promise<FailureState> {
     try {
       const result = await this.doc.send(
         new UpdateCommand({
@@ -556,44 +572,119 @@ export class DynamoWebhookRepository implements WebhookRepository {
           UpdateExpression: 'ADD consecutive_failures :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { consecutiveFailures: num(result.Attributes?.consecutive_failures) };
+      return itemToFailureState(result.Attributes ?? {});
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw notFound('Webhook');
       throw error;
     }
   }
 
-  /** Resets the consecutive failure count after a success; writes only when it is above zero. */
+  /**
+   * Ends a failing streak and its episode (a 2xx, or re-enabling); writes only when there is
+   * something to end, so the happy path costs nothing.
+   */
   async resetFailures(accountId: string, webhookId: string): Promise<void> {
+    await this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression: 'SET consecutive_failures = :zero, episode_state = :closed',
+      ConditionExpression: 'consecutive_failures > :zero OR episode_state IN (:open, :escalated)',
+      ExpressionAttributeValues: {
+        ':zero': 0,
+        ':closed': 'closed',
+        ':open': 'open',
+        ':escalated': 'escalated',
+      },
+    });
+  }
+
+  /**
+   * The next episode number, in the same conditional write that checks no episode is open and the
+   * streak still reaches the threshold (no reset slipped in): of concurrent callers exactly one wins.
+   */
+  async openEpisode(accountId: string, webhookId: string, threshold: number): Promise<number | undefined> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          UpdateExpression:
+            'SET failing_episode = if_not_exists(failing_episode, :zero) + :one, episode_state = :open',
+          ConditionExpression:
+            'attribute_exists(pk) AND consecutive_failures >= :threshold AND ' +
+            '(attribute_not_exists(episode_state) OR episode_state = :closed)',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':open': 'open',
+            ':closed': 'closed',
+            ':threshold': threshold,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return num(result.Attributes?.failing_episode);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async markEscalated(accountId: string, webhookId: string, episode: number): Promise<void> {
+    await this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression: 'SET episode_state = :escalated',
+      ConditionExpression: 'failing_episode = :episode AND episode_state = :open',
+      ExpressionAttributeValues: { ':escalated': 'escalated', ':open': 'open', ':episode': episode },
+    });
+  }
+
+  async closeEpisode(accountId: string, webhookId: string, episode: number): Promise<void> {
+    await this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression: 'SET episode_state = :closed',
+      ConditionExpression: 'failing_episode = :episode AND episode_state <> :closed',
+      ExpressionAttributeValues: { ':closed': 'closed', ':episode': episode },
+    });
+  }
+
+  async getFailureState(accountId: string, webhookId: string): Promise<FailureState | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+        ProjectionExpression: 'pk, consecutive_failures, failing_episode, episode_state',
+        ConsistentRead: true,
+      }),
+    );
+    return item ? itemToFailureState(item) : undefined;
+  }
+
+  /** The delivery path's failure counter (0 when never counted); not part of the Webhook model. */
+  async getConsecutiveFailures(accountId: string, webhookId: string): Promise<number | undefined> {
+    return (await this.getFailureState(accountId, webhookId))?.consecutiveFailures;
+  }
+
+  /** An update of the delivery path's attributes that is simply skipped when its condition fails. */
+  private async conditionalUpdate(
+    accountId: string,
+    webhookId: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          UpdateExpression: 'SET consecutive_failures = :zero',
-          ConditionExpression: 'consecutive_failures > :zero',
-          ExpressionAttributeValues: { ':zero': 0 },
+          ...update,
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-  }
-
-  /** The delivery path's failure counter (0 when never counted); not part of the Webhook model. */
-  async getConsecutiveFailures(accountId: string, webhookId: string): Promise<number | undefined> {
-    const { Item: item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-        ProjectionExpression: 'consecutive_failures, pk',
-        ConsistentRead: true,
-      }),
-    );
-    return item ? num(item.consecutive_failures) : undefined;
   }
 
   private async putSubscriptions(

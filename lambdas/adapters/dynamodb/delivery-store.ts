@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -11,20 +13,24 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { invalid } from '../../domain/errors.js';
 import { deliveryIdFor, parseDeliveryId } from '../../domain/ids.js';
 import type {
+  Admission,
   Delivery,
   DeliveryAttempt,
   DeliveryStatus,
   Page,
   WebhookEvent,
   WebhookStats,
+  WindowStats,
 } from '../../domain/model.js';
 import type {
   CreateDeliveryResult,
   DeliveryRepository,
+  HistoryPurgeRequest,
   IdempotencyRepository,
   PageRequest,
   StatsRepository,
 } from '../../domain/ports.js';
+import { batchWriteAll } from './batch.js';
 import {
   collectQuery,
   decodeCursor,
@@ -66,6 +72,12 @@ const eventPk = (eventId: string): string => `EVENT#${eventId}`;
 const EVENT_SK = '#EVENT';
 const DELIVERY_PREFIX = 'DELIVERY#';
 const STATS_SK = 'STATS';
+/** Outstanding history purges of deleted endpoints: pk PURGE, sk <webhook id>. */
+const PURGE_PK = 'PURGE';
+/** Keys read per purge query page (keys only: ~100 bytes each). */
+const PURGE_PAGE = 1000;
+
+const isAdmission = (value: unknown): value is Admission => value === 'admitted' || value === 'dropped';
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const optionalStr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -211,29 +223,58 @@ abstract class DeliveriesTable {
 // Events and deliveries
 
 export class DynamoDeliveryRepository extends DeliveriesTable implements DeliveryRepository {
-  /** The payload, once per event. Conditional: a replay neither rewrites it nor extends its expiry. */
-  async putEvent(event: WebhookEvent): Promise<void> {
+  /**
+   * The payload, once per event. Conditional: a replay neither rewrites it nor extends its expiry
+   * (an expired item not yet removed by TTL may be replaced). A dropped event is stored without its
+   * data: the item is only the record of the decision.
+   */
+  async putEvent(
+    event: WebhookEvent,
+    admission?: Admission,
+  ): Promise<{ created: boolean; admission?: Admission }> {
+    const key = { pk: eventPk(event.id), sk: EVENT_SK };
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: eventPk(event.id),
-            sk: EVENT_SK,
+            ...key,
             account_id: event.accountId,
             type: event.type,
             // JSON text: exact round trip, no 32-level nesting limit, no per-attribute overhead.
-            data: JSON.stringify(event.data),
+            data: admission === 'dropped' ? undefined : JSON.stringify(event.data),
             timestamp: event.timestamp,
             idempotency_key: event.idempotencyKey,
+            admission,
             expires_at: this.expiresAt(),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
+          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      return { created: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      const existing = oldItemOf(error) ?? (await this.getLive(key));
+      return {
+        created: false,
+        admission: isAdmission(existing?.admission) ? existing.admission : 'admitted',
+      };
     }
+  }
+
+  async getAdmission(eventId: string): Promise<Admission | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: eventPk(eventId), sk: EVENT_SK },
+        ProjectionExpression: 'pk, admission, expires_at',
+        ConsistentRead: true,
+      }),
+    );
+    if (!item || !isLive(item, this.nowSeconds())) return undefined;
+    return isAdmission(item.admission) ? item.admission : 'admitted';
   }
 
   async getEvent(eventId: string): Promise<WebhookEvent | undefined> {
@@ -487,6 +528,76 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       .map((entry) => entry.delivery);
   }
 
+  /**
+   * Deletes the endpoint's delivery items (expired or not), at most `maxItems`. Each query starts
+   * from the partition's beginning again: what was deleted is gone (strongly consistent reads), so no
+   * cursor is needed and a crash loses nothing. The stats item is not a delivery: StatsRepository
+   * retires it.
+   */
+  async purgeHistory(webhookId: string, maxItems: number): Promise<{ deleted: number; done: boolean }> {
+    let deleted = 0;
+    for (;;) {
+      const wanted = Math.min(PURGE_PAGE, maxItems - deleted);
+      if (wanted <= 0) return { deleted, done: false };
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': webhookPk(webhookId), ':prefix': DELIVERY_PREFIX },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          Limit: wanted,
+        }),
+      );
+      const keys = (result.Items ?? []).map((item) => ({ pk: str(item.pk), sk: str(item.sk) }));
+      await batchWriteAll(
+        this.doc,
+        this.tableName,
+        keys.map((key) => ({ DeleteRequest: { Key: key } })),
+      );
+      deleted += keys.length;
+      if (keys.length < wanted && !result.LastEvaluatedKey) return { deleted, done: true };
+      if (keys.length === 0) return { deleted, done: true };
+    }
+  }
+
+  async requestHistoryPurge(request: HistoryPurgeRequest): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: PURGE_PK,
+          sk: request.webhookId,
+          account_id: request.accountId,
+          requested_at: request.requestedAt,
+        },
+      }),
+    );
+  }
+
+  async listHistoryPurges(limit: number): Promise<HistoryPurgeRequest[]> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PURGE_PK },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      accountId: str(item.account_id),
+      webhookId: str(item.sk),
+      requestedAt: str(item.requested_at),
+    }));
+  }
+
+  async completeHistoryPurge(webhookId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: PURGE_PK, sk: webhookId } }),
+    );
+  }
+
   /** SET or REMOVE the sparse index keys so the item is in `failed` / `due` exactly when it should be. */
   private indexKeys(
     expr: Expr,
@@ -559,14 +670,7 @@ const shiftHour = (hour: string, hours: number): string =>
 const BUCKET_FIELDS = ['ok', 'fail', 'rt', 'n'] as const;
 const BUCKET_ATTRIBUTE = /^h(\d{10})_(ok|fail|rt|n)$/;
 
-export interface WindowStats {
-  readonly deliveries: number;
-  readonly successful: number;
-  readonly failed: number;
-  readonly responseTimeMsTotal: number;
-  /** Outcomes with a response time (the divisor of the average). */
-  readonly timed: number;
-}
+export type { WindowStats };
 
 export class DynamoStatsRepository extends DeliveriesTable implements StatsRepository {
   /**
@@ -592,15 +696,23 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
       const old = shiftHour(hour, -age);
       for (const field of BUCKET_FIELDS) expr.remove(`h${old}_${field}`);
     }
-    const { Attributes: item } = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: webhookPk(webhookId), sk: STATS_SK },
-        UpdateExpression: expr.update(),
-        ...expr.attributes(),
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    let item: Item | undefined;
+    try {
+      ({ Attributes: item } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: webhookPk(webhookId), sk: STATS_SK },
+          UpdateExpression: expr.update(),
+          // A retired endpoint (deleted) takes no more counts: a batch in flight must not revive it.
+          ConditionExpression: `attribute_not_exists(${expr.n('retired_at')})`,
+          ...expr.attributes(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      throw error;
+    }
     const oldest = shiftHour(hour, -27);
     const stale = Object.keys(item ?? {}).filter((name) => {
       const match = BUCKET_ATTRIBUTE.exec(name);
@@ -609,16 +721,38 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
     if (stale.length > 0) {
       const cleanup = new Expr();
       for (const name of stale) cleanup.remove(name);
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: webhookPk(webhookId), sk: STATS_SK },
-          UpdateExpression: cleanup.update(),
-          ConditionExpression: `attribute_exists(${cleanup.n('pk')})`,
-          ...cleanup.attributes(),
-        }),
-      );
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: webhookPk(webhookId), sk: STATS_SK },
+            UpdateExpression: cleanup.update(),
+            ConditionExpression: `attribute_exists(${cleanup.n('pk')}) AND attribute_not_exists(${cleanup.n('retired_at')})`,
+            ...cleanup.attributes(),
+          }),
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
     }
+  }
+
+  /**
+   * Replaces the counters with a retirement marker. It expires (TTL) one day after the endpoint's
+   * history would have: by then no delivery of the endpoint can be left to count.
+   */
+  async retire(webhookId: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: webhookPk(webhookId),
+          sk: STATS_SK,
+          retired_at: this.clock().toISOString(),
+          expires_at: this.expiresAt() + DAY_SECONDS,
+        },
+      }),
+    );
   }
 
   async get(webhookId: string): Promise<WebhookStats> {

@@ -1,0 +1,113 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDependencies,
+  dynamoDbPorts,
+  type InstrumentableClient,
+  sqsPorts,
+} from '../../lambdas/composition.js';
+import { newEventId } from '../../lambdas/domain/ids.js';
+import type { Dependencies } from '../../lambdas/services/dependencies.js';
+import { fanOut } from '../../lambdas/services/fanout.js';
+import { startDynamo } from '../support/dynamodb.js';
+import { aWebhook } from '../support/factories.js';
+
+/**
+ * Fan-out of one event to 10,000 endpoints of one account, against dynalite and fauxqs: it must
+ * stay a handful of paged subscription queries and SendMessageBatch calls of ten.
+ */
+
+const ENDPOINTS = 10_000;
+const ALL_TYPES = 1_000;
+const PAUSED = 50;
+
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+let deps: Dependencies;
+let queueUrl: string;
+const calls = new Map<string, number>();
+
+const countingMiddleware = (client: InstrumentableClient, service: string) => {
+  const middleware =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: unknown) => {
+      const key = `${service}:${context.commandName}`;
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      return next(args);
+    };
+  client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'countCalls' });
+};
+
+async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>) {
+  for (let start = 0; start < items.length; start += width)
+    await Promise.all(items.slice(start, start + width).map(work));
+}
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  queueUrl = fauxqs.createQueue('fanout-scale-deliveries').queueUrl;
+  deps = createDependencies(
+    {
+      configTableName: dynamo.tables.config,
+      deliveriesTableName: dynamo.tables.deliveries,
+      deliveryQueueUrl: queueUrl,
+      retentionDays: 30,
+      allowHttpTargets: true,
+      allowPrivateTargets: true,
+      dynamoDbEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.address,
+      region: 'us-east-1',
+      instrument: (service, client) => countingMiddleware(client, service),
+    },
+    { ...dynamoDbPorts, ...sqsPorts },
+  );
+  const accountId = 'acc_fanout_scale';
+  const webhooks = Array.from({ length: ENDPOINTS }, (_, index) =>
+    aWebhook({
+      accountId,
+      events: index < ALL_TYPES ? [] : ['order.created', 'order.refunded'],
+      status: index >= ENDPOINTS - PAUSED ? 'paused' : 'active',
+    }),
+  );
+  await inParallel(webhooks, 100, (webhook) => deps.webhooks.create(webhook));
+}, 300_000);
+
+afterAll(async () => {
+  await fauxqs?.stop();
+  await dynamo?.stop();
+});
+
+describe('fan-out to 10,000 endpoints', () => {
+  it('creates one delivery job per active endpoint in a few paged queries and batched sends', async () => {
+    // Prepare
+    calls.clear();
+    const event = {
+      id: newEventId(Date.now()),
+      accountId: 'acc_fanout_scale',
+      type: 'order.created',
+      data: { order_id: 'ord_scale' },
+      timestamp: new Date().toISOString(),
+    };
+
+    // Act
+    const result = await fanOut(deps, event, true);
+
+    // Assess
+    expect(result.deliveries).toBe(ENDPOINTS - PAUSED);
+    const attributes = await new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1' }).send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBe(ENDPOINTS - PAUSED);
+    // Subscription entries are ~100 bytes: 10,000 of them are a few 1 MB pages, not 10,000 reads.
+    const queries = calls.get('dynamodb:QueryCommand') ?? 0;
+    expect(queries).toBeLessThanOrEqual(20);
+    // Batches of ten, with at most one partial batch per page of subscriptions.
+    expect(calls.get('sqs:SendMessageBatchCommand')).toBeLessThanOrEqual(
+      Math.ceil((ENDPOINTS - PAUSED) / 10) + queries,
+    );
+    // Per event, never per endpoint: its quota admission record and the account's plan (issue 5).
+    expect(calls.get('dynamodb:GetItemCommand') ?? 0).toBeLessThanOrEqual(2);
+  }, 300_000);
+});
