@@ -1,7 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { deliverDependencies } from './composition.js';
-import { log } from './logging.js';
+import { parseDeliveryId } from './domain/ids.js';
+import { log, withRecordLogger } from './logging.js';
+import { addDeliveryMetrics, flushMetrics } from './metrics.js';
 import { type JobResult, processDeliveryJob } from './services/delivery.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { recordStats } from './services/stats.js';
@@ -21,32 +23,48 @@ const parseJson = (body: string): unknown => {
   }
 };
 
-/** Delivery queue consumer: one signed attempt per job; stats written once per endpoint per batch. */
+/**
+ * Delivery queue consumer: one signed attempt per job; stats written once per endpoint per batch;
+ * metrics derived from the jobs' results and flushed once per invocation.
+ */
 export function createDeliverHandler(dependencies: DependenciesProvider) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const deps = dependencies();
     const results: JobResult[] = [];
-    const response = await processSqsBatch(event, async (record) => {
-      const job = deliveryJob.safeParse(parseJson(record.body));
-      if (!job.success) {
-        await deps.queue.park({
-          kind: 'invalid_job',
-          reason: 'malformed delivery job',
-          payload: record.body,
-        });
-        return;
-      }
-      const result = await processDeliveryJob(deps, job.data);
-      results.push(result);
-      log.info('delivery job', { deliveryId: job.data.deliveryId, attempt: job.data.attempt, ...result });
-    });
+    let parkedJobs = 0;
     try {
-      await recordStats(deps, results);
-    } catch (error) {
-      // Stats are derived data: a failed write must not re-run deliveries that already happened.
-      log.error('stats write failed', { error: String(error) });
+      const response = await processSqsBatch(event, (record) =>
+        withRecordLogger({ messageId: record.messageId }, async (logger) => {
+          const job = deliveryJob.safeParse(parseJson(record.body));
+          if (!job.success) {
+            await deps.queue.park({
+              kind: 'invalid_job',
+              reason: 'malformed delivery job',
+              payload: record.body,
+            });
+            parkedJobs += 1;
+            logger.warn('parked a malformed delivery job');
+            return;
+          }
+          // The delivery id names its event and webhook: every line of this record carries all three.
+          const { deliveryId, attempt } = job.data;
+          logger.appendPersistentKeys({ deliveryId, ...parseDeliveryId(deliveryId) });
+          const result = await processDeliveryJob(deps, job.data);
+          results.push(result);
+          logger.info('delivery job', { attempt, ...result });
+        }),
+      );
+      try {
+        await recordStats(deps, results);
+      } catch (error) {
+        // Stats are derived data: a failed write must not re-run deliveries that already happened.
+        log.error('stats write failed', { error: String(error) });
+      }
+      return response;
+    } finally {
+      addDeliveryMetrics(results, parkedJobs);
+      flushMetrics();
     }
-    return response;
   };
 }
 
