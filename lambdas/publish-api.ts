@@ -1,23 +1,11 @@
 import { publishDependencies } from './composition.js';
-import { publishEventBody } from './domain/schemas.js';
-import { createApiHandler, route, tenantOf } from './http/api.js';
+import { createApiHandler } from './http/api.js';
+import { publishRoutes } from './http/publish-routes.js';
 import type { DependenciesProvider } from './services/dependencies.js';
-import { publishEvent } from './services/events.js';
 
-/** POST /v1/events: validate, claim the idempotency key, put the event on the bus. */
+/** POST /v1/events (the route table is lambdas/http/publish-routes.ts). */
 export function createPublishHandler(dependencies: DependenciesProvider) {
-  return createApiHandler([
-    route({
-      method: 'POST',
-      path: '/v1/events',
-      access: 'events:publish',
-      body: publishEventBody,
-      handle: async ({ principal, body }) => {
-        const { id } = await publishEvent(dependencies(), tenantOf(principal), body);
-        return { status: 202, body: { id } };
-      },
-    }),
-  ]);
+  return createApiHandler(publishRoutes(dependencies));
 }
 
 export const handler = createPublishHandler(publishDependencies);

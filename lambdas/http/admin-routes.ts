@@ -1,0 +1,66 @@
+import { notFound } from '../domain/errors.js';
+import { accountResource, eventTypeResource } from '../domain/resources.js';
+import {
+  accountId,
+  createAccountBody,
+  createApiKeyBody,
+  eventTypeName,
+  putEventTypeBody,
+} from '../domain/schemas.js';
+import { createAccount, createApiKey, putEventType } from '../services/admin.js';
+import type { DependenciesProvider } from '../services/dependencies.js';
+import { route } from './api.js';
+
+/** Platform-admin routes (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
+
+function pathParam(
+  schema: { safeParse(value: unknown): { success: boolean } },
+  value: string | undefined,
+  what: string,
+) {
+  if (value === undefined || !schema.safeParse(value).success) throw notFound(what);
+  return value;
+}
+
+export const adminRoutes = (dependencies: DependenciesProvider) => [
+  route({
+    method: 'POST',
+    path: '/v1/admin/accounts',
+    access: 'admin',
+    body: createAccountBody,
+    handle: async ({ body }) => ({
+      status: 201,
+      body: accountResource(await createAccount(dependencies(), body)),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/admin/accounts/{id}/api-keys',
+    access: 'admin',
+    body: createApiKeyBody,
+    handle: async ({ params, body }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      const { record, key } = await createApiKey(dependencies(), account, body);
+      return {
+        status: 201,
+        body: {
+          id: record.id,
+          key,
+          prefix: record.prefix,
+          scopes: record.scopes,
+          name: record.name ?? null,
+        },
+      };
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/v1/admin/event-types/{name}',
+    access: 'admin',
+    body: putEventTypeBody,
+    handle: async ({ params, body }) => {
+      const name = pathParam(eventTypeName, params.name, 'Event type');
+      return { status: 200, body: eventTypeResource(await putEventType(dependencies(), name, body)) };
+    },
+  }),
+];
