@@ -8,13 +8,20 @@ import {
   rotateSecretBody,
   updateWebhookBody,
 } from './domain/schemas.js';
-import { createApiHandler, route, tenantOf } from './http/api.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { createApiHandler, type Route, route, tenantOf } from './http/api.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
+import { openApiRoute } from './http/openapi.js';
 import { operationsRoutes } from './http/operations-routes.js';
+import { publishRoutes } from './http/publish-routes.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';
 
-/** Tenant API: /v1/webhooks, /v1/event-types, deliveries. Parse → use case → resource. */
+/**
+ * Tenant API: /v1/webhooks, /v1/event-types, deliveries, and the public GET /v1/openapi.json
+ * describing every route of the API (this table, the publish and the admin ones). Parse → use case
+ * → resource.
+ */
 
 async function toResource(deps: Dependencies, webhook: Parameters<typeof webhookResource>[0]) {
   return webhookResource(webhook, await deps.stats.get(webhook.id));
@@ -22,8 +29,8 @@ async function toResource(deps: Dependencies, webhook: Parameters<typeof webhook
 
 const listBody = <T>(page: Page<T>) => ({ data: page.items, next_cursor: page.nextCursor ?? null });
 
-export function createManagementHandler(dependencies: DependenciesProvider) {
-  return createApiHandler([
+export function managementRoutes(dependencies: DependenciesProvider): Route[] {
+  return [
     route({
       method: 'POST',
       path: '/v1/webhooks',
@@ -102,7 +109,16 @@ export function createManagementHandler(dependencies: DependenciesProvider) {
     }),
     ...deliveryRoutes(dependencies),
     ...operationsRoutes(dependencies),
-  ]);
+    openApiRoute(() => [
+      ...managementRoutes(dependencies),
+      ...publishRoutes(dependencies),
+      ...adminRoutes(dependencies),
+    ]),
+  ];
+}
+
+export function createManagementHandler(dependencies: DependenciesProvider) {
+  return createApiHandler(managementRoutes(dependencies));
 }
 
 export const handler = createManagementHandler(managementDependencies);

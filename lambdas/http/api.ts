@@ -47,7 +47,7 @@ export interface Route<Body = unknown, Query = unknown> {
 /** Keeps each route's schema and handler types tied together inside a heterogeneous list. */
 export const route = <Body, Query>(definition: Route<Body, Query>): Route => definition as unknown as Route;
 
-const STATUS_BY_CODE: Record<ErrorCode, number> = {
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_error: 400,
   invalid_json: 400,
   unauthorized: 401,

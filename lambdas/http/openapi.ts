@@ -1,0 +1,405 @@
+import * as z from 'zod/mini';
+import { DELIVERY_STATUSES, PLANS, TENANT_SCOPES, WEBHOOK_STATUSES } from '../domain/model.js';
+import { MAX_BODY_BYTES, type Route, route, STATUS_BY_CODE } from './api.js';
+
+/**
+ * The OpenAPI 3.1 description of the REST API, derived from the route tables: paths, methods,
+ * path and query parameters, request bodies (from each route's zod schemas), security (from its
+ * access) and error responses. Only the prose and the response schemas are written by hand here,
+ * keyed by "METHOD path"; a route missing from OPERATIONS is still documented, with an empty schema
+ * (the e2e test fails on that). Served by the management function at GET /v1/openapi.json.
+ */
+
+export const OPENAPI_PATH = '/v1/openapi.json';
+
+type Schema = Record<string, unknown>;
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const orNull = (schema: Schema): Schema =>
+  typeof schema.type === 'string'
+    ? { ...schema, type: [schema.type, 'null'] }
+    : { anyOf: [schema, { type: 'null' }] };
+const string: Schema = { type: 'string' };
+const integer: Schema = { type: 'integer', minimum: 0 };
+const number: Schema = { type: 'number' };
+const boolean: Schema = { type: 'boolean' };
+const dateTime: Schema = { type: 'string', format: 'date-time' };
+const oneOf = (values: readonly string[]): Schema => ({ type: 'string', enum: [...values] });
+const arrayOf = (items: Schema): Schema => ({ type: 'array', items });
+/** Every listed property is always present (absent values are null), unless in `optional`. */
+const object = (properties: Record<string, Schema>, optional: Record<string, Schema> = {}): Schema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties: { ...properties, ...optional },
+});
+
+const counts = { total_deliveries: integer, successful: integer, failed: integer, success_rate: number };
+const webhook = {
+  id: string,
+  name: string,
+  url: string,
+  description: orNull(string),
+  events: { ...arrayOf(string), description: 'Event types delivered; empty = every type' },
+  status: oneOf(WEBHOOK_STATUSES),
+  disabled_reason: orNull(string),
+  headers: { type: 'object', additionalProperties: string },
+  retry_policy: object({ max_retries: integer, intervals_seconds: arrayOf(integer) }),
+  timeout_seconds: integer,
+  alerting: object({ email: orNull(string), failure_threshold: integer }),
+  secret_prefix: orNull(string),
+  stats: object(counts),
+  created_at: dateTime,
+  updated_at: dateTime,
+};
+const deliverySummary = {
+  id: string,
+  webhook_id: string,
+  event_id: string,
+  event_type: string,
+  status: oneOf(DELIVERY_STATUSES),
+  attempts: integer,
+  last_status_code: orNull(integer),
+  last_response_time_ms: orNull(integer),
+  next_attempt_at: orNull(dateTime),
+  failure_reason: orNull(string),
+  created_at: dateTime,
+  updated_at: dateTime,
+};
+const page = (item: string): Schema =>
+  object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });
+
+/** Response schemas of the resources (lambdas/domain/resources.ts and the route handlers). */
+const SCHEMAS: Record<string, Schema> = {
+  Error: object({
+    error: object(
+      { code: string, message: string },
+      { details: { description: 'What was wrong, e.g. [{path, message}] for a validation error' } },
+    ),
+  }),
+  Webhook: object(webhook),
+  CreatedWebhook: object({
+    ...webhook,
+    secret: { type: 'string', description: 'The signing secret (whsec_…); shown only in this response' },
+  }),
+  WebhookPage: page('Webhook'),
+  Deleted: object({ deleted: { const: true } }),
+  RotatedSecret: object({ id: string, secret: string, rotated_at: dateTime }),
+  TestResult: object(
+    {
+      success: boolean,
+      delivery_id: string,
+      status_code: orNull(integer),
+      response_time_ms: integer,
+      response_body: orNull(string),
+    },
+    { error: string },
+  ),
+  DeliverySummary: object(deliverySummary),
+  DeliveryPage: page('DeliverySummary'),
+  DeliveryAttempt: object({
+    attempt: integer,
+    status_code: orNull(integer),
+    response_time_ms: integer,
+    response_body: orNull(string),
+    error: orNull(string),
+    started_at: dateTime,
+    finished_at: dateTime,
+  }),
+  DeliveryDetail: object({
+    ...deliverySummary,
+    attempts: arrayOf(ref('DeliveryAttempt')),
+    attempt_count: integer,
+    payload: orNull(ref('EventPayload')),
+  }),
+  EventPayload: object({ id: string, type: string, timestamp: dateTime, data: { type: 'object' } }),
+  RetryQueued: object({ id: string, status: { const: 'pending' } }),
+  Queued: object({ queued: integer }),
+  WebhookStats: object({
+    webhook_id: string,
+    last_24h: object({
+      deliveries: integer,
+      successful: integer,
+      failed: integer,
+      success_rate: number,
+      avg_response_time_ms: orNull(integer),
+    }),
+    all_time: object(counts),
+  }),
+  Usage: object({
+    plan: oneOf(PLANS),
+    limits: object({ max_webhooks: orNull(integer), max_events_per_day: orNull(integer) }),
+    webhooks: integer,
+    events_today: integer,
+    dropped_today: integer,
+    day: { type: 'string', format: 'date' },
+  }),
+  EventType: object({ name: string, description: string, example: {} }),
+  EventTypeList: object({ data: arrayOf(ref('EventType')) }),
+  EventAccepted: object({ id: string }),
+  Account: object({
+    id: string,
+    name: string,
+    plan: oneOf(PLANS),
+    alert_email: orNull(string),
+    created_at: dateTime,
+  }),
+  ApiKey: object({
+    id: string,
+    key: { type: 'string', description: 'The API key (ak_…); shown only in this response' },
+    prefix: string,
+    scopes: arrayOf(oneOf(TENANT_SCOPES)),
+    name: orNull(string),
+  }),
+  OpenApiDocument: { type: 'object', description: 'This document' },
+};
+
+interface Operation {
+  readonly id: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly status: number;
+  readonly schema: string;
+  /** Error statuses beyond those every route of its kind can answer. */
+  readonly errors?: readonly number[];
+}
+
+const op = (
+  id: string,
+  tag: string,
+  summary: string,
+  status: number,
+  schema: string,
+  errors?: number[],
+): Operation => ({ id, tag, summary, status, schema, errors });
+
+const OPERATIONS: Record<string, Operation> = {
+  'POST /v1/webhooks': op('createWebhook', 'Webhooks', 'Create an endpoint', 201, 'CreatedWebhook'),
+  'GET /v1/webhooks': op('listWebhooks', 'Webhooks', 'List endpoints', 200, 'WebhookPage'),
+  'GET /v1/webhooks/{id}': op('getWebhook', 'Webhooks', 'Get an endpoint', 200, 'Webhook'),
+  'PATCH /v1/webhooks/{id}': op('updateWebhook', 'Webhooks', 'Update an endpoint', 200, 'Webhook', [409]),
+  'DELETE /v1/webhooks/{id}': op('deleteWebhook', 'Webhooks', 'Delete an endpoint', 200, 'Deleted'),
+  'POST /v1/webhooks/{id}/rotate-secret': op(
+    'rotateSecret',
+    'Webhooks',
+    'Rotate the signing secret (the old one stays valid for the grace period)',
+    200,
+    'RotatedSecret',
+    [409],
+  ),
+  'POST /v1/webhooks/{id}/test': op('sendTestEvent', 'Webhooks', 'Send a test event', 200, 'TestResult'),
+  'GET /v1/webhooks/{id}/stats': op('getWebhookStats', 'Webhooks', 'Delivery stats', 200, 'WebhookStats'),
+  'GET /v1/webhooks/{id}/deliveries': op(
+    'listDeliveries',
+    'Deliveries',
+    "List an endpoint's deliveries, newest first",
+    200,
+    'DeliveryPage',
+  ),
+  'POST /v1/webhooks/{id}/retry-failed': op(
+    'retryFailedDeliveries',
+    'Deliveries',
+    'Queue one more attempt for every failed delivery',
+    202,
+    'Queued',
+    [409],
+  ),
+  'GET /v1/deliveries/{id}': op(
+    'getDelivery',
+    'Deliveries',
+    'Get a delivery with its attempts and payload',
+    200,
+    'DeliveryDetail',
+  ),
+  'POST /v1/deliveries/{id}/retry': op(
+    'retryDelivery',
+    'Deliveries',
+    'Queue one more attempt for a failed delivery',
+    202,
+    'RetryQueued',
+    [409],
+  ),
+  'GET /v1/event-types': op('listEventTypes', 'Events', 'List the event types', 200, 'EventTypeList'),
+  'POST /v1/events': op(
+    'publishEvent',
+    'Events',
+    'Publish an event (same idempotency_key within 24 h = same id)',
+    202,
+    'EventAccepted',
+  ),
+  'GET /v1/usage': op('getUsage', 'Account', "The plan's limits and today's usage", 200, 'Usage'),
+  'GET /v1/openapi.json': op('getOpenApiDocument', 'Meta', 'This OpenAPI document', 200, 'OpenApiDocument'),
+  'POST /v1/admin/accounts': op('createAccount', 'Admin', 'Create an account', 201, 'Account', [409]),
+  'POST /v1/admin/accounts/{id}/api-keys': op(
+    'createApiKey',
+    'Admin',
+    'Issue an API key for an account',
+    201,
+    'ApiKey',
+  ),
+  'PUT /v1/admin/event-types/{name}': op(
+    'putEventType',
+    'Admin',
+    'Register or update an event type',
+    200,
+    'EventType',
+  ),
+};
+
+/** Error responses, shared: status → [component name, description, codes only API Gateway answers]. */
+const ERRORS: Record<number, [string, string, string?]> = {
+  400: ['BadRequest', 'Invalid request; nothing was changed'],
+  401: ['Unauthorized', 'Missing or unknown API key'],
+  403: ['Forbidden', 'The key lacks the scope, admin credentials are missing, or a plan limit is reached'],
+  404: ['NotFound', "Not found (another account's ids too)"],
+  409: ['Conflict', 'Conflicts with the current state'],
+  413: ['PayloadTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes`],
+  429: [
+    'TooManyRequests',
+    "Throttled by the API's rate limit, or the plan's daily event quota is used up",
+    'rate_limited',
+  ],
+};
+
+/** Each shared error response, naming the error codes (lambdas/domain/errors.ts) it carries. */
+const errorResponses = () =>
+  Object.fromEntries(
+    Object.entries(ERRORS).map(([status, [name, description, gatewayCode]]) => {
+      const codes = Object.entries(STATUS_BY_CODE)
+        .filter(([, mapped]) => mapped === Number(status))
+        .map(([code]) => code);
+      if (gatewayCode) codes.push(gatewayCode);
+      return [
+        name,
+        { description: `${description} (error.code: ${codes.join(', ')})`, content: json(ref('Error')) },
+      ];
+    }),
+  );
+
+/** zod → JSON Schema, without the `$schema` key (the document's dialect applies). */
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Schema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Schema;
+  return rest;
+}
+
+function parameters(definition: Route): Schema[] {
+  const inPath = [...definition.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: string,
+  }));
+  if (!definition.query) return inPath;
+  // Query values arrive as strings: `input` says which are required, `output` their typed range.
+  const required = (jsonSchema(definition.query, 'input').required as string[] | undefined) ?? [];
+  const properties = (jsonSchema(definition.query, 'output').properties ?? {}) as Record<string, Schema>;
+  const inQuery = Object.entries(properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    schema,
+  }));
+  return [...inPath, ...inQuery];
+}
+
+function security(definition: Route) {
+  if (definition.access === 'public') return [];
+  if (definition.access === 'admin') return [{ sigv4: [] }];
+  return [{ apiKey: [definition.access] }];
+}
+
+function errorStatuses(definition: Route, extra: readonly number[]): number[] {
+  // 429: API Gateway throttles every route of the stage.
+  const statuses = new Set([...extra, 429]);
+  if (definition.body || definition.query) statuses.add(400);
+  if (definition.access !== 'public' && definition.access !== 'admin') statuses.add(401);
+  if (definition.access !== 'public') statuses.add(403);
+  if (definition.path.includes('{')) statuses.add(404);
+  if (definition.body) statuses.add(413);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function operation(definition: Route) {
+  const key = `${definition.method} ${definition.path}`;
+  const doc = OPERATIONS[key];
+  const responses: Record<string, unknown> = {
+    [doc?.status ?? 200]: { description: doc?.summary ?? key, content: json(doc ? ref(doc.schema) : {}) },
+  };
+  for (const status of errorStatuses(definition, doc?.errors ?? [])) {
+    responses[status] = { $ref: `#/components/responses/${ERRORS[status]?.[0]}` };
+  }
+  const scope =
+    definition.access === 'admin' || definition.access === 'public' ? '' : ` (${definition.access})`;
+  return {
+    ...(doc ? { operationId: doc.id, tags: [doc.tag] } : {}),
+    summary: `${doc?.summary ?? key}${scope}`,
+    parameters: parameters(definition),
+    ...(definition.body
+      ? {
+          requestBody: {
+            // A missing body is validated as {}: required only when {} is not a valid body.
+            required: !definition.body.safeParse({}).success,
+            content: json(jsonSchema(definition.body, 'input')),
+          },
+        }
+      : {}),
+    security: security(definition),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly Route[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const definition of routes) {
+    paths[definition.path] ??= {};
+    (paths[definition.path] as Record<string, unknown>)[definition.method.toLowerCase()] =
+      operation(definition);
+  }
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'serverless-webhooks',
+      version: 'v1',
+      description:
+        'Webhook endpoints, delivery history and event publishing. Errors are always ' +
+        '{"error": {"code", "message", "details"?}} and a rejected request changes nothing.',
+    },
+    // Relative to this document (<api root>/v1/openapi.json): the stage URL in AWS.
+    servers: [{ url: '..', description: 'The API root this document is served from' }],
+    tags: [...new Set(Object.values(OPERATIONS).map(({ tag }) => tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      responses: errorResponses(),
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A tenant API key (ak_…); each operation names the scope it needs.',
+        },
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            'Admin routes: AWS Signature Version 4 (IAM, execute-api:Invoke). Locally: Bearer <admin token>.',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+    },
+  };
+}
+
+/** GET /v1/openapi.json, public; the document is built on the first request and kept. */
+export function openApiRoute(routes: () => readonly Route[]): Route {
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  return route({
+    method: 'GET',
+    path: OPENAPI_PATH,
+    access: 'public',
+    handle: async () => {
+      document ??= buildOpenApiDocument(routes());
+      return { status: 200, body: document };
+    },
+  });
+}
