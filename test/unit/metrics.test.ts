@@ -55,6 +55,15 @@ const emfLines = (): EmfLine[] =>
     .filter((line) => line.includes('"_aws"'))
     .map((line) => JSON.parse(line) as EmfLine);
 
+/** The single EMF line the invocation wrote, and its metric directive. */
+function onlyEmfLine(): { line: EmfLine; directive: EmfLine['_aws']['CloudWatchMetrics'][number] } {
+  const lines = emfLines();
+  expect(lines).toHaveLength(1);
+  const line = lines[0] as EmfLine;
+  expect(line._aws.CloudWatchMetrics).toHaveLength(1);
+  return { line, directive: line._aws.CloudWatchMetrics[0] as EmfLine['_aws']['CloudWatchMetrics'][number] };
+}
+
 const attempted = (
   outcome: 'delivered' | 'retry' | 'gone' | 'failed',
   final: boolean,
@@ -81,10 +90,7 @@ describe('delivery metrics', () => {
     );
     flushMetrics();
 
-    const lines = emfLines();
-    expect(lines).toHaveLength(1);
-    const [line] = lines;
-    const [directive] = line._aws.CloudWatchMetrics;
+    const { line, directive } = onlyEmfLine();
     expect(directive.Namespace).toBe('ServerlessWebhooks');
     expect(directive.Dimensions).toEqual([['service', 'deployment']]);
     expect(line.service).toBe('serverless-webhooks');
@@ -110,10 +116,10 @@ describe('delivery metrics', () => {
     addDeliveryMetrics([{ kind: 'deferred' }], 0);
     flushMetrics();
 
-    const [line] = emfLines();
+    const { line, directive } = onlyEmfLine();
     expect(line).toMatchObject({ DeliveriesSucceeded: 0, AttemptsFailed: 0, DeliveriesFailed: 0 });
     expect(line).not.toHaveProperty('AttemptLatency');
-    expect(line._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
+    expect(directive.Dimensions).toEqual([['service']]);
   });
 
   it('takes the namespace from POWERTOOLS_METRICS_NAMESPACE', async () => {
@@ -124,7 +130,7 @@ describe('delivery metrics', () => {
     addDeliveryMetrics([attempted('delivered', true, 10)], 0);
     flushMetrics();
 
-    expect(emfLines()[0]._aws.CloudWatchMetrics[0].Namespace).toBe('Custom/Webhooks');
+    expect(onlyEmfLine().directive.Namespace).toBe('Custom/Webhooks');
   });
 });
 
@@ -142,7 +148,7 @@ describe('fan-out metrics', () => {
     addFanOutMetrics(results, 1);
     flushMetrics();
 
-    const [line] = emfLines();
+    const { line } = onlyEmfLine();
     expect(line.FanOutSize).toEqual([3, 0]);
     expect(line.EventsDropped).toBe(1);
     expect(line.MessagesParked).toBe(1);
