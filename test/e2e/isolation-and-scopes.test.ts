@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryIdFor, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
+import { type Scope, TENANT_SCOPES } from '../../lambdas/domain/model.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import { adminRoutes } from '../../lambdas/http/admin-routes.js';
+import type { Route } from '../../lambdas/http/api.js';
+import { publishRoutes } from '../../lambdas/http/publish-routes.js';
+import { managementRoutes } from '../../lambdas/management-api.js';
+import type { DependenciesProvider } from '../../lambdas/services/dependencies.js';
 import {
   type ApiClient,
   type ApiResponse,
@@ -11,10 +18,129 @@ import {
 import { Receiver } from '../support/receiver.js';
 
 /**
- * Tenant isolation and API-key scopes end to end: one account's key never sees or touches another
- * account's data (404, exactly as for an id that does not exist), a key without the needed scope
- * gets 403 and changes nothing, and a request without a valid key gets 401.
+ * Tenant isolation and API-key scopes end to end (issue 6), as a matrix derived from the route
+ * tables the handlers serve (management, publish, admin). For every tenant route:
+ *
+ * - account B's key, holding exactly the route's scope, on account A's ids answers 404, exactly as
+ *   for an id that does not exist (on a route without ids: it succeeds and shows nothing of A);
+ * - every key of A without the route's scope (each other combination of scopes) answers 403;
+ * - no key, or a key never issued, answers 401;
+ *
+ * and none of these changes anything of A's (webhooks, delivery, history, receiver). Admin routes
+ * answer 403 to tenant keys and to missing credentials (IAM-authorised in AWS, where API Gateway
+ * answers an unsigned request with 403); public routes need no key and show no tenant data.
+ * A route added to a table without a case in ROUTE_CASES fails the matrix.
  */
+
+/** The route tables are only read here; nothing may call into dependencies. */
+const tablesOnly: DependenciesProvider = () => {
+  throw new Error('route tables are read, not run, by this test');
+};
+const SERVED_ROUTES: readonly Route[] = [
+  ...managementRoutes(tablesOnly),
+  ...publishRoutes(tablesOnly),
+  ...adminRoutes(tablesOnly),
+];
+const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+interface Fixtures {
+  /** A URL of account B's receiver (for bodies that create something in B). */
+  readonly receiverBUrl: string;
+}
+
+/** Per served route: a body it accepts (none for routes without one). */
+interface RouteCase {
+  readonly body?: (fixtures: Fixtures) => unknown;
+}
+
+const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
+  'POST /v1/webhooks': {
+    body: ({ receiverBUrl }) => ({
+      name: 'Matrix',
+      url: `${receiverBUrl}/matrix`,
+      events: ['order.created'],
+    }),
+  },
+  'GET /v1/webhooks': {},
+  'GET /v1/webhooks/{id}': {},
+  'PATCH /v1/webhooks/{id}': { body: () => ({ url: 'https://attacker.example/steal', status: 'paused' }) },
+  'DELETE /v1/webhooks/{id}': {},
+  'POST /v1/webhooks/{id}/rotate-secret': { body: () => ({ grace_period_seconds: 0 }) },
+  'GET /v1/event-types': {},
+  'GET /v1/webhooks/{id}/deliveries': {},
+  'GET /v1/deliveries/{id}': {},
+  'POST /v1/deliveries/{id}/retry': { body: () => ({}) },
+  'POST /v1/webhooks/{id}/retry-failed': { body: () => ({}) },
+  'POST /v1/webhooks/{id}/test': { body: () => ({ event_type: 'order.created' }) },
+  'GET /v1/webhooks/{id}/stats': {},
+  'GET /v1/usage': {},
+  'GET /v1/openapi.json': {},
+  'POST /v1/events': { body: () => ({ type: 'order.created', data: { order_id: 'ord_matrix' } }) },
+  'POST /v1/admin/accounts': { body: () => ({ name: 'Intruder' }) },
+  'POST /v1/admin/accounts/{id}/api-keys': { body: () => ({ scopes: [...TENANT_SCOPES] }) },
+  'PUT /v1/admin/event-types/{name}': { body: () => ({ description: 'Planted by a tenant' }) },
+};
+
+type Expectation = 'not_found' | 'forbidden' | 'unauthorized' | 'allowed';
+
+type Caller =
+  | { readonly kind: 'key'; readonly account: 'A' | 'B'; readonly scopes: readonly Scope[] }
+  | { readonly kind: 'no key' }
+  | { readonly kind: 'key never issued' };
+
+interface MatrixCase {
+  readonly route: Route;
+  readonly caller: Caller;
+  readonly expected: Expectation;
+  /** Test name. */
+  readonly name: string;
+}
+
+/** Every non-empty combination of the tenant scopes. */
+const SCOPE_SETS: readonly (readonly Scope[])[] = Array.from(
+  { length: 2 ** TENANT_SCOPES.length - 1 },
+  (_, i) => TENANT_SCOPES.filter((_scope, bit) => ((i + 1) >> bit) & 1),
+);
+
+const callerName = (caller: Caller): string =>
+  caller.kind === 'key' ? `${caller.account}'s key [${caller.scopes.join(', ')}]` : caller.kind;
+
+const hasIds = (route: Route): boolean => route.path.includes('{');
+
+function casesFor(route: Route): MatrixCase[] {
+  const make = (caller: Caller, expected: Expectation, what: string): MatrixCase => ({
+    route,
+    caller,
+    expected,
+    name: `${routeKey(route)}: ${callerName(caller)}${what} → ${expected}`,
+  });
+  if (route.access === 'public') return [make({ kind: 'no key' }, 'allowed', ', showing no tenant data')];
+  if (route.access === 'admin') {
+    return [
+      make({ kind: 'key', account: 'A', scopes: TENANT_SCOPES }, 'forbidden', ''),
+      make({ kind: 'no key' }, 'forbidden', ' (IAM-authorised)'),
+    ];
+  }
+  const scope = route.access;
+  return [
+    hasIds(route)
+      ? make({ kind: 'key', account: 'B', scopes: [scope] }, 'not_found', " on A's ids")
+      : make({ kind: 'key', account: 'B', scopes: [scope] }, 'allowed', ', showing nothing of A'),
+    ...SCOPE_SETS.filter((set) => !set.includes(scope)).map((scopes) =>
+      make({ kind: 'key', account: 'A', scopes }, 'forbidden', ''),
+    ),
+    make({ kind: 'no key' }, 'unauthorized', ''),
+    make({ kind: 'key never issued' }, 'unauthorized', ''),
+  ];
+}
+
+const MATRIX: readonly MatrixCase[] = SERVED_ROUTES.flatMap(casesFor);
+
+const STATUS_OF: Readonly<Record<Exclude<Expectation, 'allowed'>, number>> = {
+  not_found: 404,
+  forbidden: 403,
+  unauthorized: 401,
+};
 
 interface CreatedWebhook extends WebhookResource {
   readonly secret: string;
@@ -25,13 +151,8 @@ interface WebhookPage {
 }
 interface DeliverySummary {
   readonly id: string;
-  readonly webhook_id: string;
   readonly event_id: string;
   readonly status: string;
-}
-interface DeliveryDetail extends Omit<DeliverySummary, 'attempts'> {
-  readonly attempts: unknown[];
-  readonly attempt_count: number;
 }
 interface TestSendResult {
   readonly success: boolean;
@@ -44,23 +165,12 @@ interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
 }
 
-function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Orders endpoint',
-    url: 'https://example.com/hooks',
-    events: ['order.created'],
-    ...overrides,
-  };
-}
-
 function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
-  expect(response.status).toBe(status);
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
   expect(response.body.error.code).toBe(code);
   expect(typeof response.body.error.message).toBe('string');
   expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\/work\//);
 }
-
-const withoutSecret = ({ secret: _secret, ...resource }: CreatedWebhook): WebhookResource => resource;
 
 async function listAll(client: ApiClient): Promise<WebhookResource[]> {
   const all: WebhookResource[] = [];
@@ -83,11 +193,15 @@ describe('tenant isolation and scopes', () => {
   let tenantA: ApiClient;
   /** Account B: a second account made through the admin API, every scope. */
   let tenantB: ApiClient;
+  let accountBId: string;
   let webhookA: WebhookResource;
   let webhookB: WebhookResource;
+  /** A failed delivery of A's webhook (its receiver answers 400): retrying it would change it. */
   let deliveryIdA: string;
+  /** Keys by caller name: A's keys with each combination of scopes, B's with each single scope. */
+  const keys = new Map<string, ApiClient>();
 
-  const issueKey = async (accountId: string, scopes: string[]): Promise<ApiClient> => {
+  const issueKey = async (accountId: string, scopes: readonly string[]): Promise<ApiClient> => {
     const issued = await runtime.admin.post<ApiKeyBody>(`/v1/admin/accounts/${accountId}/api-keys`, {
       scopes,
     });
@@ -95,36 +209,78 @@ describe('tenant isolation and scopes', () => {
     return runtime.tenant.withToken(issued.body.key);
   };
 
-  const createWebhook = async (client: ApiClient, overrides: Record<string, unknown> = {}) => {
-    const created = await client.post<CreatedWebhook>('/v1/webhooks', aWebhookBody(overrides));
+  const createWebhook = async (client: ApiClient, body: Record<string, unknown>) => {
+    const created = await client.post<CreatedWebhook>('/v1/webhooks', { events: ['order.created'], ...body });
     expect(created.status).toBe(201);
-    return withoutSecret(created.body);
+    const { secret: _secret, ...resource } = created.body;
+    return resource;
   };
 
-  /** A's webhook as A sees it now. */
-  const currentWebhookA = async (): Promise<WebhookResource> => {
-    const response = await tenantA.get<WebhookResource>(`/v1/webhooks/${webhookA.id}`);
-    expect(response.status).toBe(200);
-    return response.body;
+  /** Everything of A's that a request could change, as A sees it. */
+  const stateOfA = async () => {
+    const [webhooks, delivery, history] = await Promise.all([
+      listAll(tenantA),
+      tenantA.get(`/v1/deliveries/${deliveryIdA}`),
+      tenantA.get(`/v1/webhooks/${webhookA.id}/deliveries`),
+    ]);
+    expect(delivery.status).toBe(200);
+    return { webhooks, delivery: delivery.body, history: history.body, received: receiverA.requests.length };
+  };
+
+  /** The path with each `{param}` filled with the id of that resource: A's, or one that does not exist. */
+  const pathFor = (route: Route, which: 'target' | 'missing'): string =>
+    route.path.replace(/\/([a-z-]+)\/\{\w+\}/g, (_match, resource: string) => {
+      const ids: Record<string, Record<'target' | 'missing', string>> = {
+        webhooks: { target: webhookA.id, missing: newWebhookId() },
+        deliveries: { target: deliveryIdA, missing: deliveryIdFor(newEventId(Date.now()), newWebhookId()) },
+        accounts: { target: accountBId, missing: `acc_${randomBytes(8).toString('hex')}` },
+        'event-types': { target: 'matrix.planted', missing: 'matrix.planted' },
+      };
+      const id = ids[resource]?.[which];
+      if (id === undefined) throw new Error(`No isolation fixture for ids of /${resource}/ in ${route.path}`);
+      return `/${resource}/${id}`;
+    });
+
+  const clientFor = (caller: Caller): ApiClient => {
+    if (caller.kind === 'no key') return tenantA.withToken(undefined);
+    if (caller.kind === 'key never issued') return tenantA.withToken(`ak_${randomBytes(20).toString('hex')}`);
+    const client = keys.get(callerName(caller));
+    if (!client) throw new Error(`No key issued for ${callerName(caller)}`);
+    return client;
+  };
+
+  const send = (client: ApiClient, route: Route, path: string) => {
+    const body = ROUTE_CASES[routeKey(route)]?.body?.({ receiverBUrl: receiverB.url });
+    return client.request<ErrorBody>(route.method, path, body);
   };
 
   beforeAll(async () => {
     [runtime, receiverA, receiverB] = await Promise.all([
       startTestRuntime(),
-      Receiver.start(),
+      Receiver.start([{ status: 400, body: '{"accepted":false}' }]),
       Receiver.start(),
     ]);
     tenantA = runtime.tenant;
     const accountB = await runtime.admin.post<{ id: string }>('/v1/admin/accounts', { name: 'Account B' });
     expect(accountB.status).toBe(201);
-    tenantB = await issueKey(accountB.body.id, ['webhooks:read', 'webhooks:write', 'events:publish']);
+    accountBId = accountB.body.id;
+    tenantB = await issueKey(accountBId, TENANT_SCOPES);
+    for (const scopes of SCOPE_SETS) {
+      keys.set(callerName({ kind: 'key', account: 'A', scopes }), await issueKey(runtime.accountId, scopes));
+    }
+    for (const scope of TENANT_SCOPES) {
+      keys.set(
+        callerName({ kind: 'key', account: 'B', scopes: [scope] }),
+        await issueKey(accountBId, [scope]),
+      );
+    }
 
     webhookA = await createWebhook(tenantA, { name: 'A endpoint', url: `${receiverA.url}/a` });
     const sent = await tenantA.post<TestSendResult>(`/v1/webhooks/${webhookA.id}/test`, {});
     expect(sent.status).toBe(200);
-    expect(sent.body.success).toBe(true);
+    expect(sent.body.success).toBe(false);
     deliveryIdA = sent.body.delivery_id;
-    webhookA = await currentWebhookA();
+    webhookA = (await tenantA.get<WebhookResource>(`/v1/webhooks/${webhookA.id}`)).body;
     webhookB = await createWebhook(tenantB, { name: 'B endpoint', url: `${receiverB.url}/b` });
   });
 
@@ -132,109 +288,62 @@ describe('tenant isolation and scopes', () => {
     await Promise.all([runtime?.dispose(), receiverA?.stop(), receiverB?.stop()]);
   });
 
-  describe("account B's key on account A's data", () => {
-    it("answers 404 to GET of A's webhook, exactly as for an id that does not exist", async () => {
-      // Act
-      const foreign = await tenantB.get<ErrorBody>(`/v1/webhooks/${webhookA.id}`);
-      const missing = await tenantB.get<ErrorBody>('/v1/webhooks/wh_doesnotexist');
-
-      // Assess
-      expectError(foreign, 404, 'not_found');
-      expect(foreign.body).toEqual(missing.body);
-    });
-
-    it("answers 404 to PATCH of A's webhook and changes nothing", async () => {
-      // Act
-      const response = await tenantB.patch<ErrorBody>(`/v1/webhooks/${webhookA.id}`, {
-        url: 'https://attacker.example/steal',
-        status: 'paused',
-      });
-
-      // Assess
-      expectError(response, 404, 'not_found');
-      expect(await currentWebhookA()).toEqual(webhookA);
-    });
-
-    it("answers 404 to DELETE of A's webhook and deletes nothing", async () => {
-      // Act
-      const response = await tenantB.delete<ErrorBody>(`/v1/webhooks/${webhookA.id}`);
-
-      // Assess
-      expectError(response, 404, 'not_found');
-      expect(await currentWebhookA()).toEqual(webhookA);
-    });
-
-    it("answers 404 to rotating A's secret and keeps it", async () => {
-      // Act
-      const response = await tenantB.post<ErrorBody & { secret?: string }>(
-        `/v1/webhooks/${webhookA.id}/rotate-secret`,
-        {},
-      );
-
-      // Assess
-      expectError(response, 404, 'not_found');
-      expect(response.body.secret).toBeUndefined();
-      expect((await currentWebhookA()).secret_prefix).toBe(webhookA.secret_prefix);
-    });
-
-    it("answers 404 to a test send to A's webhook and sends nothing", async () => {
+  describe('the route matrix', () => {
+    it('has a case for every served route, and no case for a route not served', () => {
       // Prepare
-      const receivedBefore = receiverA.requests.length;
+      const served = SERVED_ROUTES.map(routeKey);
 
       // Act
-      const response = await tenantB.post<ErrorBody>(`/v1/webhooks/${webhookA.id}/test`, {});
+      const withoutCase = served.filter((key) => !(key in ROUTE_CASES));
+      const stale = Object.keys(ROUTE_CASES).filter((key) => !served.includes(key));
 
       // Assess
-      expectError(response, 404, 'not_found');
-      expect(receiverA.requests).toHaveLength(receivedBefore);
-      expect((await currentWebhookA()).stats).toEqual(webhookA.stats);
+      expect(withoutCase).toEqual([]);
+      expect(stale).toEqual([]);
+      expect(new Set(served).size).toBe(served.length);
     });
 
-    it("answers 404 to listing A's webhook deliveries", async () => {
-      // Act
-      const response = await tenantB.get<ErrorBody>(`/v1/webhooks/${webhookA.id}/deliveries`);
+    it.each(MATRIX.map((matrixCase) => [matrixCase.name, matrixCase] as const))(
+      '%s',
+      async (_name, { route, caller, expected }) => {
+        // Prepare
+        const before = await stateOfA();
+        const client = clientFor(caller);
 
-      // Assess
-      expectError(response, 404, 'not_found');
-    });
+        // Act
+        const response = await send(client, route, pathFor(route, 'target'));
 
-    it("answers 404 to retry-failed on A's webhook", async () => {
-      // Act
-      const response = await tenantB.post<ErrorBody>(`/v1/webhooks/${webhookA.id}/retry-failed`, {});
+        // Assess
+        if (expected === 'allowed') {
+          expect(response.status, JSON.stringify(response.body)).toBeGreaterThanOrEqual(200);
+          expect(response.status).toBeLessThan(300);
+          const text = JSON.stringify(response.body);
+          for (const secretOfA of [webhookA.id, deliveryIdA, receiverA.url, runtime.accountId]) {
+            expect(text).not.toContain(secretOfA);
+          }
+        } else {
+          expectError(response, STATUS_OF[expected], expected);
+        }
+        if (expected === 'not_found') {
+          // Exactly what an id that does not exist gets: nothing tells A's ids apart.
+          const missing = await send(client, route, pathFor(route, 'missing'));
+          expect(response.body).toEqual(missing.body);
+        }
+        expect(await stateOfA()).toEqual(before);
+      },
+    );
+  });
 
-      // Assess
-      expectError(response, 404, 'not_found');
-    });
-
-    it("answers 404 to GET of A's delivery, exactly as for an id that does not exist", async () => {
-      // Act
-      const foreign = await tenantB.get<ErrorBody>(`/v1/deliveries/${deliveryIdA}`);
-      const missing = await tenantB.get<ErrorBody>(`/v1/deliveries/${deliveryIdA}x`);
-
-      // Assess
-      expectError(foreign, 404, 'not_found');
-      expect(foreign.body).toEqual(missing.body);
-    });
-
-    it("answers 404 to retrying A's delivery and leaves it as it was", async () => {
-      // Prepare
-      const before = await tenantA.get<DeliveryDetail>(`/v1/deliveries/${deliveryIdA}`);
-
-      // Act
-      const response = await tenantB.post<ErrorBody>(`/v1/deliveries/${deliveryIdA}/retry`, {});
-
-      // Assess
-      expectError(response, 404, 'not_found');
-      const after = await tenantA.get<DeliveryDetail>(`/v1/deliveries/${deliveryIdA}`);
-      expect(after.body).toEqual(before.body);
-    });
-
+  describe('listing and publishing', () => {
     it("lists none of A's webhooks to B", async () => {
       // Act
       const listed = await listAll(tenantB);
 
       // Assess
-      expect(listed.map((webhook) => webhook.id)).toEqual([webhookB.id]);
+      const ids = listed.map((webhook) => webhook.id);
+      expect(ids).toContain(webhookB.id);
+      expect(ids).not.toContain(webhookA.id);
+      expect(listed.map((webhook) => webhook.url).filter((url) => url.startsWith(receiverA.url))).toEqual([]);
     });
 
     it("lists none of B's webhooks to A", async () => {
@@ -248,7 +357,7 @@ describe('tenant isolation and scopes', () => {
 
     it("rejects A's list cursor when B pages with it", async () => {
       // Prepare: A needs two webhooks for a next page
-      await createWebhook(tenantA, { name: 'A second endpoint' });
+      await createWebhook(tenantA, { name: 'A second endpoint', url: 'https://example.com/hooks' });
       const firstPage = await tenantA.get<WebhookPage>('/v1/webhooks?limit=1');
       const cursor = firstPage.body.next_cursor;
       expect(cursor).toEqual(expect.any(String));
@@ -287,214 +396,7 @@ describe('tenant isolation and scopes', () => {
     });
   });
 
-  describe('scopes', () => {
-    describe('a key with only webhooks:read', () => {
-      let readOnly: ApiClient;
-
-      beforeAll(async () => {
-        readOnly = await issueKey(runtime.accountId, ['webhooks:read']);
-      });
-
-      it('can list webhooks', async () => {
-        // Act
-        const response = await readOnly.get<WebhookPage>('/v1/webhooks');
-
-        // Assess
-        expect(response.status).toBe(200);
-        expect(response.body.data.map((webhook) => webhook.id)).toContain(webhookA.id);
-      });
-
-      it('gets 403 on POST /v1/webhooks and creates nothing', async () => {
-        // Prepare
-        const before = await listAll(tenantA);
-
-        // Act
-        const response = await readOnly.post<ErrorBody>('/v1/webhooks', aWebhookBody());
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(await listAll(tenantA)).toEqual(before);
-      });
-
-      it('gets 403 on PATCH and changes nothing', async () => {
-        // Act
-        const response = await readOnly.patch<ErrorBody>(`/v1/webhooks/${webhookA.id}`, { name: 'Hijacked' });
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(await currentWebhookA()).toEqual(webhookA);
-      });
-
-      it('gets 403 on DELETE and deletes nothing', async () => {
-        // Act
-        const response = await readOnly.delete<ErrorBody>(`/v1/webhooks/${webhookA.id}`);
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(await currentWebhookA()).toEqual(webhookA);
-      });
-
-      it('gets 403 on rotate-secret and the secret stays', async () => {
-        // Act
-        const response = await readOnly.post<ErrorBody>(`/v1/webhooks/${webhookA.id}/rotate-secret`, {});
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect((await currentWebhookA()).secret_prefix).toBe(webhookA.secret_prefix);
-      });
-
-      it('gets 403 on a test send and sends nothing', async () => {
-        // Prepare
-        const receivedBefore = receiverA.requests.length;
-
-        // Act
-        const response = await readOnly.post<ErrorBody>(`/v1/webhooks/${webhookA.id}/test`, {});
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(receiverA.requests).toHaveLength(receivedBefore);
-      });
-
-      it('gets 403 on POST /v1/events', async () => {
-        // Act
-        const response = await readOnly.post<ErrorBody>('/v1/events', { type: 'order.created', data: {} });
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-      });
-    });
-
-    describe('a key with only events:publish', () => {
-      let publishOnly: ApiClient;
-
-      beforeAll(async () => {
-        publishOnly = await issueKey(runtime.accountId, ['events:publish']);
-      });
-
-      it('can publish an event', async () => {
-        // Act
-        const response = await publishOnly.post<{ id: string }>('/v1/events', {
-          type: 'document.sent',
-          data: { document_id: 'doc_1' },
-        });
-
-        // Assess
-        expect(response.status).toBe(202);
-        expect(response.body.id).toEqual(expect.any(String));
-      });
-
-      it('gets 403 on GET /v1/webhooks', async () => {
-        // Act
-        const response = await publishOnly.get<ErrorBody>('/v1/webhooks');
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-      });
-
-      it('gets 403 on GET /v1/webhooks/{id}', async () => {
-        // Act
-        const response = await publishOnly.get<ErrorBody>(`/v1/webhooks/${webhookA.id}`);
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(JSON.stringify(response.body)).not.toContain(webhookA.url);
-      });
-
-      it('gets 403 on GET /v1/deliveries/{id}', async () => {
-        // Act
-        const response = await publishOnly.get<ErrorBody>(`/v1/deliveries/${deliveryIdA}`);
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-      });
-
-      it('gets 403 on POST /v1/webhooks and creates nothing', async () => {
-        // Prepare
-        const before = await listAll(tenantA);
-
-        // Act
-        const response = await publishOnly.post<ErrorBody>('/v1/webhooks', aWebhookBody());
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-        expect(await listAll(tenantA)).toEqual(before);
-      });
-    });
-
-    describe('a key with only webhooks:write', () => {
-      let writeOnly: ApiClient;
-
-      beforeAll(async () => {
-        writeOnly = await issueKey(runtime.accountId, ['webhooks:write']);
-      });
-
-      it('can create a webhook', async () => {
-        // Act
-        const response = await writeOnly.post<CreatedWebhook>('/v1/webhooks', aWebhookBody());
-
-        // Assess
-        expect(response.status).toBe(201);
-      });
-
-      it('gets 403 on GET /v1/webhooks', async () => {
-        // Act
-        const response = await writeOnly.get<ErrorBody>('/v1/webhooks');
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-      });
-
-      it('gets 403 on POST /v1/events', async () => {
-        // Act
-        const response = await writeOnly.post<ErrorBody>('/v1/events', { type: 'order.created', data: {} });
-
-        // Assess
-        expectError(response, 403, 'forbidden');
-      });
-    });
-  });
-
   describe('authentication', () => {
-    it('answers 401 to GET /v1/webhooks without an Authorization header', async () => {
-      // Act
-      const response = await tenantA.withToken(undefined).get<ErrorBody>('/v1/webhooks');
-
-      // Assess
-      expectError(response, 401, 'unauthorized');
-    });
-
-    it('answers 401 to POST /v1/webhooks without a key and creates nothing', async () => {
-      // Prepare
-      const before = await listAll(tenantA);
-
-      // Act
-      const response = await tenantA.withToken(undefined).post<ErrorBody>('/v1/webhooks', aWebhookBody());
-
-      // Assess
-      expectError(response, 401, 'unauthorized');
-      expect(await listAll(tenantA)).toEqual(before);
-    });
-
-    it('answers 401 to POST /v1/events without a key', async () => {
-      // Act
-      const response = await tenantA
-        .withToken(undefined)
-        .post<ErrorBody>('/v1/events', { type: 'order.created', data: {} });
-
-      // Assess
-      expectError(response, 401, 'unauthorized');
-    });
-
-    it('answers 401 to a well-formed key that was never issued', async () => {
-      // Act
-      const response = await tenantA
-        .withToken(`ak_${randomBytes(16).toString('hex')}`)
-        .get<ErrorBody>('/v1/webhooks');
-
-      // Assess
-      expectError(response, 401, 'unauthorized');
-    });
-
     it('answers 401 to an issued key with one character changed', async () => {
       // Prepare
       const key = runtime.apiKey;
