@@ -325,7 +325,13 @@ export class WebhookService extends Construct {
     const fanout = fn(
       'fanout',
       'Ingest queue consumer: one delivery per subscribed endpoint',
-      { ...history, ...quotas, DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl },
+      {
+        ...history,
+        ...quotas,
+        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
+        // Bus events that cannot be parsed are parked with their reason, never dropped.
+        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
+      },
       { timeout: FANOUT_TIMEOUT },
     );
     const deliver = fn(
@@ -413,6 +419,7 @@ export class WebhookService extends Construct {
     this.grantTable(this.configTable, CONFIG_TABLE, fanout, 'readwrite');
     this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, fanout, 'readwrite');
     this.deliveryQueue.grantSendMessages(fanout);
+    this.parkedQueue.grantSendMessages(fanout);
 
     this.grantTable(this.configTable, CONFIG_TABLE, deliver, 'readwrite');
     this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, deliver, 'readwrite');

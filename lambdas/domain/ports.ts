@@ -77,6 +77,14 @@ export interface WebhookRepository {
   markEscalated(accountId: string, webhookId: string, episode: number): Promise<void>;
   /** Closes `episode` if it is still the current one (its execution is done with it). */
   closeEpisode(accountId: string, webhookId: string, episode: number): Promise<void>;
+  /**
+   * The endpoint and its failure counters in one strongly consistent read (the delivery path: it
+   * needs both, and a second read would cost a second request).
+   */
+  getWithFailureState(
+    accountId: string,
+    webhookId: string,
+  ): Promise<{ webhook: Webhook; failures: FailureState } | undefined>;
   /** The counters, read strongly consistent; undefined when the endpoint is gone. */
   getFailureState(accountId: string, webhookId: string): Promise<FailureState | undefined>;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -248,7 +248,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
       return response;
     };
-  const server = createServer();
+  // The port must be known before the handlers are built (the local PutEvents endpoint is this
+  // server), so it listens first and answers 503 until then: a request that came early (a client
+  // retrying through a restart) must never be left hanging.
+  let serveRequest: RequestListener | undefined;
+  const server = createServer((request, response) => {
+    if (serveRequest) return serveRequest(request, response);
+    request.resume();
+    response
+      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+      .end(JSON.stringify({ error: { code: 'unavailable', message: 'The local runtime is starting' } }));
+  });
   const port = await listen(server, options.port ?? 3000, host);
   const url = `http://${host}:${port}`;
 
@@ -295,20 +305,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   deps = createDependencies(config, allPorts());
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
 
-  server.on(
-    'request',
-    createApiGatewayTwin({
-      authorizer: createAuthorizer(provider),
-      adminToken,
-      management: createManagementHandler(provider),
-      publish: createPublishHandler(provider),
-      admin: createAdminHandler(provider),
-      awsJson: async (target, body) =>
-        target === 'AWSEvents.PutEvents'
-          ? bus.putEvents(body)
-          : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
-    }),
-  );
+  serveRequest = createApiGatewayTwin({
+    authorizer: createAuthorizer(provider),
+    adminToken,
+    management: createManagementHandler(provider),
+    publish: createPublishHandler(provider),
+    admin: createAdminHandler(provider),
+    awsJson: async (target, body) =>
+      target === 'AWSEvents.PutEvents'
+        ? bus.putEvents(body)
+        : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
+  });
   const apiKey = options.apiKey ?? newApiKey();
   await bootstrap(deps, apiKey);
 

@@ -144,9 +144,10 @@ export async function processDeliveryJob(
   if (delivery.status !== 'pending' || delivery.attemptCount >= job.attempt) {
     return { kind: 'skipped', reason: 'already processed' };
   }
-  const webhook = await deps.webhooks.get(delivery.accountId, delivery.webhookId);
+  const current = await deps.webhooks.getWithFailureState(delivery.accountId, delivery.webhookId);
+  const webhook = current?.webhook;
   const ended = endedReason(webhook);
-  if (ended || !webhook) {
+  if (ended || !webhook || !current) {
     await deps.deliveries.markFailed(delivery.id, ended ?? 'endpoint_deleted');
     return { kind: 'ended', reason: ended ?? 'endpoint_deleted', webhookId: delivery.webhookId };
   }
@@ -157,7 +158,8 @@ export async function processDeliveryJob(
   }
   const attempt = delivery.attemptCount + 1;
   const { record, outcome } = await sendAttempt(deps, webhook, event, attempt);
-  return settleAttempt(deps, { delivery, webhook, event, attempt, record, outcome, random });
+  const failing = current.failures.consecutiveFailures > 0 || current.failures.episodeState !== 'closed';
+  return settleAttempt(deps, { delivery, webhook, failing, event, attempt, record, outcome, random });
 }
 
 async function settleAttempt(
@@ -165,6 +167,8 @@ async function settleAttempt(
   input: {
     delivery: Delivery;
     webhook: Webhook;
+    /** The endpoint had a failure streak or an open episode when the job read it. */
+    failing: boolean;
     event: WebhookEvent;
     attempt: number;
     record: DeliveryAttempt;
@@ -178,7 +182,9 @@ async function settleAttempt(
     if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
       return { kind: 'skipped', reason: 'attempt recorded concurrently' };
     }
-    await deps.webhooks.resetFailures(webhook.accountId, webhook.id);
+    // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
+    // concurrently after our read stays counted until the next 2xx; the streak is still real.
+    if (input.failing) await deps.webhooks.resetFailures(webhook.accountId, webhook.id);
     return { ...base, outcome: 'delivered', final: true };
   }
   const delaySeconds =

@@ -171,6 +171,11 @@ describe('functions', () => {
       ALLOW_HTTP_TARGETS: 'false',
       ALLOW_PRIVATE_TARGETS: 'false',
     });
+    // fan-out parks bus events it cannot parse.
+    expect(env('fanout')).toMatchObject({
+      DELIVERY_QUEUE_URL: ref(service.deliveryQueue),
+      PARKED_QUEUE_URL: ref(service.parkedQueue),
+    });
     expect(env('management-api')).toMatchObject({
       MASTER_KEY_SECRET_ARN: ref(service.masterKeySecret),
       DELIVERY_QUEUE_URL: ref(service.deliveryQueue),
@@ -462,11 +467,11 @@ describe('least privilege', () => {
     expect(readers).toEqual(['management-api', 'deliver']);
   });
 
-  it('lets only deliver send to the parked queue', () => {
+  it('lets only the two queue consumers send to the parked queue', () => {
     const senders = FUNCTION_NAMES.filter((name) =>
       actionsOn(name, service.parkedQueue).includes('sqs:SendMessage'),
     );
-    expect(senders).toEqual(['deliver']);
+    expect(senders).toEqual(['fanout', 'deliver']);
   });
 
   it('gives the reconciler read-only access to the config table', () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -119,13 +120,14 @@ async function startRuntimeProcess(
       WEBHOOKS_LOCAL_API_KEY: API_KEY,
       WEBHOOKS_LOCAL_ADMIN_TOKEN: ADMIN_TOKEN,
       WEBHOOKS_RECONCILE_INTERVAL_SECONDS: '5',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'ERROR',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    if (process.env.CHAOS_RUNTIME_LOG) appendFileSync(process.env.CHAOS_RUNTIME_LOG, chunk);
     for (const line of chunk.toString().split('\n'))
       if (/replayed|re-queued|error|failed/i.test(line)) log(`runtime: ${line}`);
   });

@@ -71,6 +71,8 @@ export class ApiClient {
       method,
       headers,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      // A request left hanging fails the test that made it, with a reason, long before its timeout.
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };

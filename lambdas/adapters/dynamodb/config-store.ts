@@ -387,6 +387,19 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async get(accountId: string, webhookId: string): Promise<Webhook | undefined> {
+    const item = await this.getItem(accountId, webhookId);
+    return item ? itemToWebhook(item) : undefined;
+  }
+
+  async getWithFailureState(
+    accountId: string,
+    webhookId: string,
+  ): Promise<{ webhook: Webhook; failures: FailureState } | undefined> {
+    const item = await this.getItem(accountId, webhookId);
+    return item ? { webhook: itemToWebhook(item), failures: itemToFailureState(item) } : undefined;
+  }
+
+  private async getItem(accountId: string, webhookId: string): Promise<Item | undefined> {
     const { Item: item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -394,7 +407,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
         ConsistentRead: true,
       }),
     );
-    return item ? itemToWebhook(item) : undefined;
+    return item;
   }
 
   /** In webhook id order. */
@@ -583,8 +596,9 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   /**
-   * Ends a failing streak and its episode (a 2xx, or re-enabling); writes only when there is
-   * something to end, so the happy path costs nothing.
+   * Ends a failing streak and its episode (a 2xx, or re-enabling). Conditional, so it never
+   * rewrites a clean item; callers that know the counters are clean skip the call (a failed
+   * condition still costs a write unit).
    */
   async resetFailures(accountId: string, webhookId: string): Promise<void> {
     await this.conditionalUpdate(accountId, webhookId, {

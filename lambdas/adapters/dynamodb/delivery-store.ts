@@ -210,10 +210,10 @@ abstract class DeliveriesTable {
     return this.nowSeconds() + Math.round(this.options.retentionDays * DAY_SECONDS);
   }
 
-  /** A live item by key (strongly consistent), or undefined when absent or expired. */
-  protected async getLive(key: { pk: string; sk: string }): Promise<Item | undefined> {
+  /** A live item by key (strongly consistent unless told), or undefined when absent or expired. */
+  protected async getLive(key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> {
     const { Item: item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
     );
     return item && isLive(item, this.nowSeconds()) ? item : undefined;
   }
@@ -278,7 +278,10 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
   }
 
   async getEvent(eventId: string): Promise<WebhookEvent | undefined> {
-    const item = await this.getLive({ pk: eventPk(eventId), sk: EVENT_SK });
+    // An event never changes once stored: an eventually consistent read (half the read units of a
+    // payload up to 256 KB) is right, except just after the write, so a miss asks again consistently.
+    const key = { pk: eventPk(eventId), sk: EVENT_SK };
+    const item = (await this.getLive(key, false)) ?? (await this.getLive(key));
     if (!item) return undefined;
     const idempotencyKey = optionalStr(item.idempotency_key);
     return {
