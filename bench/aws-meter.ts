@@ -1,4 +1,5 @@
 import type { ClientInstrument, InstrumentableClient } from '../lambdas/composition.js';
+import { CONFIG_TABLE, DELIVERIES_TABLE } from '../lib/storage-schema.js';
 
 /**
  * Counts AWS API calls by service and operation through SDK middleware, and DynamoDB capacity
@@ -15,15 +16,105 @@ type Step = (args: { input: Record<string, unknown> }) => Promise<{ output: Reco
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 
+/** Index partition-key attributes of every table (lib/storage-schema.ts): an item is in an index when it has one. */
+const INDEX_KEYS = [CONFIG_TABLE, DELIVERIES_TABLE].flatMap((table) =>
+  table.globalSecondaryIndexes.map((index) => index.partitionKey),
+);
+
+type AttributeValue = { S?: string };
+type WriteInput = {
+  Key?: Record<string, AttributeValue | string>;
+  Item?: Record<string, AttributeValue | string>;
+  UpdateExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+};
+
+/** Top-level comma split (function calls like if_not_exists(a, :b) hold commas of their own). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of text) {
+    if (char === '(') depth += 1;
+    if (char === ')') depth -= 1;
+    if (char === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += char;
+  }
+  if (current.trim()) parts.push(current);
+  return parts;
+}
+
+/** Attribute names an UpdateExpression SETs and REMOVEs (placeholders resolved). */
+export function updatedAttributes(
+  expression: string,
+  names: Record<string, string> = {},
+): { set: string[]; removed: string[] } {
+  const resolve = (path: string) => {
+    const name = path.trim().split(/[.[]/)[0] ?? '';
+    return names[name] ?? name;
+  };
+  const set: string[] = [];
+  const removed: string[] = [];
+  for (const clause of expression.split(/\b(?=SET\b|REMOVE\b|ADD\b|DELETE\b)/i)) {
+    const [, keyword = '', body = ''] = /^\s*(\w+)\s+([\s\S]*)$/.exec(clause) ?? [];
+    const parts = splitTopLevel(body);
+    if (/^set$/i.test(keyword)) set.push(...parts.map((part) => resolve(part.split('=')[0] ?? '')));
+    if (/^remove$/i.test(keyword)) removed.push(...parts.map(resolve));
+  }
+  return { set, removed };
+}
+
 export class AwsMeter {
   readonly calls = new Map<string, number>();
   writeUnits = 0;
   readUnits = 0;
+  /**
+   * Global secondary index writes. DynamoDB bills them (at least 1 WCU per index entry written or
+   * deleted; moving an entry is both) but dynalite leaves them out of ConsumedCapacity, so the
+   * meter follows which items are in which index from the writes it sees, from an empty database.
+   */
+  indexWriteUnits = 0;
+  private readonly indexed = new Map<string, Set<string>>();
 
   reset(): void {
     this.calls.clear();
     this.writeUnits = 0;
     this.readUnits = 0;
+    this.indexWriteUnits = 0;
+  }
+
+  private countIndexWrites(operation: string, input: WriteInput): void {
+    const source = input.Item ?? input.Key;
+    if (!source) return;
+    // Marshalled ({S: …}) or not, depending on where the document client's middleware ran.
+    const text = (value: AttributeValue | string | undefined) =>
+      typeof value === 'object' ? value.S : value;
+    const itemKey = `${text(source.pk)}|${text(source.sk)}`;
+    const before = this.indexed.get(itemKey) ?? new Set<string>();
+    const after = new Set(before);
+    if (operation === 'PutItemCommand') {
+      after.clear();
+      for (const key of INDEX_KEYS) if (input.Item?.[key]) after.add(key);
+      for (const key of after) this.indexWriteUnits += before.has(key) ? 2 : 1;
+      for (const key of before) if (!after.has(key)) this.indexWriteUnits += 1;
+    } else if (operation === 'DeleteItemCommand') {
+      this.indexWriteUnits += before.size;
+      after.clear();
+    } else if (operation === 'UpdateItemCommand' && input.UpdateExpression) {
+      const { set, removed } = updatedAttributes(input.UpdateExpression, input.ExpressionAttributeNames);
+      for (const key of INDEX_KEYS) {
+        if (set.includes(key)) {
+          this.indexWriteUnits += before.has(key) ? 2 : 1;
+          after.add(key);
+        } else if (removed.includes(key) && before.has(key)) {
+          this.indexWriteUnits += 1;
+          after.delete(key);
+        }
+      }
+    }
+    this.indexed.set(itemKey, after);
   }
 
   count(service: string): number {
@@ -40,6 +131,9 @@ export class AwsMeter {
         this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
         if (service === 'dynamodb') args.input.ReturnConsumedCapacity ??= 'TOTAL';
         const result = await next(args);
+        // Counted once the write succeeded (a failed condition writes no index entry).
+        if (service === 'dynamodb' && WRITES.has(operation))
+          this.countIndexWrites(operation, args.input as WriteInput);
         if (service === 'dynamodb') this.addCapacity(operation, result.output.ConsumedCapacity);
         return result;
       };

@@ -1,4 +1,5 @@
 import { invalid } from '../domain/errors.js';
+import { isOperationalEventType } from '../domain/escalation.js';
 import { newEventId } from '../domain/ids.js';
 import type { WebhookEvent } from '../domain/model.js';
 import type { PublishEventBody } from '../domain/schemas.js';
@@ -17,6 +18,11 @@ export async function publishEvent(
   accountId: string,
   input: PublishEventBody,
 ): Promise<{ id: string; duplicate: boolean }> {
+  if (isOperationalEventType(input.type)) {
+    throw invalid(`${input.type} is published by the service itself`, [
+      { path: 'body.type', message: 'reserved for the operational events of the service' },
+    ]);
+  }
   if (!(await deps.eventTypes.get(input.type))) {
     throw invalid(`Unknown event type: ${input.type}`, [
       { path: 'body.type', message: 'unknown event type' },

@@ -1,4 +1,5 @@
 import { DomainError, notFound } from '../domain/errors.js';
+import { isOperationalEventType } from '../domain/escalation.js';
 import type { Account, Admission, DailyUsage, Plan, WebhookEvent } from '../domain/model.js';
 import { DEFAULT_PLAN, DEFAULT_PLAN_LIMITS, hasRoom, type PlanLimit, usageDay } from '../domain/plans.js';
 import type { Dependencies } from './dependencies.js';
@@ -73,6 +74,12 @@ export async function assertEventQuota(deps: Dependencies, accountId: string): P
  * over-count of one, never an event delivered beyond the limit); see docs/quotas.md.
  */
 export async function admitEvent(deps: Dependencies, event: WebhookEvent): Promise<Admission> {
+  // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
+  // traffic: they are never counted, nor dropped when the day is full.
+  if (isOperationalEventType(event.type)) {
+    await deps.deliveries.putEvent(event, 'admitted');
+    return 'admitted';
+  }
   const recorded = await deps.deliveries.getAdmission(event.id);
   if (recorded) return recorded;
   const account = await deps.accounts.get(event.accountId);

@@ -427,6 +427,8 @@ describe('bad input', () => {
       ['a missing type', { data: {} }, 'body.type'],
       ['data as an array', { type: 'order.created', data: [] }, 'body.data'],
       ['an unknown field', { type: 'order.created', data: {}, when: 'now' }, 'body'],
+      // Only the service announces its endpoints' failures: a tenant cannot fake one.
+      ['an operational type', { type: 'endpoint.disabled', data: {} }, 'body.type'],
     ])('rejects an event with %s with 400', async (_label, body, path) => {
       // Act
       const response = await tenant.post<ErrorBody>('/v1/events', body);

@@ -225,6 +225,23 @@ describe('fan-out quota', () => {
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
   });
 
+  it("neither counts the service's operational events nor drops them when the day is full", async () => {
+    // Prepare: the day's 2 events are used up; the webhook subscribes to endpoint.failing as well.
+    const subscribed = aWebhook({ accountId, events: ['endpoint.failing'] });
+    await deps.webhooks.create(subscribed);
+    await fanOut(deps, event(), true);
+    await fanOut(deps, event(), true);
+    const notice = event({ type: 'endpoint.failing', data: { webhook_id: webhookId } });
+
+    // Act
+    const result = await fanOut(deps, notice, false);
+
+    // Assess
+    expect(result).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
+    expect(await deps.deliveries.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
+    expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 0 });
+  });
+
   it('counts a replayed event once, admitted or dropped, and a replay of a dropped event stays dropped', async () => {
     // Prepare
     const [first, second, third] = [event(), event(), event()];
