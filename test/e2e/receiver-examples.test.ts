@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
@@ -111,4 +112,26 @@ afterAll(async () => {
     receiver.kill();
     await once(receiver, 'exit');
   }
+});
+
+describe('the README', () => {
+  it('quotes the receiver examples verbatim', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const excerpts = [...readme.matchAll(/<!-- receiver-excerpt: (\S+) -->\s*```\w+\n([\s\S]*?)```/g)];
+
+    // Act
+    const quoted = await Promise.all(
+      excerpts.map(async ([, file, code]) => ({
+        file,
+        verbatim: (await readFile(file!, 'utf8')).includes(code!),
+      })),
+    );
+
+    // Assess
+    expect(quoted).toEqual([
+      { file: 'docs/receivers/node-receiver.mjs', verbatim: true },
+      { file: 'docs/receivers/python_receiver.py', verbatim: true },
+    ]);
+  });
 });
