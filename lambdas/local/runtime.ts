@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, Server } from 'node:http';
+import type { ListenOptions } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -138,6 +139,26 @@ async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
   return path;
 }
 
+/**
+ * fauxqs 1.9 listens on 0.0.0.0 whatever `host` says (it only names its URLs after it): while it
+ * starts, a listen on every interface is narrowed to loopback, so the local queues are never
+ * reachable from the network.
+ */
+async function onLoopbackOnly<T>(start: () => Promise<T>): Promise<T> {
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    const [options] = args;
+    if (typeof options === 'object' && options !== null && (options as ListenOptions).host === '0.0.0.0')
+      args[0] = { ...(options as ListenOptions), host: '127.0.0.1' };
+    return listen.apply(this, args as Parameters<Server['listen']>);
+  } as Server['listen'];
+  try {
+    return await start();
+  } finally {
+    Server.prototype.listen = listen;
+  }
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -222,7 +243,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const tables = TABLES;
   await ensureTables(new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1' }), tables);
 
-  const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  const fauxqs = await onLoopbackOnly(() => startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }));
   const sqsEndpoint = fauxqs.address;
   const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1' });
   options.instrumentPlatform?.('sqs', sqs as unknown as InstrumentableClient);
