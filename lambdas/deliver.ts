@@ -4,7 +4,7 @@ import { deliverDependencies } from './composition.js';
 import { parseDeliveryId } from './domain/ids.js';
 import { log, withRecordLogger } from './logging.js';
 import { addDeliveryMetrics, flushMetrics } from './metrics.js';
-import { type JobResult, processDeliveryJob } from './services/delivery.js';
+import { batchReads, type JobResult, processDeliveryJob } from './services/delivery.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { recordStats } from './services/stats.js';
 import { processSqsBatch } from './sqs/batch.js';
@@ -33,9 +33,16 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
     const results: JobResult[] = [];
     let parkedJobs = 0;
     try {
+      const jobs = new Map(
+        event.Records.map((record) => [record.messageId, deliveryJob.safeParse(parseJson(record.body))]),
+      );
+      const reads = await batchReads(
+        deps,
+        [...jobs.values()].flatMap((job) => (job.success ? [job.data] : [])),
+      );
       const response = await processSqsBatch(event, (record) =>
         withRecordLogger({ messageId: record.messageId }, async (logger) => {
-          const job = deliveryJob.safeParse(parseJson(record.body));
+          const job = jobs.get(record.messageId) ?? deliveryJob.safeParse(parseJson(record.body));
           if (!job.success) {
             await deps.queue.park({
               kind: 'invalid_job',
@@ -49,7 +56,7 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
           // The delivery id names its event and webhook: every line of this record carries all three.
           const { deliveryId, attempt } = job.data;
           logger.appendPersistentKeys({ deliveryId, ...parseDeliveryId(deliveryId) });
-          const result = await processDeliveryJob(deps, job.data);
+          const result = await processDeliveryJob(deps, job.data, Math.random, reads);
           results.push(result);
           logger.info('delivery job', { attempt, ...result });
         }),

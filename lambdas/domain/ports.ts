@@ -85,6 +85,10 @@ export interface WebhookRepository {
     accountId: string,
     webhookId: string,
   ): Promise<{ webhook: Webhook; failures: FailureState } | undefined>;
+  /** getWithFailureState for many endpoints in one strongly consistent batch read, by webhook id. */
+  getManyWithFailureState(
+    keys: readonly { accountId: string; webhookId: string }[],
+  ): Promise<Map<string, { webhook: Webhook; failures: FailureState }>>;
   /** The counters, read strongly consistent; undefined when the endpoint is gone. */
   getFailureState(accountId: string, webhookId: string): Promise<FailureState | undefined>;
 }
@@ -105,9 +109,13 @@ export interface DeliveryRepository {
    */
   getAdmission(eventId: string): Promise<Admission | undefined>;
   getEvent(eventId: string): Promise<WebhookEvent | undefined>;
+  /** getEvent for many ids in one batch read (a delivery batch): the ones found, by id. */
+  getEvents(eventIds: readonly string[]): Promise<Map<string, WebhookEvent>>;
   /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
   createDelivery(delivery: Delivery): Promise<CreateDeliveryResult>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
+  /** getDelivery for many ids in one strongly consistent batch read: the ones found, by id. */
+  getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, Delivery>>;
   /**
    * Appends an attempt and moves status/next attempt, only if the stored attempt count is still
    * `attempt.attempt - 1` (a duplicate job never records twice). Returns false when it was not.

@@ -377,3 +377,34 @@ describe('DynamoWebhookRepository', () => {
     await expect(webhooks.resetFailures(webhook.accountId, 'wh_missing')).resolves.toBeUndefined();
   });
 });
+
+describe('DynamoWebhookRepository batch read', () => {
+  it('getManyWithFailureState returns each endpoint with its counters, as the single read does', async () => {
+    // Prepare
+    const failing = aWebhook();
+    const clean = aWebhook({ accountId: failing.accountId });
+    await webhooks.create(failing);
+    await webhooks.create(clean);
+    await webhooks.recordFailure(failing.accountId, failing.id);
+    await webhooks.recordFailure(failing.accountId, failing.id);
+    const deleted = aWebhook();
+
+    // Act
+    const found = await webhooks.getManyWithFailureState(
+      [failing, clean, failing, deleted].map((webhook) => ({
+        accountId: webhook.accountId,
+        webhookId: webhook.id,
+      })),
+    );
+
+    // Assess
+    expect([...found.keys()].sort()).toEqual([failing.id, clean.id].sort());
+    expect(found.get(failing.id)?.failures.consecutiveFailures).toBe(2);
+    expect(found.get(clean.id)?.failures.consecutiveFailures).toBe(0);
+    for (const webhook of [failing, clean]) {
+      expect(found.get(webhook.id)).toEqual(
+        await webhooks.getWithFailureState(webhook.accountId, webhook.id),
+      );
+    }
+  });
+});

@@ -587,3 +587,47 @@ describe('write capacity', () => {
     ]);
   });
 });
+
+describe('batch reads of a delivery batch', () => {
+  it('getDeliveries returns the live deliveries by id, leaving out unknown, malformed and expired ids', async () => {
+    // Prepare
+    const accountId = newAccountId();
+    const webhookId = newWebhookId();
+    const live = [0, 1, 2].map((index) =>
+      aDelivery({ accountId, webhookId, eventId: newEventId(T0 + index) }),
+    );
+    for (const delivery of live) await deliveries.createDelivery(delivery);
+    const expired = aDelivery({ accountId, webhookId, eventId: newEventId(T0 + 9) });
+    await expiredWriter(5).createDelivery(expired);
+    const unknown = aDelivery({ accountId, webhookId, eventId: newEventId(T0 + 10) }).id;
+
+    // Act
+    const found = await deliveries.getDeliveries([
+      ...live.map((d) => d.id),
+      live[0]!.id,
+      expired.id,
+      unknown,
+      'dlv_bad',
+    ]);
+
+    // Assess
+    expect([...found.keys()].sort()).toEqual(live.map((delivery) => delivery.id).sort());
+    for (const delivery of live)
+      expect(found.get(delivery.id)).toEqual(await deliveries.getDelivery(delivery.id));
+  });
+
+  it('getEvents returns the live events by id, as getEvent reads them, and leaves out expired ones', async () => {
+    // Prepare
+    const events = [anEvent(), anEvent({ data: { nested: { list: [1, 'two'] } } })];
+    for (const event of events) await deliveries.putEvent(event);
+    const expired = anEvent();
+    await expiredWriter(3).putEvent(expired);
+
+    // Act
+    const found = await deliveries.getEvents([events[0]!.id, events[1]!.id, events[0]!.id, expired.id]);
+
+    // Assess
+    expect(found.size).toBe(2);
+    for (const event of events) expect(found.get(event.id)).toEqual(await deliveries.getEvent(event.id));
+  });
+});

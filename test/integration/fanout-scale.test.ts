@@ -10,7 +10,7 @@ import {
 import { newEventId } from '../../lambdas/domain/ids.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
-import { startDynamo } from '../support/dynamodb.js';
+import { dynamoConfig, startDynamo } from '../support/dynamodb.js';
 import { aWebhook } from '../support/factories.js';
 
 /**
@@ -49,18 +49,11 @@ beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
   queueUrl = fauxqs.createQueue('fanout-scale-deliveries').queueUrl;
   deps = createDependencies(
-    {
-      configTableName: dynamo.tables.config,
-      deliveriesTableName: dynamo.tables.deliveries,
+    dynamoConfig(dynamo, {
       deliveryQueueUrl: queueUrl,
-      retentionDays: 30,
-      allowHttpTargets: true,
-      allowPrivateTargets: true,
-      dynamoDbEndpoint: dynamo.endpoint,
       sqsEndpoint: fauxqs.address,
-      region: 'us-east-1',
       instrument: (service, client) => countingMiddleware(client, service),
-    },
+    }),
     { ...dynamoDbPorts, ...sqsPorts },
   );
   const accountId = 'acc_fanout_scale';

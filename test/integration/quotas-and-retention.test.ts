@@ -17,7 +17,7 @@ import { getDelivery } from '../../lambdas/services/history.js';
 import { continueHistoryPurges } from '../../lambdas/services/retention.js';
 import { assertEventQuota, assertWebhookQuota, getUsage } from '../../lambdas/services/usage.js';
 import { deleteWebhook } from '../../lambdas/services/webhooks.js';
-import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
+import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { aDelivery, anAccount, anEvent, aWebhook } from '../support/factories.js';
 
 /**
@@ -59,16 +59,9 @@ function dependencies(
   queue = new RecordingQueue(),
 ): Dependencies & { queue: RecordingQueue } {
   const deps = createDependencies(
-    {
-      configTableName: dynamo.tables.config,
-      deliveriesTableName: dynamo.tables.deliveries,
-      retentionDays: 30,
-      allowHttpTargets: true,
-      allowPrivateTargets: true,
-      dynamoDbEndpoint: dynamo.endpoint,
-      region: 'us-east-1',
+    dynamoConfig(dynamo, {
       planLimits: withPlanLimitOverrides({ scale: { maxWebhooks: 2, maxEventsPerDay: 2 } }),
-    },
+    }),
     { ...dynamoDbPorts, queue: () => queue },
   );
   Object.defineProperty(deps, 'clock', { value: { now: () => clock.now } });

@@ -6,6 +6,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
 import { ensureTables } from '../../lambdas/adapters/dynamodb/tables.js';
+import type { RuntimeConfig } from '../../lambdas/composition.js';
 
 /**
  * A DynamoDB for integration tests: dynalite in memory by default, or the engine at
@@ -76,5 +77,19 @@ export async function startDynamo(): Promise<TestDynamo> {
         server.close((error) => (error ? reject(error) : resolve())),
       );
     },
+  };
+}
+
+/** The service configuration of a test wired to `dynamo` (local rules: http and private targets allowed). */
+export function dynamoConfig(dynamo: TestDynamo, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    configTableName: dynamo.tables.config,
+    deliveriesTableName: dynamo.tables.deliveries,
+    retentionDays: 30,
+    allowHttpTargets: true,
+    allowPrivateTargets: true,
+    dynamoDbEndpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    ...overrides,
   };
 }

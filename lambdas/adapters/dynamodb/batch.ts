@@ -1,10 +1,11 @@
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 
-/** BatchWriteItem over any number of requests: chunks of 25, a few chunks at once, UnprocessedItems re-sent. */
+/** Batch writes and reads over any number of items, with the unprocessed ones sent again. */
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
@@ -30,6 +31,7 @@ async function writeChunk(
   }
 }
 
+/** BatchWriteItem: chunks of 25, a few chunks at once, UnprocessedItems re-sent. */
 export async function batchWriteAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
@@ -45,4 +47,39 @@ export async function batchWriteAll(
       chunks.slice(start, start + concurrency).map((chunk) => writeChunk(doc, tableName, chunk)),
     );
   }
+}
+
+type Key = Record<string, string>;
+type Item = Record<string, unknown>;
+
+const GET_BATCH_SIZE = 100;
+
+/**
+ * BatchGetItem over any number of keys of one table: chunks of 100, UnprocessedKeys re-asked.
+ * Returns the items found, in no particular order.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Key[],
+  consistentRead: boolean,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let start = 0; start < keys.length; start += GET_BATCH_SIZE) {
+    let pending: Key[] = keys.slice(start, start + GET_BATCH_SIZE);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === MAX_ROUNDS) {
+        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed on ${tableName}`);
+      }
+      if (round > 0) await sleep(Math.min(50 * 2 ** round, 2000) * (0.5 + Math.random() / 2));
+      const result = await doc.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistentRead } },
+        }),
+      );
+      items.push(...((result.Responses?.[tableName] ?? []) as Item[]));
+      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+    }
+  }
+  return items;
 }

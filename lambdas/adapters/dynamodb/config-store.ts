@@ -30,6 +30,7 @@ import type {
   PageRequest,
   WebhookRepository,
 } from '../../domain/ports.js';
+import { batchGetAll } from './batch.js';
 import {
   collectQuery,
   decodeCursor,
@@ -397,6 +398,24 @@ export class DynamoWebhookRepository implements WebhookRepository {
   ): Promise<{ webhook: Webhook; failures: FailureState } | undefined> {
     const item = await this.getItem(accountId, webhookId);
     return item ? { webhook: itemToWebhook(item), failures: itemToFailureState(item) } : undefined;
+  }
+
+  async getManyWithFailureState(
+    keys: readonly { accountId: string; webhookId: string }[],
+  ): Promise<Map<string, { webhook: Webhook; failures: FailureState }>> {
+    const unique = new Map(keys.map((key) => [`${key.accountId}/${key.webhookId}`, key]));
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      [...unique.values()].map((key) => ({ pk: accountPk(key.accountId), sk: webhookSk(key.webhookId) })),
+      true,
+    );
+    const found = new Map<string, { webhook: Webhook; failures: FailureState }>();
+    for (const item of items) {
+      const webhook = itemToWebhook(item);
+      found.set(webhook.id, { webhook, failures: itemToFailureState(item) });
+    }
+    return found;
   }
 
   private async getItem(accountId: string, webhookId: string): Promise<Item | undefined> {

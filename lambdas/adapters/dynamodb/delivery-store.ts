@@ -30,7 +30,7 @@ import type {
   PageRequest,
   StatsRepository,
 } from '../../domain/ports.js';
-import { batchWriteAll } from './batch.js';
+import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
   decodeCursor,
@@ -222,6 +222,18 @@ abstract class DeliveriesTable {
 // ---------------------------------------------------------------------------------------------
 // Events and deliveries
 
+function itemToEvent(eventId: string, item: Item): WebhookEvent {
+  const idempotencyKey = optionalStr(item.idempotency_key);
+  return {
+    id: eventId,
+    accountId: str(item.account_id),
+    type: str(item.type),
+    data: typeof item.data === 'string' ? (JSON.parse(item.data) as unknown) : undefined,
+    timestamp: str(item.timestamp),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  };
+}
+
 export class DynamoDeliveryRepository extends DeliveriesTable implements DeliveryRepository {
   /**
    * The payload, once per event. Conditional: a replay neither rewrites it nor extends its expiry
@@ -282,16 +294,40 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
     // payload up to 256 KB) is right, except just after the write, so a miss asks again consistently.
     const key = { pk: eventPk(eventId), sk: EVENT_SK };
     const item = (await this.getLive(key, false)) ?? (await this.getLive(key));
-    if (!item) return undefined;
-    const idempotencyKey = optionalStr(item.idempotency_key);
-    return {
-      id: eventId,
-      accountId: str(item.account_id),
-      type: str(item.type),
-      data: typeof item.data === 'string' ? (JSON.parse(item.data) as unknown) : undefined,
-      timestamp: str(item.timestamp),
-      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    return item ? itemToEvent(eventId, item) : undefined;
+  }
+
+  /** As getEvent, for many: one eventually consistent batch read, misses asked again consistently. */
+  async getEvents(eventIds: readonly string[]): Promise<Map<string, WebhookEvent>> {
+    const ids = [...new Set(eventIds)];
+    const found = new Map<string, WebhookEvent>();
+    const read = async (wanted: readonly string[], consistent: boolean) => {
+      const keys = wanted.map((id) => ({ pk: eventPk(id), sk: EVENT_SK }));
+      for (const item of await batchGetAll(this.doc, this.tableName, keys, consistent)) {
+        if (!isLive(item, this.nowSeconds())) continue;
+        const id = str(item.pk).slice('EVENT#'.length);
+        found.set(id, itemToEvent(id, item));
+      }
     };
+    await read(ids, false);
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) await read(missing, true);
+    return found;
+  }
+
+  /** Live deliveries by id, in one strongly consistent batch read; unknown and expired ids are absent. */
+  async getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, Delivery>> {
+    const keys = [...new Set(deliveryIds)].flatMap((id) => {
+      const parsed = deliveryKeys(id);
+      return parsed ? [parsed.key] : [];
+    });
+    const found = new Map<string, Delivery>();
+    for (const item of await batchGetAll(this.doc, this.tableName, keys, true)) {
+      if (!isLive(item, this.nowSeconds())) continue;
+      const delivery = itemToDelivery(item);
+      found.set(delivery.id, delivery);
+    }
+    return found;
   }
 
   async createDelivery(delivery: Delivery): Promise<CreateDeliveryResult> {
