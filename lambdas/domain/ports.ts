@@ -138,6 +138,12 @@ export interface DeliveryRepository {
   reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean>;
   /** Pending deliveries whose next attempt was due before `dueBefore` (the reconciler's query). */
   findOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
+  /**
+   * Every pending delivery, read from the table itself rather than an index: the local runtime's
+   * sweep after a crash, when its queues are new and an index entry may not have been written.
+   * A full scan: never for a deployed table.
+   */
+  scanPending(limit: number): Promise<Delivery[]>;
   /** Deletes up to `maxItems` of an endpoint's delivery items; `done` when none is left. */
   purgeHistory(webhookId: string, maxItems: number): Promise<{ deleted: number; done: boolean }>;
   /** Records that a deleted endpoint's history must be purged (the reconciler finishes what is left). */

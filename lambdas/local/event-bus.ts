@@ -76,7 +76,11 @@ export class LocalEventBus {
 
   /** Re-sends every journaled event to the ingest queue (at start: the queue is new and empty). */
   async replay(): Promise<number> {
-    const files = (await readdir(this.journalDir)).filter((name) => name.endsWith('.json'));
+    const names = await readdir(this.journalDir);
+    // A write cut short by a kill: its event was never acknowledged to the publisher (no 202).
+    for (const name of names.filter((entry) => entry.endsWith('.json.tmp')))
+      await unlink(join(this.journalDir, name)).catch(() => {});
+    const files = names.filter((name) => name.endsWith('.json'));
     let replayed = 0;
     for (const file of files) {
       // Live traffic runs meanwhile: fan-out may already have taken (and removed) an entry.

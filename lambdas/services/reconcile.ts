@@ -21,10 +21,12 @@ export async function requeueOverdue(deps: Dependencies, graceMs = OVERDUE_GRACE
 
 /**
  * Every pending delivery, due or not: for a runtime whose queues were just created empty (the local
- * runtime after a crash). Jobs keep their due time; early ones hop until then.
+ * runtime after a crash). Read from the table, not the `due` index: the embedded engine writes an
+ * item and its index entries separately, so a SIGKILL between them leaves an item the index misses.
+ * Jobs keep their due time; early ones hop until then.
  */
 export async function requeueAllPending(deps: Dependencies): Promise<number> {
-  return requeue(deps, await deps.deliveries.findOverdue('9999-12-31T00:00:00.000Z', SWEEP_LIMIT));
+  return requeue(deps, await deps.deliveries.scanPending(SWEEP_LIMIT));
 }
 
 async function requeue(deps: Dependencies, deliveries: readonly Delivery[]): Promise<number> {

@@ -631,3 +631,33 @@ describe('batch reads of a delivery batch', () => {
     for (const event of events) expect(found.get(event.id)).toEqual(await deliveries.getEvent(event.id));
   });
 });
+
+describe('scanPending (the local runtime sweep after a crash)', () => {
+  it('finds every live pending delivery from the table itself, and nothing succeeded, failed or expired', async () => {
+    // Prepare
+    const accountId = newAccountId();
+    const webhookId = newWebhookId();
+    const make = (index: number) =>
+      aDelivery({ accountId, webhookId, eventId: newEventId(T0 + 500 + index) });
+    const pending = [make(0), make(1)];
+    const succeeded = make(2);
+    const failed = make(3);
+    const expired = make(4);
+    for (const delivery of [...pending, succeeded, failed]) await deliveries.createDelivery(delivery);
+    await deliveries.recordAttempt(succeeded.id, anAttempt(), { status: 'succeeded' });
+    await deliveries.recordAttempt(failed.id, anAttempt({ statusCode: 400 }), {
+      status: 'failed',
+      failureReason: 'rejected',
+    });
+    await expiredWriter(5).createDelivery(expired);
+
+    // Act
+    const found = new Set((await deliveries.scanPending(100_000)).map((delivery) => delivery.id));
+    const limited = await deliveries.scanPending(1);
+
+    // Assess
+    for (const delivery of pending) expect(found.has(delivery.id)).toBe(true);
+    for (const delivery of [succeeded, failed, expired]) expect(found.has(delivery.id)).toBe(false);
+    expect(limited).toHaveLength(1);
+  });
+});

@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -565,6 +566,29 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       .sort((a, b) => (a.dueSk < b.dueSk ? -1 : a.dueSk > b.dueSk ? 1 : 0))
       .slice(0, limit)
       .map((entry) => entry.delivery);
+  }
+
+  async scanPending(limit: number): Promise<Delivery[]> {
+    const nowSeconds = this.nowSeconds();
+    const found: Delivery[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#status = :pending AND begins_with(sk, :delivery)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':delivery': DELIVERY_PREFIX },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (isLive(item, nowSeconds) && found.length < limit) found.push(itemToDelivery(item));
+      }
+      startKey = found.length < limit ? result.LastEvaluatedKey : undefined;
+    } while (startKey);
+    return found;
   }
 
   /**
