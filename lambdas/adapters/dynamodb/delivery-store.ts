@@ -6,8 +6,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
