@@ -8,12 +8,10 @@ import {
   rotateSecretBody,
   updateWebhookBody,
 } from './domain/schemas.js';
-import { adminRoutes } from './http/admin-routes.js';
 import { createApiHandler, type Route, route, tenantOf } from './http/api.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
-import { openApiRoute } from './http/openapi.js';
+import { openApiRoute } from './http/openapi-route.js';
 import { operationsRoutes } from './http/operations-routes.js';
-import { publishRoutes } from './http/publish-routes.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';
 
@@ -109,11 +107,7 @@ export function managementRoutes(dependencies: DependenciesProvider): Route[] {
     }),
     ...deliveryRoutes(dependencies),
     ...operationsRoutes(dependencies),
-    openApiRoute(() => [
-      ...managementRoutes(dependencies),
-      ...publishRoutes(dependencies),
-      ...adminRoutes(dependencies),
-    ]),
+    openApiRoute(),
   ];
 }
 
