@@ -1,27 +1,13 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { deliverDependencies } from './composition.js';
 import { parseDeliveryId } from './domain/ids.js';
+import { parseDeliveryJob } from './domain/jobs.js';
 import { log, withRecordLogger } from './logging.js';
 import { addDeliveryMetrics, flushMetrics } from './metrics.js';
 import { batchReads, type JobResult, processDeliveryJob } from './services/delivery.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 import { recordStats } from './services/stats.js';
 import { processSqsBatch } from './sqs/batch.js';
-
-const deliveryJob = z.object({
-  deliveryId: z.string().check(z.minLength(1), z.maxLength(200)),
-  attempt: z.int().check(z.minimum(1), z.maximum(1000)),
-  dueAt: z.iso.datetime(),
-});
-
-const parseJson = (body: string): unknown => {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * Delivery queue consumer: one signed attempt per job; stats written once per endpoint per batch;
@@ -33,17 +19,15 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
     const results: JobResult[] = [];
     let parkedJobs = 0;
     try {
-      const jobs = new Map(
-        event.Records.map((record) => [record.messageId, deliveryJob.safeParse(parseJson(record.body))]),
-      );
+      const jobs = new Map(event.Records.map((record) => [record.messageId, parseDeliveryJob(record.body)]));
       const reads = await batchReads(
         deps,
-        [...jobs.values()].flatMap((job) => (job.success ? [job.data] : [])),
+        [...jobs.values()].flatMap((job) => (job ? [job] : [])),
       );
       const response = await processSqsBatch(event, (record) =>
         withRecordLogger({ messageId: record.messageId }, async (logger) => {
-          const job = jobs.get(record.messageId) ?? deliveryJob.safeParse(parseJson(record.body));
-          if (!job.success) {
+          const job = jobs.get(record.messageId);
+          if (!job) {
             await deps.queue.park({
               kind: 'invalid_job',
               reason: 'malformed delivery job',
@@ -54,9 +38,9 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
             return;
           }
           // The delivery id names its event and webhook: every line of this record carries all three.
-          const { deliveryId, attempt } = job.data;
+          const { deliveryId, attempt } = job;
           logger.appendPersistentKeys({ deliveryId, ...parseDeliveryId(deliveryId) });
-          const result = await processDeliveryJob(deps, job.data, Math.random, reads);
+          const result = await processDeliveryJob(deps, job, Math.random, reads);
           results.push(result);
           logger.info('delivery job', { attempt, ...result });
         }),

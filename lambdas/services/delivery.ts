@@ -8,7 +8,7 @@ import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.j
 import { buildDeliveryRequest } from '../domain/signing.js';
 import type { Dependencies } from './dependencies.js';
 import { type EscalationOutcome, escalateAfterFailure } from './escalation.js';
-import { activeSecrets } from './webhooks.js';
+import { activeSecrets } from './signing-secrets.js';
 
 /**
  * One delivery attempt: sign, POST, record, then decide (delivered, retry later, failed, endpoint

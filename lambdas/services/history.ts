@@ -5,7 +5,7 @@ import type { PageRequest } from '../domain/ports.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
 import { hourBucket, recordStats } from './stats.js';
-import { getWebhook } from './webhooks.js';
+import { getWebhook } from './webhook-lookup.js';
 
 /** Delivery history, manual retries and test sends: the use cases behind deliveries routes. */
 

@@ -1,7 +1,7 @@
 import type { WebhookStats, WindowStats } from '../domain/model.js';
 import type { JobResult } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
-import { getWebhook } from './webhooks.js';
+import { getWebhook } from './webhook-lookup.js';
 
 export const hourBucket = (date: Date): string => date.toISOString().slice(0, 13).replace(/[-T]/g, '');
 

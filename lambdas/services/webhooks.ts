@@ -1,5 +1,5 @@
-import { DomainError, invalid, notFound } from '../domain/errors.js';
-import { isWebhookId, newWebhookId } from '../domain/ids.js';
+import { invalid, notFound } from '../domain/errors.js';
+import { newWebhookId } from '../domain/ids.js';
 import type { Page, StoredSigningSecret, Webhook } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
@@ -15,6 +15,7 @@ import { validateTargetUrl } from '../domain/url-safety.js';
 import type { Dependencies } from './dependencies.js';
 import { INLINE_PURGE_LIMIT, purgeWebhookHistory } from './retention.js';
 import { assertWebhookQuota } from './usage.js';
+import { getWebhook } from './webhook-lookup.js';
 
 /** Endpoint management: the use cases behind /v1/webhooks. */
 
@@ -89,13 +90,6 @@ export async function createWebhook(
   };
   await deps.webhooks.create(webhook);
   return { webhook, secret: secret.plain };
-}
-
-export async function getWebhook(deps: Dependencies, accountId: string, webhookId: string): Promise<Webhook> {
-  // An id that cannot be one of ours is simply not found: it never reaches storage.
-  const webhook = isWebhookId(webhookId) ? await deps.webhooks.get(accountId, webhookId) : undefined;
-  if (!webhook) throw notFound('Webhook');
-  return webhook;
 }
 
 export const listWebhooks = (
@@ -196,10 +190,4 @@ export async function rotateSecret(
   return { id: webhookId, secret: secret.plain, rotatedAt };
 }
 
-/** Plain secrets that sign right now, newest first. */
-export async function activeSecrets(deps: Dependencies, webhook: Webhook): Promise<string[]> {
-  const now = deps.clock.now().toISOString();
-  const valid = webhook.secrets.filter((secret) => secret.expiresAt === undefined || secret.expiresAt > now);
-  if (valid.length === 0) throw new DomainError('conflict', 'Webhook has no valid signing secret');
-  return Promise.all(valid.map((secret) => deps.cipher.decrypt(secret.ciphertext)));
-}
+export { getWebhook };
