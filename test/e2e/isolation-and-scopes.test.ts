@@ -3,11 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdFor, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import { type Scope, TENANT_SCOPES } from '../../lambdas/domain/model.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
-import { adminRoutes } from '../../lambdas/http/admin-routes.js';
 import type { Route } from '../../lambdas/http/api.js';
-import { publishRoutes } from '../../lambdas/http/publish-routes.js';
-import { managementRoutes } from '../../lambdas/management-api.js';
-import type { DependenciesProvider } from '../../lambdas/services/dependencies.js';
 import {
   type ApiClient,
   type ApiResponse,
@@ -16,6 +12,7 @@ import {
   type TestRuntime,
 } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
+import { SERVED_ROUTES } from '../support/routes.js';
 
 /**
  * Tenant isolation and API-key scopes end to end (issue 6), as a matrix derived from the route
@@ -32,15 +29,6 @@ import { Receiver } from '../support/receiver.js';
  * A route added to a table without a case in ROUTE_CASES fails the matrix.
  */
 
-/** The route tables are only read here; nothing may call into dependencies. */
-const tablesOnly: DependenciesProvider = () => {
-  throw new Error('route tables are read, not run, by this test');
-};
-const SERVED_ROUTES: readonly Route[] = [
-  ...managementRoutes(tablesOnly),
-  ...publishRoutes(tablesOnly),
-  ...adminRoutes(tablesOnly),
-];
 const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
 interface Fixtures {

@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
-import { adminRoutes } from '../../lambdas/http/admin-routes.js';
 import type { Route } from '../../lambdas/http/api.js';
-import { publishRoutes } from '../../lambdas/http/publish-routes.js';
-import { managementRoutes } from '../../lambdas/management-api.js';
-import type { DependenciesProvider } from '../../lambdas/services/dependencies.js';
 import { type ApiClient, eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+import { SERVED_ROUTES } from '../support/routes.js';
 
 /**
  * Property-based bad input over every route the API serves, taken from its route tables: random
@@ -42,16 +39,6 @@ async function snapshot(client: ApiClient): Promise<Snapshot> {
     usage,
   };
 }
-
-/** The served route tables: read here, never run (their dependencies are never asked for). */
-const tablesOnly: DependenciesProvider = () => {
-  throw new Error('route tables are read, not run, by this test');
-};
-const SERVED_ROUTES: readonly Route[] = [
-  ...managementRoutes(tablesOnly),
-  ...publishRoutes(tablesOnly),
-  ...adminRoutes(tablesOnly),
-];
 
 /** A route's path with real ids of the fixtures (the fuzz target webhook, its failed delivery). */
 function realPath(route: Route): string {
