@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryIdFor, newEventId } from '../../lambdas/domain/ids.js';
+import { newEventId } from '../../lambdas/domain/ids.js';
 import type { Delivery } from '../../lambdas/domain/model.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import { OVERDUE_GRACE_MS, requeueOverdue } from '../../lambdas/services/reconcile.js';
+import { aDelivery } from '../support/factories.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
 
@@ -45,20 +46,15 @@ async function aDeliveryWhoseJobWasLost(overrides: Partial<Delivery>): Promise<D
     timestamp: publishedAt.toISOString(),
   };
   await deps.deliveries.putEvent(event, 'admitted');
-  const delivery: Delivery = {
-    id: deliveryIdFor(event.id, webhook.id),
+  const delivery = aDelivery({
     accountId: runtime.accountId,
     webhookId: webhook.id,
     eventId: event.id,
-    eventType: event.type,
-    status: 'pending',
-    attemptCount: 0,
-    attempts: [],
     nextAttemptAt: event.timestamp,
     createdAt: event.timestamp,
     updatedAt: event.timestamp,
     ...overrides,
-  };
+  });
   await deps.deliveries.createDelivery(delivery);
   return delivery;
 }
