@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
-import { LAMBDA_ALIASES, lambdaEntry, REPO_ROOT, WEBHOOK_BUNDLING } from '../lib/webhook-function.js';
 import { FUNCTION_NAMES } from '../lib/webhook-service.js';
+import { lambdaBuildOptions } from '../test/support/bundling.js';
 import type { SectionResult } from './summary.js';
 
 /**
@@ -22,23 +22,9 @@ import type { SectionResult } from './summary.js';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 7);
 
-/** The esbuild equivalent of WEBHOOK_BUNDLING as NodejsFunction passes it on the command line. */
 const options = (name: string, outDir: string): BuildOptions => ({
-  entryPoints: [lambdaEntry(name)],
-  absWorkingDir: REPO_ROOT,
-  outfile: join(outDir, name, 'index.mjs'),
+  ...lambdaBuildOptions(name, join(outDir, name, 'index.mjs')),
   write: true,
-  bundle: true,
-  platform: 'node',
-  minify: WEBHOOK_BUNDLING.minify,
-  sourcemap: WEBHOOK_BUNDLING.sourceMap,
-  target: WEBHOOK_BUNDLING.target,
-  format: WEBHOOK_BUNDLING.format,
-  mainFields: [...WEBHOOK_BUNDLING.mainFields],
-  banner: { js: WEBHOOK_BUNDLING.banner },
-  external: [...WEBHOOK_BUNDLING.externalModules],
-  alias: { ...LAMBDA_ALIASES },
-  logLevel: 'silent',
 });
 
 /** What the deployed functions' environments hold (dummy values: nothing is called at import). */

@@ -6,6 +6,7 @@ import {
   type ApiResponse,
   startTestRuntime,
   type TestRuntime,
+  type WebhookPage,
 } from '../support/local-runtime.js';
 
 /**
@@ -31,10 +32,6 @@ interface EventTypeResource {
   readonly name: string;
   readonly description: string;
   readonly example: unknown;
-}
-interface WebhookPage {
-  readonly data: WebhookResource[];
-  readonly next_cursor: string | null;
 }
 interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };

@@ -3,6 +3,7 @@ import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import {
   type ApiClient,
   type ApiResponse,
+  listAllWebhooks,
   startTestRuntime,
   type TestRuntime,
 } from '../support/local-runtime.js';
@@ -18,10 +19,6 @@ interface ErrorDetail {
 }
 interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: ErrorDetail[] };
-}
-interface WebhookPage {
-  readonly data: WebhookResource[];
-  readonly next_cursor: string | null;
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -62,19 +59,6 @@ function expectValidationError(response: ApiResponse<ErrorBody>, path: string, m
   }
 }
 
-async function listAll(client: ApiClient): Promise<WebhookResource[]> {
-  const all: WebhookResource[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
-    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
-    expect(page.status).toBe(200);
-    all.push(...page.body.data);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return all;
-}
-
 const cursorOf = (key: Record<string, unknown>): string =>
   Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
@@ -102,9 +86,9 @@ describe('bad input', () => {
   describe('POST /v1/webhooks', () => {
     /** Sends `body` and checks the listing is the same afterwards. */
     const createRejected = async (body: unknown): Promise<ApiResponse<ErrorBody>> => {
-      const before = await listAll(tenant);
+      const before = await listAllWebhooks(tenant);
       const response = await tenant.post<ErrorBody>('/v1/webhooks', body);
-      expect(await listAll(tenant)).toEqual(before);
+      expect(await listAllWebhooks(tenant)).toEqual(before);
       return response;
     };
 
@@ -625,7 +609,7 @@ describe('bad input', () => {
 
     it('rejects an http URL with 400 and creates nothing', async () => {
       // Prepare
-      const before = await listAll(httpsOnly.tenant);
+      const before = await listAllWebhooks(httpsOnly.tenant);
 
       // Act
       const response = await httpsOnly.tenant.post<ErrorBody>(
@@ -635,7 +619,7 @@ describe('bad input', () => {
 
       // Assess
       expectValidationError(response, 'body.url', 'https');
-      expect(await listAll(httpsOnly.tenant)).toEqual(before);
+      expect(await listAllWebhooks(httpsOnly.tenant)).toEqual(before);
     });
 
     it('accepts the same URL over https', async () => {

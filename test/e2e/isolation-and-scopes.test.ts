@@ -8,8 +8,10 @@ import {
   type ApiClient,
   type ApiResponse,
   eventually,
+  listAllWebhooks,
   startTestRuntime,
   type TestRuntime,
+  type WebhookPage,
 } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
 import { SERVED_ROUTES } from '../support/routes.js';
@@ -133,10 +135,6 @@ const STATUS_OF: Readonly<Record<Exclude<Expectation, 'allowed'>, number>> = {
 interface CreatedWebhook extends WebhookResource {
   readonly secret: string;
 }
-interface WebhookPage {
-  readonly data: WebhookResource[];
-  readonly next_cursor: string | null;
-}
 interface DeliverySummary {
   readonly id: string;
   readonly event_id: string;
@@ -158,19 +156,6 @@ function expectError(response: ApiResponse<ErrorBody>, status: number, code: str
   expect(response.body.error.code).toBe(code);
   expect(typeof response.body.error.message).toBe('string');
   expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\/work\//);
-}
-
-async function listAll(client: ApiClient): Promise<WebhookResource[]> {
-  const all: WebhookResource[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
-    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
-    expect(page.status).toBe(200);
-    all.push(...page.body.data);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return all;
 }
 
 describe('tenant isolation and scopes', () => {
@@ -207,7 +192,7 @@ describe('tenant isolation and scopes', () => {
   /** Everything of A's that a request could change, as A sees it. */
   const stateOfA = async () => {
     const [webhooks, delivery, history] = await Promise.all([
-      listAll(tenantA),
+      listAllWebhooks(tenantA),
       tenantA.get(`/v1/deliveries/${deliveryIdA}`),
       tenantA.get(`/v1/webhooks/${webhookA.id}/deliveries`),
     ]);
@@ -325,7 +310,7 @@ describe('tenant isolation and scopes', () => {
   describe('listing and publishing', () => {
     it("lists none of A's webhooks to B", async () => {
       // Act
-      const listed = await listAll(tenantB);
+      const listed = await listAllWebhooks(tenantB);
 
       // Assess
       const ids = listed.map((webhook) => webhook.id);
@@ -336,7 +321,7 @@ describe('tenant isolation and scopes', () => {
 
     it("lists none of B's webhooks to A", async () => {
       // Act
-      const listed = await listAll(tenantA);
+      const listed = await listAllWebhooks(tenantA);
 
       // Assess
       expect(listed.map((webhook) => webhook.id)).toContain(webhookA.id);

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostResolver } from '../../lambdas/domain/ports.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import {
-  type ApiClient,
   type ApiResponse,
   eventually,
+  listAllWebhooks,
   startTestRuntime,
   type TestRuntime,
 } from '../support/local-runtime.js';
@@ -195,10 +195,6 @@ interface ErrorBody {
   };
 }
 type CreatedWebhook = WebhookResource & { readonly secret: string };
-interface WebhookPage {
-  readonly data: WebhookResource[];
-  readonly next_cursor: string | null;
-}
 interface TestSendResult {
   readonly success: boolean;
   readonly delivery_id: string;
@@ -287,19 +283,6 @@ function expectUrlRefused(response: ApiResponse<ErrorBody>, reason: string): voi
   ]);
 }
 
-async function listAll(client: ApiClient): Promise<WebhookResource[]> {
-  const all: WebhookResource[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
-    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
-    expect(page.status).toBe(200);
-    all.push(...page.body.data);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return all;
-}
-
 async function registerEventType(runtime: TestRuntime, name: string): Promise<void> {
   const response = await runtime.admin.put(`/v1/admin/event-types/${name}`, {
     description: 'SSRF test events',
@@ -361,7 +344,7 @@ describe('production rules (allowPrivateTargets: false, allowHttpTargets: false)
   describe('create: POST /v1/webhooks', () => {
     it.each(REFUSED_TARGETS)('refuses $item with 400 and writes nothing', async (target) => {
       // Prepare
-      const before = await listAll(runtime.tenant);
+      const before = await listAllWebhooks(runtime.tenant);
 
       // Act
       const response = await runtime.tenant.post<ErrorBody>('/v1/webhooks', {
@@ -372,7 +355,7 @@ describe('production rules (allowPrivateTargets: false, allowHttpTargets: false)
 
       // Assess
       expectUrlRefused(response, target.reason);
-      expect(await listAll(runtime.tenant)).toEqual(before);
+      expect(await listAllWebhooks(runtime.tenant)).toEqual(before);
       expect(trap.peers).toEqual([]);
     });
 

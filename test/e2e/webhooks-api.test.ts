@@ -3,8 +3,10 @@ import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import {
   type ApiClient,
   type ApiResponse,
+  listAllWebhooks,
   startTestRuntime,
   type TestRuntime,
+  type WebhookPage,
 } from '../support/local-runtime.js';
 
 /**
@@ -14,10 +16,6 @@ import {
 
 interface CreatedWebhook extends WebhookResource {
   readonly secret: string;
-}
-interface WebhookPage {
-  readonly data: WebhookResource[];
-  readonly next_cursor: string | null;
 }
 interface RotatedSecret {
   readonly id: string;
@@ -50,19 +48,6 @@ function expectError(response: ApiResponse<ErrorBody>, status: number, code: str
   expect(response.body.error.code).toBe(code);
   expect(typeof response.body.error.message).toBe('string');
   expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\/work\//);
-}
-
-async function listAll(client: ApiClient): Promise<WebhookResource[]> {
-  const all: WebhookResource[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
-    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
-    expect(page.status).toBe(200);
-    all.push(...page.body.data);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return all;
 }
 
 describe('webhooks API', () => {
@@ -170,7 +155,7 @@ describe('webhooks API', () => {
 
     it('rejects an unknown event type with a validation error and creates nothing', async () => {
       // Prepare
-      const before = await listAll(tenant);
+      const before = await listAllWebhooks(tenant);
 
       // Act
       const response = await tenant.post<ErrorBody>(
@@ -181,7 +166,7 @@ describe('webhooks API', () => {
       // Assess
       expectError(response, 400, 'validation_error');
       expect(JSON.stringify(response.body.error)).toContain('no.such.type');
-      expect(await listAll(tenant)).toEqual(before);
+      expect(await listAllWebhooks(tenant)).toEqual(before);
     });
   });
 
@@ -215,7 +200,7 @@ describe('webhooks API', () => {
       const created = await createWebhook({ name: 'Listed endpoint' });
 
       // Act
-      const all = await listAll(tenant);
+      const all = await listAllWebhooks(tenant);
 
       // Assess
       const listed = all.find((webhook) => webhook.id === created.id);
@@ -414,7 +399,7 @@ describe('webhooks API', () => {
       await tenant.delete(`/v1/webhooks/${created.id}`);
 
       // Act
-      const all = await listAll(tenant);
+      const all = await listAllWebhooks(tenant);
 
       // Assess
       expect(all.map((webhook) => webhook.id)).not.toContain(created.id);

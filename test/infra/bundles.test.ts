@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_ALIASES, lambdaEntry, REPO_ROOT, WEBHOOK_BUNDLING } from '../../lib/webhook-function.js';
+import { LAMBDA_ALIASES, REPO_ROOT, WEBHOOK_BUNDLING } from '../../lib/webhook-function.js';
 import { FUNCTION_NAMES } from '../../lib/webhook-service.js';
+import { lambdaBuildOptions } from '../support/bundling.js';
 
 /**
  * Every deployed handler, bundled in memory with the options WebhookFunction gives esbuild (the
@@ -11,24 +12,11 @@ import { FUNCTION_NAMES } from '../../lib/webhook-service.js';
  */
 const LIMIT_BYTES = 400 * 1024;
 
-/** The esbuild equivalent of WEBHOOK_BUNDLING as NodejsFunction passes it on the command line. */
+/** As deployed, kept in memory with the metafile that names what a bundle holds. */
 const options = (name: string): BuildOptions => ({
-  entryPoints: [lambdaEntry(name)],
-  absWorkingDir: REPO_ROOT,
-  outfile: join(REPO_ROOT, 'cdk.out', 'bundle-test', name, 'index.mjs'),
+  ...lambdaBuildOptions(name, join(REPO_ROOT, 'cdk.out', 'bundle-test', name, 'index.mjs')),
   write: false,
-  bundle: true,
-  platform: 'node',
-  minify: WEBHOOK_BUNDLING.minify,
-  sourcemap: WEBHOOK_BUNDLING.sourceMap,
-  target: WEBHOOK_BUNDLING.target,
-  format: WEBHOOK_BUNDLING.format,
-  mainFields: [...WEBHOOK_BUNDLING.mainFields],
-  banner: { js: WEBHOOK_BUNDLING.banner },
-  external: [...WEBHOOK_BUNDLING.externalModules],
-  alias: { ...LAMBDA_ALIASES },
   metafile: true,
-  logLevel: 'silent',
 });
 
 describe('handler bundles', () => {

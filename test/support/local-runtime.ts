@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -113,4 +114,23 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface WebhookPage {
+  readonly data: WebhookResource[];
+  readonly next_cursor: string | null;
+}
+
+/** Every webhook the client's account has, page after page. */
+export async function listAllWebhooks(client: ApiClient): Promise<WebhookResource[]> {
+  const all: WebhookResource[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : '?limit=100';
+    const page: ApiResponse<WebhookPage> = await client.get<WebhookPage>(`/v1/webhooks${query}`);
+    if (page.status !== 200) throw new Error(`listing webhooks answered ${page.status}`);
+    all.push(...page.body.data);
+    cursor = page.body.next_cursor;
+  } while (cursor);
+  return all;
 }
