@@ -1,6 +1,4 @@
 import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -30,7 +28,7 @@ import type {
   PageRequest,
   WebhookRepository,
 } from '../../domain/ports.js';
-import { batchGetAll } from './batch.js';
+import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
   decodeCursor,
@@ -351,13 +349,6 @@ function itemToFailureState(item: Item): FailureState {
 /** The subscription partitions an endpoint is in: one per type, or the all-types one. */
 const subscribedTypes = (events: readonly string[]): string[] =>
   events.length === 0 ? [ALL_EVENT_TYPES] : [...new Set(events)];
-
-const BATCH_SIZE = 25;
-const MAX_BATCH_ROUNDS = 8;
-
-type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoWebhookRepository implements WebhookRepository {
   constructor(
@@ -726,7 +717,9 @@ export class DynamoWebhookRepository implements WebhookRepository {
     types: readonly string[],
     status: WebhookStatus,
   ): Promise<void> {
-    await this.batchWrite(
+    await batchWriteAll(
+      this.doc,
+      this.tableName,
       types.map((type) => ({
         PutRequest: { Item: { pk: subscriptionPk(accountId, type), sk: webhookId, status } },
       })),
@@ -738,27 +731,12 @@ export class DynamoWebhookRepository implements WebhookRepository {
     webhookId: string,
     types: readonly string[],
   ): Promise<void> {
-    await this.batchWrite(
+    await batchWriteAll(
+      this.doc,
+      this.tableName,
       types.map((type) => ({
         DeleteRequest: { Key: { pk: subscriptionPk(accountId, type), sk: webhookId } },
       })),
     );
-  }
-
-  /** BatchWriteItem in chunks of 25, re-sending UnprocessedItems with backoff. */
-  private async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_SIZE) {
-      let pending: WriteRequest[] = requests.slice(start, start + BATCH_SIZE);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round === MAX_BATCH_ROUNDS) {
-          throw new Error(`BatchWriteItem left ${pending.length} items unprocessed on ${this.tableName}`);
-        }
-        if (round > 0) await sleep(Math.min(50 * 2 ** round, 2000) * (0.5 + Math.random() / 2));
-        const result = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-        );
-        pending = result.UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
   }
 }
