@@ -139,6 +139,15 @@ describe.each(bodyRoutes)('$method $path: random bad bodies', (route) => {
 });
 
 /**
+ * A random id for one path segment. `.` and `..` are left out: every URL client (and API Gateway)
+ * resolves those segments before the request is sent, even percent-encoded, so they never reach a
+ * route as an id.
+ */
+const randomId = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 300 })
+  .filter((id) => id !== '.' && id !== '..');
+
+/**
  * Every route with an id in its path, with random ids. Routes whose random name could be a valid
  * new one (PUT registers an event type under any well-formed name) are left to the body fuzzing.
  */
@@ -151,7 +160,7 @@ describe.each(idRoutes)('$method $path: random ids', (route) => {
 
     // Act + Assess
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }), async (id) => {
+      fc.asyncProperty(randomId, async (id) => {
         const path = route.path.replace(/\{[^}]+\}/, encodeURIComponent(id));
         const response = await clientFor(route).request<{ error?: { code?: unknown } }>(
           route.method,
