@@ -29,6 +29,25 @@ const busEnvelope = z.object({
   }),
 });
 
+/**
+ * The design card spells the detail `{accountId, data, idempotencyKey?}`, the API `account_id` and
+ * `idempotency_key`: publishers may use either. The snake_case field wins when both are present.
+ */
+function withSnakeCaseDetail(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null) return json;
+  const detail = (json as { detail?: unknown }).detail;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return json;
+  const { accountId: camelAccountId, idempotencyKey: camelKey, ...rest } = detail as Record<string, unknown>;
+  return {
+    ...json,
+    detail: {
+      ...(camelAccountId !== undefined ? { account_id: camelAccountId } : {}),
+      ...(camelKey !== undefined ? { idempotency_key: camelKey } : {}),
+      ...rest,
+    },
+  };
+}
+
 export type ParsedBusEvent =
   | { ok: true; event: WebhookEvent; fromApi: boolean }
   | { ok: false; reason: string };
@@ -40,7 +59,7 @@ export function parseBusEvent(body: string): ParsedBusEvent {
   } catch {
     return { ok: false, reason: 'message body is not JSON' };
   }
-  const parsed = busEnvelope.safeParse(json);
+  const parsed = busEnvelope.safeParse(withSnakeCaseDetail(json));
   if (!parsed.success) {
     return {
       ok: false,
