@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import { aWebhookBody } from '../support/factories.js';
 import {
   type ApiClient,
   type ApiResponse,
@@ -43,15 +44,6 @@ const uniqueId = (prefix: string): string => `${prefix}_${randomBytes(4).toStrin
 
 function anAccountBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'Globex', ...overrides };
-}
-
-function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Orders endpoint',
-    url: 'https://example.com/hooks',
-    events: ['order.created'],
-    ...overrides,
-  };
 }
 
 function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {

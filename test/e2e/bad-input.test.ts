@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import { aWebhookBody } from '../support/factories.js';
 import {
   type ApiClient,
   type ApiResponse,
@@ -22,15 +23,6 @@ interface ErrorBody {
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
-
-function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Orders endpoint',
-    url: 'https://example.com/hooks/orders',
-    events: ['order.created'],
-    ...overrides,
-  };
-}
 
 /** A body without one of the required fields. */
 function aWebhookBodyWithout(field: string): Record<string, unknown> {

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import type { Route } from '../../lambdas/http/api.js';
+import { aWebhookBody } from '../support/factories.js';
 import { type ApiClient, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
 import { SERVED_ROUTES } from '../support/routes.js';
@@ -56,15 +57,6 @@ function schemaCompiler(document: OpenApiDocument) {
   ajv.addSchema({ $id: DOCUMENT_ID, components: closed(document.components) });
   return (schema: unknown) =>
     ajv.compile(JSON.parse(JSON.stringify(closed(schema)).replaceAll('"#/', `"${DOCUMENT_ID}#/`)));
-}
-
-function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Orders endpoint',
-    url: 'https://example.com/hooks',
-    events: ['order.created'],
-    ...overrides,
-  };
 }
 
 interface Ids {

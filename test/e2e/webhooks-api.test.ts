@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import { aWebhookBody } from '../support/factories.js';
 import {
   type ApiClient,
   type ApiResponse,
@@ -33,15 +34,6 @@ interface ErrorBody {
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{43}=$/;
-
-function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Orders endpoint',
-    url: 'https://example.com/hooks/orders',
-    events: ['order.created'],
-    ...overrides,
-  };
-}
 
 function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
   expect(response.status).toBe(status);

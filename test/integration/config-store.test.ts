@@ -7,9 +7,9 @@ import {
   DynamoEventTypeRepository,
   DynamoWebhookRepository,
 } from '../../lambdas/adapters/dynamodb/config-store.js';
-import { DomainError } from '../../lambdas/domain/errors.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import type { Subscription, Webhook } from '../../lambdas/domain/model.js';
+import { rejection } from '../support/assertions.js';
 import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { anAccount, anApiKey, anEventType, aWebhook } from '../support/factories.js';
 
@@ -30,15 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo?.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 async function allSubscriptions(
   accountId: string,

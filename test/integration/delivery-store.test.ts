@@ -8,9 +8,9 @@ import {
   DynamoStatsRepository,
   hourOf,
 } from '../../lambdas/adapters/dynamodb/delivery-store.js';
-import { DomainError } from '../../lambdas/domain/errors.js';
 import { newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Delivery, DeliveryStatus } from '../../lambdas/domain/model.js';
+import { rejection } from '../support/assertions.js';
 import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { aDelivery, anAttempt, anEvent } from '../support/factories.js';
 
@@ -35,15 +35,6 @@ const expiredWriter = (daysAgo: number) =>
     retentionDays: 1,
     clock: () => new Date(Date.now() - daysAgo * DAY_MS),
   });
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
-}
 
 /** n deliveries of one webhook, event ulids increasing with time (index 0 oldest). */
 async function seedDeliveries(

@@ -6,7 +6,6 @@ import {
 } from '../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
 import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
-import { DomainError } from '../../lambdas/domain/errors.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Plan, WebhookEvent } from '../../lambdas/domain/model.js';
 import { usageDay, withPlanLimitOverrides } from '../../lambdas/domain/plans.js';
@@ -17,6 +16,7 @@ import { getDelivery } from '../../lambdas/services/history.js';
 import { continueHistoryPurges } from '../../lambdas/services/retention.js';
 import { assertEventQuota, assertWebhookQuota, getUsage } from '../../lambdas/services/usage.js';
 import { deleteWebhook } from '../../lambdas/services/webhooks.js';
+import { rejection } from '../support/assertions.js';
 import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { aDelivery, anAccount, anEvent, aWebhook } from '../support/factories.js';
 
@@ -72,15 +72,6 @@ async function anAccountOnPlan(deps: Dependencies, plan: Plan): Promise<string> 
   const account = anAccount({ plan });
   await deps.accounts.create(account);
   return account.id;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(DomainError);
-  return error as DomainError;
 }
 
 async function deliveryItems(webhookId: string): Promise<Record<string, unknown>[]> {

@@ -115,3 +115,13 @@ export function anAttempt(overrides: Partial<DeliveryAttempt> = {}): DeliveryAtt
     ...overrides,
   };
 }
+
+/** A valid POST /v1/webhooks body; override any field. */
+export function aWebhookBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Orders endpoint',
+    url: 'https://example.com/hooks/orders',
+    events: ['order.created'],
+    ...overrides,
+  };
+}
