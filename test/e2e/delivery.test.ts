@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import type { SQSEvent } from 'aws-lambda';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDeliveryId } from '../../lambdas/domain/ids.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { type Behaviour, type ReceivedRequest, Receiver } from '../support/receiver.js';
@@ -27,7 +28,8 @@ interface DeliveryDetail extends Omit<DeliverySummary, 'attempts'> {
 type Created = WebhookResource & { secret: string };
 
 let runtime: TestRuntime;
-let crashNextBatch = false;
+/** When set, the next batch holding a job for one of these webhooks crashes mid-batch. */
+let crashBatchFor: ReadonlySet<string> | undefined;
 let crashedBatchSize = 0;
 const receivers: Receiver[] = [];
 
@@ -36,12 +38,18 @@ beforeAll(async () => {
     visibilityTimeoutSeconds: 2,
     // One poller, so the jobs of one fan-out arrive as one batch.
     deliveryConcurrency: 1,
-    // Fault injection: when armed, the consumer handles the first message of the next batch and then
-    // dies, like a Lambda crashing mid-batch (nothing is deleted; the batch comes back).
+    // Fault injection: when armed, the consumer handles the first message of the next batch that
+    // holds a job of the armed webhooks and then dies, like a Lambda crashing mid-batch (nothing is
+    // deleted; the batch comes back). Keyed on the jobs, not on "the next batch", so a late retry of
+    // an earlier test can never be the batch that crashes.
     wrapDeliverHandler: (handler) => async (event: SQSEvent) => {
-      if (crashNextBatch) {
-        crashNextBatch = false;
-        crashedBatchSize = event.Records.length;
+      const armed = crashBatchFor;
+      const jobsOfArmed = armed
+        ? event.Records.filter((record) => armed.has(webhookIdOfJob(record.body))).length
+        : 0;
+      if (jobsOfArmed > 0) {
+        crashBatchFor = undefined;
+        crashedBatchSize = jobsOfArmed;
         await handler({ Records: event.Records.slice(0, 1) });
         throw new Error('injected crash mid-batch');
       }
@@ -54,6 +62,12 @@ afterAll(async () => {
   await Promise.all(receivers.map((receiver) => receiver.stop()));
   await runtime.dispose();
 });
+
+/** The webhook a delivery job is for: its delivery id derives from (event id, webhook id). */
+function webhookIdOfJob(body: string): string {
+  const { deliveryId } = JSON.parse(body) as { deliveryId: string };
+  return parseDeliveryId(deliveryId)?.webhookId ?? '';
+}
 
 async function aReceiver(script?: Behaviour[]): Promise<Receiver> {
   const receiver = await Receiver.start(script);
@@ -81,6 +95,20 @@ async function publish(data: Record<string, unknown>, extra: Record<string, unkn
   });
   expect(response.status).toBe(202);
   return response.body.id;
+}
+
+/** Messages in the delivery queue: visible, in flight and delayed. */
+async function deliveryQueueDepth(): Promise<number> {
+  const { Attributes: attributes = {} } = await runtime.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: runtime.queueUrls.delivery, AttributeNames: ['All'] }),
+  );
+  return [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ]
+    .map((name) => Number(attributes[name] ?? 0))
+    .reduce((sum, count) => sum + count, 0);
 }
 
 const deliveriesOf = async (webhookId: string, query = '') =>
@@ -408,19 +436,24 @@ describe('secrets, test sends, crashes', () => {
   });
 
   it('redelivers the messages of a consumer that died mid-batch, each delivered once', async () => {
-    // Prepare: five endpoints, so one event fans out to five jobs sent in one batch.
+    // Prepare: five endpoints of a type no other test's endpoint takes (bar one subscribed to all),
+    // so the event fans out to at most six jobs, sent in one SendMessageBatch and so received as
+    // one batch by the single poller once the queue holds nothing else.
     const receiver = await aReceiver();
     const webhooks = [];
     for (const n of [1, 2, 3, 4, 5])
-      webhooks.push(await aWebhook(receiver, { url: `${receiver.url}/crash/${n}` }));
-    crashNextBatch = true;
+      webhooks.push(
+        await aWebhook(receiver, { url: `${receiver.url}/crash/${n}`, events: ['recipient.signed'] }),
+      );
+    await eventually(async () => ((await deliveryQueueDepth()) === 0 ? true : undefined), 30_000);
+    crashBatchFor = new Set(webhooks.map((webhook) => webhook.id));
     // Act
-    const eventId = await publish({ order_id: 'ord_crash' });
+    const eventId = await publish({ order_id: 'ord_crash' }, { type: 'recipient.signed' });
     // Assess
     for (const webhook of webhooks)
       expect((await finalDelivery(webhook.id, 20_000)).status).toBe('succeeded');
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(crashedBatchSize).toBeGreaterThan(1);
+    expect(crashedBatchSize).toBe(5);
     const paths = receiver.requests.map((request) => request.path).sort();
     expect(paths).toEqual(['/crash/1', '/crash/2', '/crash/3', '/crash/4', '/crash/5']);
     expect(new Set(receiver.requests.map((request) => request.headers['webhook-id']))).toEqual(
