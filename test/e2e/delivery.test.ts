@@ -1,5 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  type QueueAttributeName,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,13 +106,12 @@ async function deliveryQueueDepth(): Promise<number> {
   const { Attributes: attributes = {} } = await runtime.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: runtime.queueUrls.delivery, AttributeNames: ['All'] }),
   );
-  return [
+  const counted: QueueAttributeName[] = [
     'ApproximateNumberOfMessages',
     'ApproximateNumberOfMessagesNotVisible',
     'ApproximateNumberOfMessagesDelayed',
-  ]
-    .map((name) => Number(attributes[name] ?? 0))
-    .reduce((sum, count) => sum + count, 0);
+  ];
+  return counted.map((name) => Number(attributes[name] ?? 0)).reduce((sum, count) => sum + count, 0);
 }
 
 const deliveriesOf = async (webhookId: string, query = '') =>
