@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type RequestListener, Server } from 'node:http';
-import type { AddressInfo, ListenOptions } from 'node:net';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 import { ensureTables } from '../adapters/dynamodb/tables.js';
 import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
@@ -36,6 +35,7 @@ import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
 import { LocalEventBus } from './event-bus.js';
+import { startSqsEngine } from './sqs-engine.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
 
@@ -144,26 +144,6 @@ async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
   return path;
 }
 
-/**
- * fauxqs 1.9 listens on 0.0.0.0 whatever `host` says (it only names its URLs after it): while it
- * starts, a listen on every interface is narrowed to loopback, so the local queues are never
- * reachable from the network.
- */
-async function onLoopbackOnly<T>(start: () => Promise<T>): Promise<T> {
-  const listen = Server.prototype.listen;
-  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
-    const [options] = args;
-    if (typeof options === 'object' && options !== null && (options as ListenOptions).host === '0.0.0.0')
-      args[0] = { ...(options as ListenOptions), host: '127.0.0.1' };
-    return listen.apply(this, args as Parameters<Server['listen']>);
-  } as Server['listen'];
-  try {
-    return await start();
-  } finally {
-    Server.prototype.listen = listen;
-  }
-}
-
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -248,7 +228,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const tables = TABLES;
   await ensureTables(new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1' }), tables);
 
-  const fauxqs = await onLoopbackOnly(() => startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }));
+  const fauxqs = await startSqsEngine();
   const sqsEndpoint = fauxqs.address;
   const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1' });
   options.instrumentPlatform?.('sqs', sqs as unknown as InstrumentableClient);

@@ -2,23 +2,23 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../lambdas/local/event-bus.js';
+import { type SqsEngine, startSqsEngine } from '../../lambdas/local/sqs-engine.js';
 
 /**
  * The local bus keeps what it accepted in a journal until fan-out has taken it, and replays it at
  * start: the local queues live in memory and die with the process. Real SQS engine (fauxqs).
  */
 
-let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+let fauxqs: SqsEngine;
 let sqs: SQSClient;
 let dataDir: string;
 let queueUrl: string;
 let bus: LocalEventBus;
 
 beforeAll(async () => {
-  fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  fauxqs = await startSqsEngine();
   sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1' });
 });
 
