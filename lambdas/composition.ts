@@ -17,7 +17,7 @@ import {
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
-import { ESCALATION_EVENT_SOURCE, EventBridgePublisher } from './adapters/eventbridge-publisher.js';
+import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import {
   AesGcmSecretCipher,
@@ -28,10 +28,18 @@ import {
 import { SesMailer, SkippingMailer } from './adapters/ses-mailer.js';
 import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
+import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import { DEFAULT_ESCALATION_WAIT_SECONDS } from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
-import type { EscalationStarter, EventPublisher, HostResolver, Mailer, OpsNotifier } from './domain/ports.js';
+import type {
+  EscalationStarter,
+  EventPublisher,
+  HostResolver,
+  Mailer,
+  OperationalEventSink,
+  OpsNotifier,
+} from './domain/ports.js';
 import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
@@ -47,6 +55,8 @@ export interface RuntimeConfig {
   readonly deliveriesTableName: string;
   readonly deliveryQueueUrl?: string;
   readonly parkedQueueUrl?: string;
+  /** Fan-out's queue: the service's own operational events are sent to it directly. */
+  readonly ingestQueueUrl?: string;
   readonly eventBusName?: string;
   readonly retentionDays: number;
   readonly allowHttpTargets: boolean;
@@ -73,7 +83,7 @@ export interface RuntimeConfig {
   readonly escalation?: EscalationStarter;
   readonly mailer?: Mailer;
   readonly opsNotifier?: OpsNotifier;
-  readonly operationalEvents?: EventPublisher;
+  readonly operationalEvents?: OperationalEventSink;
   /** Escalation (docs/escalation.md): the state machine deliver starts, and its wait. */
   readonly escalationStateMachineArn?: string;
   /** @default DEFAULT_ESCALATION_WAIT_SECONDS (72 h) */
@@ -115,6 +125,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
     deliveryQueueUrl: env.DELIVERY_QUEUE_URL,
     parkedQueueUrl: env.PARKED_QUEUE_URL,
+    ingestQueueUrl: env.INGEST_QUEUE_URL,
     eventBusName: env.EVENT_BUS_NAME,
     retentionDays: Number(env.RETENTION_DAYS ?? '30'),
     allowHttpTargets: env.ALLOW_HTTP_TARGETS === 'true',
@@ -229,7 +240,7 @@ export const escalationStarterPorts = {
   },
 } satisfies PortFactories;
 
-/** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (bus). */
+/** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (ingest queue). */
 export const alertPorts = {
   mailer: (config) => {
     if (config.mailer) return config.mailer;
@@ -247,13 +258,13 @@ export const alertPorts = {
   },
   operationalEvents: (config) => {
     if (config.operationalEvents) return config.operationalEvents;
-    if (!config.eventBusName) throw new Error('No event bus configured for this function');
+    if (!config.ingestQueueUrl) throw new Error('No ingest queue configured for this function');
     const client = instrumented(
       config,
-      'eventbridge',
-      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+      'sqs',
+      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
-    return new EventBridgePublisher(client, config.eventBusName, ESCALATION_EVENT_SOURCE);
+    return new SqsOperationalEvents(client, config.ingestQueueUrl);
   },
 } satisfies PortFactories;
 

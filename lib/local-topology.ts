@@ -14,6 +14,8 @@ export interface LocalQueue {
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
   readonly messageRetentionSeconds: number;
+  /** SQS refuses a larger body; the default is SQS's own (1 MiB). */
+  readonly maximumMessageSizeBytes: number;
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
@@ -69,6 +71,7 @@ export function synthesizeTopology(): LocalTopology {
       name,
       visibilityTimeoutSeconds: Number(properties.VisibilityTimeout ?? 30),
       messageRetentionSeconds: Number(properties.MessageRetentionPeriod ?? 345_600),
+      maximumMessageSizeBytes: Number(properties.MaximumMessageSize ?? 1_048_576),
       redrive: redrive
         ? {
             deadLetterQueue: redrive.deadLetterTargetArn['Fn::GetAtt'][0],

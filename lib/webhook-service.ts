@@ -144,7 +144,7 @@ const FANOUT_TIMEOUT = Duration.seconds(60);
 /** A batch of up to 10 deliveries is sent concurrently, each bounded by 30 s. */
 const DELIVER_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(10);
-/** One escalation step: a few DynamoDB calls, an email, an SNS publish, a PutEvents. */
+/** One escalation step: a few DynamoDB calls, an email, an SNS publish, an SQS send. */
 const ESCALATION_TIMEOUT = Duration.seconds(30);
 const DEFAULT_ESCALATION_WAIT = Duration.hours(72);
 /** Standard executions live at most a year; the state machine's timeout adds a day to the wait. */
@@ -153,6 +153,8 @@ const MAX_ESCALATION_WAIT = Duration.days(364);
 const visibilityFor = (consumerTimeout: Duration): Duration =>
   Duration.seconds(6 * consumerTimeout.toSeconds());
 
+/** SQS's largest message body (1 MiB). */
+const MAX_SQS_MESSAGE_BYTES = 1_048_576;
 const MAX_RECEIVE_COUNT = 5;
 const DLQ_RETENTION = Duration.days(14);
 
@@ -241,9 +243,17 @@ export class WebhookService extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     } as const;
-    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', { ...queueDefaults, retentionPeriod: DLQ_RETENTION });
+    // EventBridge's envelope around a 256 KB entry is larger than 256 KiB: the ingest queue, its DLQ
+    // and the parked queue (which keeps unparseable messages whole) take SQS's largest message.
+    const wholeEnvelopes = { maxMessageSizeBytes: MAX_SQS_MESSAGE_BYTES } as const;
+    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', {
+      ...queueDefaults,
+      ...wholeEnvelopes,
+      retentionPeriod: DLQ_RETENTION,
+    });
     this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
       ...queueDefaults,
+      ...wholeEnvelopes,
       visibilityTimeout: visibilityFor(FANOUT_TIMEOUT),
       deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
@@ -258,6 +268,7 @@ export class WebhookService extends Construct {
     });
     this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', {
       ...queueDefaults,
+      ...wholeEnvelopes,
       retentionPeriod: DLQ_RETENTION,
     });
     Validations.of(this.parkedQueue).acknowledge({
@@ -377,7 +388,7 @@ export class WebhookService extends Construct {
       'escalation',
       'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
       {
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        INGEST_QUEUE_URL: this.ingestQueue.queueUrl,
         OPS_TOPIC_ARN: this.opsTopic.topicArn,
         ...(props.alertSenderEmail ? { ALERT_SENDER_EMAIL: props.alertSenderEmail } : {}),
       },
@@ -431,9 +442,10 @@ export class WebhookService extends Construct {
     this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'read');
     this.deliveryQueue.grantSendMessages(reconciler);
 
-    // escalation: the endpoint's configuration and counters, the bus, the ops topic, the sender.
+    // escalation: the endpoint's configuration and counters, the ingest queue (operational events go
+    // to fan-out directly, never through the bus: docs/bus.md), the ops topic, the sender.
     this.grantTable(this.configTable, CONFIG_TABLE, escalation, 'readwrite');
-    this.eventBus.grantPutEventsTo(escalation);
+    this.ingestQueue.grantSendMessages(escalation);
     iam.Grant.addToPrincipal({
       grantee: escalation,
       actions: ['sns:Publish'],

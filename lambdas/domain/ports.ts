@@ -1,3 +1,4 @@
+import type { BusEntry } from './bus-event.js';
 /**
  * Ports: what the use cases need from the outside world. Adapters in lambdas/adapters implement
  * them against AWS (DynamoDB, SQS, EventBridge, Secrets Manager, SES, SNS, Step Functions) or their
@@ -166,6 +167,8 @@ export interface IdempotencyRepository {
    * or undefined when this call claimed it.
    */
   claim(accountId: string, key: string, eventId: string, expiresAt: string): Promise<string | undefined>;
+  /** The event id holding an unexpired claim on `key`, if any. */
+  holder(accountId: string, key: string): Promise<string | undefined>;
 }
 
 export interface StatsRepository {
@@ -219,7 +222,17 @@ export interface DeliveryQueue {
   park(record: ParkedRecord): Promise<void>;
 }
 
+/** The service's event bus, for POST /v1/events. */
 export interface EventPublisher {
+  /** Puts the entry on the bus and answers the id the bus gave it: the event's id derives from it. */
+  put(entry: BusEntry): Promise<{ busEventId: string }>;
+}
+
+/**
+ * Where the service's own operational events (endpoint.failing, …) go: straight to fan-out's queue,
+ * never through the bus, so no bus publisher can send one (fan-out refuses those types on the bus).
+ */
+export interface OperationalEventSink {
   publish(event: WebhookEvent): Promise<void>;
 }
 

@@ -54,6 +54,7 @@ export interface QueueTopology {
     readonly name: string;
     readonly visibilityTimeoutSeconds: number;
     readonly messageRetentionSeconds: number;
+    readonly maximumMessageSizeBytes: number;
     readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
   }[];
   readonly roles: {
@@ -162,6 +163,7 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
     const attributes: Record<string, string> = {
       VisibilityTimeout: String(visibilityOverride ?? queue.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(queue.messageRetentionSeconds),
+      MaximumMessageSize: String(queue.maximumMessageSizeBytes),
     };
     if (queue.redrive) {
       attributes.RedrivePolicy = JSON.stringify({
@@ -242,7 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     parked: urls[roles.parked] ?? '',
   };
 
-  const bus = await LocalEventBus.open(sqs, queueUrls.ingest, options.dataDir);
+  const bus = await LocalEventBus.open(sqs, queueUrls.ingest, options.dataDir, log);
   /** Fan-out's successes leave the bus journal (see LocalEventBus). */
   const journaled =
     (handler: SqsHandler): SqsHandler =>
@@ -289,6 +291,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deliveriesTableName: tables.deliveries,
     deliveryQueueUrl: queueUrls.delivery,
     parkedQueueUrl: queueUrls.parked,
+    ingestQueueUrl: queueUrls.ingest,
     eventBusName: 'webhooks-local',
     retentionDays: options.retentionDays ?? 30,
     allowHttpTargets: options.allowHttpTargets ?? true,

@@ -205,7 +205,8 @@ export async function processDeliveryJob(
     return { kind: 'ended', reason: ended ?? 'endpoint_deleted', webhookId: delivery.webhookId };
   }
   const event = await reads.event(delivery.eventId);
-  if (!event) {
+  // Only ever an event of the delivery's own account: another account's is as good as absent.
+  if (!event || event.accountId !== delivery.accountId) {
     await deps.deliveries.markFailed(delivery.id, 'event_expired');
     return { kind: 'ended', reason: 'event_expired', webhookId: delivery.webhookId };
   }

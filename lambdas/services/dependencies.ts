@@ -11,6 +11,7 @@ import type {
   HostResolver,
   IdempotencyRepository,
   Mailer,
+  OperationalEventSink,
   OpsNotifier,
   SecretCipher,
   StatsRepository,
@@ -45,7 +46,7 @@ export interface Dependencies {
   /** Alert emails, the ops topic and the operational events on the bus (escalation tasks). */
   readonly mailer: Mailer;
   readonly opsNotifier: OpsNotifier;
-  readonly operationalEvents: EventPublisher;
+  readonly operationalEvents: OperationalEventSink;
   readonly escalationSettings: EscalationSettings;
   /** The deployment's plan quotas (defaults from the seed, overridable per deployment). */
   readonly planLimits: PlanLimits;

@@ -85,7 +85,7 @@ describe('fan-out to 10,000 endpoints', () => {
     };
 
     // Act
-    const result = await fanOut(deps, event, true);
+    const result = await fanOut(deps, event);
 
     // Assess
     expect(result.deliveries).toBe(ENDPOINTS - PAUSED);

@@ -28,6 +28,7 @@ import type {
   PageRequest,
   WebhookRepository,
 } from '../../domain/ports.js';
+import { storableText, textFromStorage } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
@@ -265,9 +266,10 @@ export function webhookToItem(webhook: Webhook): Item {
     sk: webhookSk(webhook.id),
     webhook_id: webhook.id,
     account_id: webhook.accountId,
-    name: webhook.name,
+    // Tenant text that must read back exactly, lone surrogates and all (domain/unicode.ts).
+    name: storableText(webhook.name),
     url: webhook.url,
-    description: webhook.description,
+    description: webhook.description === undefined ? undefined : storableText(webhook.description),
     events: [...webhook.events],
     status: webhook.status,
     disabled_reason: webhook.disabledReason,
@@ -293,13 +295,14 @@ export function webhookToItem(webhook: Webhook): Item {
 export function itemToWebhook(item: Item): Webhook {
   const retryPolicy = (item.retry_policy ?? {}) as Item;
   const alerting = (item.alerting ?? {}) as Item;
-  const description = optionalStr(item.description);
+  const storedDescription = optionalStr(item.description);
+  const description = storedDescription === undefined ? undefined : textFromStorage(storedDescription);
   const disabledReason = optionalStr(item.disabled_reason);
   const alertEmail = optionalStr(alerting.email);
   return {
     id: str(item.webhook_id),
     accountId: str(item.account_id),
-    name: str(item.name),
+    name: textFromStorage(str(item.name)),
     url: str(item.url),
     ...(description !== undefined ? { description } : {}),
     events: Array.isArray(item.events) ? (item.events as string[]) : [],

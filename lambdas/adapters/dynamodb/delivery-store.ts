@@ -31,6 +31,7 @@ import type {
   PageRequest,
   StatsRepository,
 } from '../../domain/ports.js';
+import { storableText } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
@@ -682,14 +683,25 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
 // ---------------------------------------------------------------------------------------------
 // Idempotency claims
 
+/** Any key: one with a lone surrogate would otherwise share its claim with every other such key. */
+const claimKey = (accountId: string, key: string) => ({
+  pk: `IDEMPOTENCY#${accountId}#${storableText(key)}`,
+  sk: '#IDEMPOTENCY',
+});
+
 export class DynamoIdempotencyRepository extends DeliveriesTable implements IdempotencyRepository {
+  async holder(accountId: string, key: string): Promise<string | undefined> {
+    const holder = await this.getLive(claimKey(accountId, key));
+    return holder && isLive(holder, this.nowSeconds()) ? str(holder.event_id) : undefined;
+  }
+
   async claim(
     accountId: string,
     key: string,
     eventId: string,
     expiresAt: string,
   ): Promise<string | undefined> {
-    const itemKey = { pk: `IDEMPOTENCY#${accountId}#${key}`, sk: '#IDEMPOTENCY' };
+    const itemKey = claimKey(accountId, key);
     for (let round = 0; round < 3; round++) {
       try {
         await this.doc.send(
