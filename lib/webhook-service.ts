@@ -4,17 +4,18 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EscalationStateMachine } from './escalation-state-machine.js';
 import { DEFAULT_METRICS_NAMESPACE, DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
 import { type WebhookServiceAlarmsProps, WebhookServiceObservability } from './observability.js';
+import { createOpsTopic } from './ops-topic.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
 import { WebhookFunction } from './webhook-function.js';
 
@@ -202,7 +203,8 @@ export class WebhookService extends Construct {
   public readonly escalationStateMachine: sfn.StateMachine;
   /**
    * The platform team's operations topic: every escalation transition (failing, recovered,
-   * disabled). Encrypted with `opsTopicKey`, whose policy also lets CloudWatch alarms publish here.
+   * disabled) and every alarm. Encrypted with `opsTopicKey`; CloudWatch alarms of this account and
+   * region may publish here (lib/ops-topic.ts).
    */
   public readonly opsTopic: sns.Topic;
   public readonly opsTopicKey: kms.Key;
@@ -350,27 +352,9 @@ export class WebhookService extends Construct {
       DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
     });
     // ---- escalation ------------------------------------------------------------------------------
-    this.opsTopicKey = new kms.Key(this, 'OpsTopicKey', {
-      description: 'Encrypts the webhook service operations topic',
-      enableKeyRotation: true,
-      // Only encrypts messages in flight through SNS: nothing at rest depends on it.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch alarms publishing to an encrypted topic need the key (an AWS managed key would not do).
-    this.opsTopicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublishToOpsTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    this.opsTopic = new sns.Topic(this, 'OpsTopic', {
-      displayName: 'Webhook service operations',
-      masterKey: this.opsTopicKey,
-      enforceSSL: true,
-    });
+    const ops = createOpsTopic(this);
+    this.opsTopic = ops.topic;
+    this.opsTopicKey = ops.key;
 
     const escalationWait = props.escalationWait ?? DEFAULT_ESCALATION_WAIT;
     const escalation = fn(
