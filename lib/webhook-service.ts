@@ -12,6 +12,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import {
+  consumerConcurrency,
+  DEFAULT_DELIVERY_CONCURRENCY,
+  DEFAULT_FANOUT_CONCURRENCY,
+} from './consumer-concurrency.js';
 import { EscalationStateMachine } from './escalation-state-machine.js';
 import { DEFAULT_METRICS_NAMESPACE, DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
 import { type WebhookServiceAlarmsProps, WebhookServiceObservability } from './observability.js';
@@ -68,11 +73,25 @@ export interface WebhookServiceProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Reserved concurrency of the deliver function, which also caps the SQS event source's
-   * concurrency so that throttling never burns receive counts. At least 2.
-   * @default - unreserved, no cap
+   * Maximum concurrency of the deliver function: the delivery queue's event source
+   * (`ScalingConfig.MaximumConcurrency`) never runs more than this many invocations, a whole number
+   * from 2 to 1000. A value given here is also reserved for deliver, so that the event source never
+   * invokes more than deliver may run (throttled invocations burn receive counts).
+   * @default 50 - not reserved. Each invocation sends a batch of up to 10 jobs concurrently (30 s
+   * each at most), so 50 is up to 500 requests in flight: tens of thousands of deliveries a minute
+   * to healthy receivers, while slow ones cannot take the account's whole concurrency (1000 by
+   * default) from the API and everything else; the queue absorbs the rest. Reserving nothing lets
+   * the stack deploy in accounts whose concurrency quota has nothing left to reserve.
    */
   readonly deliveryConcurrency?: number;
+  /**
+   * Maximum concurrency of the fanout function (the ingest queue's event source), a whole number
+   * from 2 to 1000. A value given here is also reserved for fanout, as for `deliveryConcurrency`.
+   * @default 10 - not reserved. One event becomes up to thousands of delivery jobs, so a few fan-out
+   * invocations already outpace what deliver drains; more would only grow the delivery queue
+   * faster and add DynamoDB load.
+   */
+  readonly fanoutConcurrency?: number;
   /**
    * Accept `http://` endpoint URLs. For non-production deployments only.
    * @default false
@@ -220,6 +239,16 @@ export class WebhookService extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     validateProps(props, { retentionDays, rateLimit, burstLimit });
+    const deliveryConcurrency = consumerConcurrency(
+      'deliveryConcurrency',
+      props.deliveryConcurrency,
+      DEFAULT_DELIVERY_CONCURRENCY,
+    );
+    const fanoutConcurrency = consumerConcurrency(
+      'fanoutConcurrency',
+      props.fanoutConcurrency,
+      DEFAULT_FANOUT_CONCURRENCY,
+    );
 
     const baseName = this.baseName(id);
 
@@ -334,7 +363,10 @@ export class WebhookService extends Construct {
         // Bus events that cannot be parsed are parked with their reason, never dropped.
         PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
       },
-      { timeout: FANOUT_TIMEOUT },
+      {
+        timeout: FANOUT_TIMEOUT,
+        reservedConcurrentExecutions: fanoutConcurrency.reservedConcurrentExecutions,
+      },
     );
     const deliver = fn(
       'deliver',
@@ -345,7 +377,10 @@ export class WebhookService extends Construct {
         DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
         PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
       },
-      { timeout: DELIVER_TIMEOUT, reservedConcurrentExecutions: props.deliveryConcurrency },
+      {
+        timeout: DELIVER_TIMEOUT,
+        reservedConcurrentExecutions: deliveryConcurrency.reservedConcurrentExecutions,
+      },
     );
     const reconciler = fn('reconciler', 'Re-queues deliveries still pending long past their due time', {
       ...history,
@@ -438,13 +473,14 @@ export class WebhookService extends Construct {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
+        maxConcurrency: fanoutConcurrency.maxConcurrency,
       }),
     );
     deliver.addEventSource(
       new SqsEventSource(this.deliveryQueue, {
         batchSize: 10,
         reportBatchItemFailures: true,
-        maxConcurrency: props.deliveryConcurrency,
+        maxConcurrency: deliveryConcurrency.maxConcurrency,
       }),
     );
 
@@ -712,14 +748,6 @@ function validateProps(
   }
   if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
     throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
-  }
-  if (
-    props.deliveryConcurrency !== undefined &&
-    (!Number.isInteger(props.deliveryConcurrency) || props.deliveryConcurrency < 2)
-  ) {
-    throw new Error(
-      `deliveryConcurrency must be an integer >= 2 (the SQS event source's minimum), got ${props.deliveryConcurrency}`,
-    );
   }
   if (props.escalationWait !== undefined && props.escalationWait.toSeconds() <= 0) {
     throw new Error('escalationWait must be positive');
