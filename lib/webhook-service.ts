@@ -103,9 +103,13 @@ export interface WebhookServiceProps {
    */
   readonly eventBusName?: string;
   /**
-   * Create the account-level API Gateway CloudWatch role (`AWS::ApiGateway::Account`) that stage
-   * execution and access logging need. Set to false when the account already manages it.
-   * @default true
+   * Create the API Gateway CloudWatch role and set it as the account's (`AWS::ApiGateway::Account`,
+   * retained when the stack is deleted). API Gateway writes the stage's execution and access logs
+   * through that one role per account and region, shared by every API there: most accounts have it
+   * already, and creating it here would silently replace it. Turn it on only in an account and
+   * region where no API Gateway CloudWatch role is set yet (the deploy then fails with "CloudWatch
+   * Logs role ARN must be set in account settings to enable logging").
+   * @default false
    */
   readonly apiGatewayCloudWatchRole?: boolean;
   /**
@@ -492,7 +496,7 @@ export class WebhookService extends Construct {
 
     // ---- REST API ------------------------------------------------------------------------------
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? false;
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `${baseName}-api`,
       description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
@@ -678,11 +682,15 @@ export class WebhookService extends Construct {
       reason:
         'Requests are validated in the handlers with zod (body, query and path), which answer a JSON 4xx; API Gateway models would duplicate those schemas and answer in another error shape.',
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
-    });
+    // Only with apiGatewayCloudWatchRole: RestApi names that role 'CloudWatchRole'.
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:

@@ -30,7 +30,7 @@ beforeAll(() => {
       deliveryConcurrency: 20,
       allowHttpTargets: true,
       eventBusName: 'custom-bus',
-      apiGatewayCloudWatchRole: false,
+      apiGatewayCloudWatchRole: true,
     },
   });
   service = stack.service;
@@ -78,8 +78,11 @@ describe('WebhookService props', () => {
     expect(propsOf(service.eventBus).Name).toBe('custom-bus');
   });
 
-  it('leaves the account-level API Gateway role alone when apiGatewayCloudWatchRole is false', () => {
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  it('sets the account-level API Gateway logging role with apiGatewayCloudWatchRole, retained on delete', () => {
+    template.hasResource('AWS::ApiGateway::Account', {
+      Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CloudWatchRole'), 'Arn'] } },
+      DeletionPolicy: 'Retain',
+    });
   });
 });
 
