@@ -547,7 +547,7 @@ export class WebhookService extends Construct {
 
     // ---- observability (docs/observability.md) -----------------------------------------------------
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    for (const emitter of [fanout, deliver]) {
+    for (const emitter of [fanout, deliver, authorizerFn]) {
       emitter.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', metricsNamespace);
       emitter.addEnvironment(DEPLOYMENT_ENV, baseName);
     }
@@ -558,6 +558,7 @@ export class WebhookService extends Construct {
       deployment: baseName,
       alarmTopic: this.opsTopic,
       functions: this.functions,
+      authorizerFunction: 'authorizer',
       deadLetterQueues: {
         'ingest-dlq': this.ingestDlq,
         'delivery-redrive-dlq': this.deliveryDlq,
