@@ -758,14 +758,14 @@ function validateProps(
   if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
     throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
   }
-  if (props.escalationWait !== undefined && props.escalationWait.toSeconds() <= 0) {
-    throw new Error('escalationWait must be positive');
-  }
-  if (
-    props.escalationWait !== undefined &&
-    props.escalationWait.toSeconds() > MAX_ESCALATION_WAIT.toSeconds()
-  ) {
-    throw new Error(`escalationWait must be at most ${MAX_ESCALATION_WAIT.toDays()} days`);
+  if (props.escalationWait !== undefined) {
+    // Whole seconds: the Wait state and ESCALATION_WAIT_SECONDS take an integer.
+    const seconds = props.escalationWait.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_ESCALATION_WAIT.toSeconds()) {
+      throw new Error(
+        `escalationWait must be a whole number of seconds, from 1 second to ${MAX_ESCALATION_WAIT.toDays()} days, got ${props.escalationWait}`,
+      );
+    }
   }
   if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
     throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);
