@@ -63,6 +63,10 @@ export interface QueueTopology {
     readonly deliveryDlq: string;
     readonly parked: string;
   };
+  /** Each function's configured timeout, by function name (`management-api`, …). */
+  readonly functions: Readonly<Record<string, { readonly timeoutSeconds: number }>>;
+  /** The deployed functions' endpoint-URL policy (WEBHOOKS_ALLOW_PRIVATE_TARGETS=false applies it). */
+  readonly targetPolicy: { readonly allowHttpTargets: boolean; readonly allowPrivateTargets: boolean };
   /** The escalation state machine of the synthesized stack. */
   readonly escalation: {
     readonly definition: Record<string, unknown>;
@@ -106,6 +110,10 @@ export interface LocalRuntimeOptions {
    * WEBHOOKS_ESCALATION_WAIT_SECONDS.
    */
   readonly escalationWaitSeconds?: number;
+  /** Overrides the API functions' timeouts of the topology, in ms (tests: short ones). */
+  readonly functionTimeoutsMs?: Partial<Record<ApiFunctionName, number>>;
+  /** Overrides API Gateway's 29 s integration timeout (tests). */
+  readonly integrationTimeoutMs?: number;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -136,6 +144,7 @@ export interface LocalRuntime {
 }
 
 export const LOCAL_ACCOUNT_ID = 'acc_local';
+type ApiFunctionName = 'management-api' | 'publish-api' | 'admin-api';
 const TABLES = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' } as const;
 
 async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
@@ -330,6 +339,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   deps = createDependencies(config, allPorts());
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const timeoutMs = (name: ApiFunctionName): number => {
+    const configured = options.topology.functions[name]?.timeoutSeconds;
+    if (configured === undefined) throw new Error(`The topology has no function ${name}`);
+    return options.functionTimeoutsMs?.[name] ?? configured * 1000;
+  };
 
   serveRequest = createApiGatewayTwin({
     authorizer: createAuthorizer(provider),
@@ -337,6 +351,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     management: createManagementHandler(provider),
     publish: createPublishHandler(provider),
     admin: createAdminHandler(provider),
+    functionTimeoutsMs: {
+      management: timeoutMs('management-api'),
+      publish: timeoutMs('publish-api'),
+      admin: timeoutMs('admin-api'),
+    },
+    integrationTimeoutMs: options.integrationTimeoutMs,
     awsJson: async (target, body) =>
       target === 'AWSEvents.PutEvents'
         ? bus.putEvents(body)
