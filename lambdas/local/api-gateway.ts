@@ -7,6 +7,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
 
 /**
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
@@ -42,9 +43,6 @@ export interface ApiGatewayTwinOptions {
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const API_ID = 'local';
 const STAGE = 'prod';
-
-/** API Gateway's REST integration timeout: a backend still running after it gets a 504. */
-export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
 
 /** What API Gateway answers for a function that timed out or failed (Lambda's invoke error). */
 export const LAMBDA_FAILURE_BODY = { message: 'Internal server error' } as const;
