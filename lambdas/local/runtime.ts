@@ -82,8 +82,16 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly apiKey?: string;
   readonly adminToken?: string;
+  /**
+   * Loopback/private targets; on by default locally. `false` applies the deployed URL policy
+   * (the topology's `targetPolicy`: https only, no private targets) unless `allowHttpTargets` says
+   * otherwise, as `WEBHOOKS_ALLOW_PRIVATE_TARGETS=false` documents.
+   */
   readonly allowPrivateTargets?: boolean;
-  /** Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS). */
+  /**
+   * Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS), as
+   * deployed when private targets are disallowed.
+   */
   readonly allowHttpTargets?: boolean;
   /** Overrides every queue's visibility timeout (tests: crashed batches come back quickly). */
   readonly visibilityTimeoutSeconds?: number;
@@ -209,6 +217,15 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
   return { urls, arns };
 }
 
+/** Local development allows every target; private targets disallowed means the deployed policy. */
+function targetPolicy(options: LocalRuntimeOptions) {
+  const deployed = options.allowPrivateTargets === false ? options.topology.targetPolicy : undefined;
+  return {
+    allowHttpTargets: options.allowHttpTargets ?? deployed?.allowHttpTargets ?? true,
+    allowPrivateTargets: options.allowPrivateTargets ?? true,
+  };
+}
+
 async function ignoreConflict(work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
@@ -320,8 +337,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     parkedQueueUrl: queueUrls.parked,
     eventBusName: 'webhooks-local',
     retentionDays: options.retentionDays ?? 30,
-    allowHttpTargets: options.allowHttpTargets ?? true,
-    allowPrivateTargets: options.allowPrivateTargets ?? true,
+    ...targetPolicy(options),
     dynamoDbEndpoint,
     sqsEndpoint,
     eventBridgeEndpoint: url,
