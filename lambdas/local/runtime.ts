@@ -122,6 +122,8 @@ export interface LocalRuntimeOptions {
   readonly functionTimeoutsMs?: Partial<Record<ApiFunctionName, number>>;
   /** Overrides API Gateway's 29 s integration timeout (tests). */
   readonly integrationTimeoutMs?: number;
+  /** Awaited after the server listens (answering 503), before the bootstrap (tests: requests meanwhile). */
+  readonly beforeBootstrap?: (url: string) => Promise<void>;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -301,8 +303,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return response;
     };
   // The port must be known before the handlers are built (the local PutEvents endpoint is this
-  // server), so it listens first and answers 503 until then: a request that came early (a client
-  // retrying through a restart) must never be left hanging.
+  // server), so it listens first and answers 503 with Retry-After until the handlers are built and
+  // the bootstrap is done: a request that came early (a client retrying through a restart) must
+  // never be left hanging, nor see a half-made account.
   let serveRequest: RequestListener | undefined;
   const server = createServer((request, response) => {
     if (serveRequest) return serveRequest(request, response);
@@ -361,6 +364,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return options.functionTimeoutsMs?.[name] ?? configured * 1000;
   };
 
+  // The API serves once the local account, its key and the catalog exist: until then every request
+  // gets the 503 above (never a 401 for the configured key, nor an unknown event type).
+  const apiKey = options.apiKey ?? newApiKey();
+  await options.beforeBootstrap?.(url);
+  await bootstrap(deps, apiKey);
   serveRequest = createApiGatewayTwin({
     authorizer: createAuthorizer(provider),
     adminToken,
@@ -378,8 +386,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ? bus.putEvents(body)
         : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
   });
-  const apiKey = options.apiKey ?? newApiKey();
-  await bootstrap(deps, apiKey);
 
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
   const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);
