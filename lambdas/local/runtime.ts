@@ -36,6 +36,7 @@ import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
 import { LocalEventBus } from './event-bus.js';
+import { withLocalReceiver } from './local-receiver.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
 
@@ -369,7 +370,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const apiKey = options.apiKey ?? newApiKey();
   await options.beforeBootstrap?.(url);
   await bootstrap(deps, apiKey);
-  serveRequest = createApiGatewayTwin({
+  const gateway = createApiGatewayTwin({
     authorizer: createAuthorizer(provider),
     adminToken,
     management: createManagementHandler(provider),
@@ -386,6 +387,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ? bus.putEvents(body)
         : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
   });
+  // $BASE/local/receiver: an endpoint URL that works offline (the README's examples use it).
+  serveRequest = withLocalReceiver(gateway, join(options.dataDir, 'receiver.jsonl'));
 
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
   const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);
