@@ -35,6 +35,7 @@ import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
 import { LocalEventBus } from './event-bus.js';
+import { withLocalReceiver } from './local-receiver.js';
 import { startSqsEngine } from './sqs-engine.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
@@ -64,6 +65,10 @@ export interface QueueTopology {
     readonly deliveryDlq: string;
     readonly parked: string;
   };
+  /** Each function's configured timeout, by function name (`management-api`, …). */
+  readonly functions: Readonly<Record<string, { readonly timeoutSeconds: number }>>;
+  /** The deployed functions' endpoint-URL policy (WEBHOOKS_ALLOW_PRIVATE_TARGETS=false applies it). */
+  readonly targetPolicy: { readonly allowHttpTargets: boolean; readonly allowPrivateTargets: boolean };
   /** The escalation state machine of the synthesized stack. */
   readonly escalation: {
     readonly definition: Record<string, unknown>;
@@ -79,8 +84,16 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly apiKey?: string;
   readonly adminToken?: string;
+  /**
+   * Loopback/private targets; on by default locally. `false` applies the deployed URL policy
+   * (the topology's `targetPolicy`: https only, no private targets) unless `allowHttpTargets` says
+   * otherwise, as `WEBHOOKS_ALLOW_PRIVATE_TARGETS=false` documents.
+   */
   readonly allowPrivateTargets?: boolean;
-  /** Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS). */
+  /**
+   * Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS), as
+   * deployed when private targets are disallowed.
+   */
   readonly allowHttpTargets?: boolean;
   /** Overrides every queue's visibility timeout (tests: crashed batches come back quickly). */
   readonly visibilityTimeoutSeconds?: number;
@@ -107,6 +120,12 @@ export interface LocalRuntimeOptions {
    * WEBHOOKS_ESCALATION_WAIT_SECONDS.
    */
   readonly escalationWaitSeconds?: number;
+  /** Overrides the API functions' timeouts of the topology, in ms (tests: short ones). */
+  readonly functionTimeoutsMs?: Partial<Record<ApiFunctionName, number>>;
+  /** Overrides API Gateway's 29 s integration timeout (tests). */
+  readonly integrationTimeoutMs?: number;
+  /** Awaited after the server listens (answering 503), before the bootstrap (tests: requests meanwhile). */
+  readonly beforeBootstrap?: (url: string) => Promise<void>;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -137,6 +156,7 @@ export interface LocalRuntime {
 }
 
 export const LOCAL_ACCOUNT_ID = 'acc_local';
+type ApiFunctionName = 'management-api' | 'publish-api' | 'admin-api';
 const TABLES = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' } as const;
 
 async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
@@ -180,6 +200,15 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
     arns[queue.name] = described.Attributes?.QueueArn ?? '';
   }
   return { urls, arns };
+}
+
+/** Local development allows every target; private targets disallowed means the deployed policy. */
+function targetPolicy(options: LocalRuntimeOptions) {
+  const deployed = options.allowPrivateTargets === false ? options.topology.targetPolicy : undefined;
+  return {
+    allowHttpTargets: options.allowHttpTargets ?? deployed?.allowHttpTargets ?? true,
+    allowPrivateTargets: options.allowPrivateTargets ?? true,
+  };
 }
 
 async function ignoreConflict(work: () => Promise<unknown>): Promise<void> {
@@ -257,8 +286,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return response;
     };
   // The port must be known before the handlers are built (the local PutEvents endpoint is this
-  // server), so it listens first and answers 503 until then: a request that came early (a client
-  // retrying through a restart) must never be left hanging.
+  // server), so it listens first and answers 503 with Retry-After until the handlers are built and
+  // the bootstrap is done: a request that came early (a client retrying through a restart) must
+  // never be left hanging, nor see a half-made account.
   let serveRequest: RequestListener | undefined;
   const server = createServer((request, response) => {
     if (serveRequest) return serveRequest(request, response);
@@ -294,8 +324,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ingestQueueUrl: queueUrls.ingest,
     eventBusName: 'webhooks-local',
     retentionDays: options.retentionDays ?? 30,
-    allowHttpTargets: options.allowHttpTargets ?? true,
-    allowPrivateTargets: options.allowPrivateTargets ?? true,
+    ...targetPolicy(options),
     dynamoDbEndpoint,
     sqsEndpoint,
     eventBridgeEndpoint: url,
@@ -313,20 +342,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   deps = createDependencies(config, allPorts());
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const timeoutMs = (name: ApiFunctionName): number => {
+    const configured = options.topology.functions[name]?.timeoutSeconds;
+    if (configured === undefined) throw new Error(`The topology has no function ${name}`);
+    return options.functionTimeoutsMs?.[name] ?? configured * 1000;
+  };
 
-  serveRequest = createApiGatewayTwin({
+  // The API serves once the local account, its key and the catalog exist: until then every request
+  // gets the 503 above (never a 401 for the configured key, nor an unknown event type).
+  const apiKey = options.apiKey ?? newApiKey();
+  await options.beforeBootstrap?.(url);
+  await bootstrap(deps, apiKey);
+  const gateway = createApiGatewayTwin({
     authorizer: createAuthorizer(provider),
     adminToken,
     management: createManagementHandler(provider),
     publish: createPublishHandler(provider),
     admin: createAdminHandler(provider),
+    functionTimeoutsMs: {
+      management: timeoutMs('management-api'),
+      publish: timeoutMs('publish-api'),
+      admin: timeoutMs('admin-api'),
+    },
+    integrationTimeoutMs: options.integrationTimeoutMs,
     awsJson: async (target, body) =>
       target === 'AWSEvents.PutEvents'
         ? bus.putEvents(body)
         : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
   });
-  const apiKey = options.apiKey ?? newApiKey();
-  await bootstrap(deps, apiKey);
+  // $BASE/local/receiver: an endpoint URL that works offline (the README's examples use it).
+  serveRequest = withLocalReceiver(gateway, join(options.dataDir, 'receiver.jsonl'));
 
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
   const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);

@@ -51,12 +51,13 @@ function attemptRecord(
   };
 }
 
-/** Signs and sends one attempt of `event` to `webhook`. */
+/** Signs and sends one attempt of `event` to `webhook`, waiting up to its timeout (or `timeoutMs`). */
 export async function sendAttempt(
   deps: Dependencies,
   webhook: Webhook,
   event: WebhookEvent,
   attempt: number,
+  timeoutMs: number = webhook.timeoutSeconds * 1000,
 ): Promise<{ record: DeliveryAttempt; outcome: AttemptOutcome }> {
   const startedAt = deps.clock.now();
   const request = buildDeliveryRequest({
@@ -73,7 +74,7 @@ export async function sendAttempt(
     url: webhook.url,
     headers: request.headers,
     body: request.body,
-    timeoutMs: webhook.timeoutSeconds * 1000,
+    timeoutMs,
   });
   const finishedAt = deps.clock.now();
   return {
