@@ -85,6 +85,7 @@ const LINE_BREAK_OR_NUL_PATTERN = /[\r\n\0]/;
  * as its UTF-8 bytes (RFC 9110's obs-text), so emoji and astral characters reach the receiver as
  * given; a lone surrogate has no UTF-8 form and is refused.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** Why a set of custom headers is unacceptable, or undefined when it is fine. */
