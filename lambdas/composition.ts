@@ -17,6 +17,7 @@ import {
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
+import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
 import { ESCALATION_EVENT_SOURCE, EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import {
@@ -184,6 +185,7 @@ export const dynamoDbPorts = {
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
   usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
+  webhookCounter: (config) => new DynamoWebhookCounter(doc(config), config.configTableName),
 } satisfies PortFactories;
 
 export const sqsPorts = {
@@ -293,6 +295,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'idempotency',
     'stats',
     'usage',
+    'webhookCounter',
     'queue',
     'publisher',
     'cipher',
