@@ -35,6 +35,7 @@ import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
 import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
+import { measureItemsLikeDynamoDb } from './dynalite-item-size.js';
 import { LocalEventBus } from './event-bus.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
@@ -237,6 +238,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
   const masterKeyPath = await loadOrCreateMasterKey(options.dataDir);
 
+  // Items measured in UTF-8 bytes, as DynamoDB does: the 400 KB limit bites locally where it bites in AWS.
+  measureItemsLikeDynamoDb();
   const dynamo = dynalite({
     path: join(options.dataDir, 'dynamodb'),
     createTableMs: 0,
