@@ -16,8 +16,9 @@ import { dirname, join } from 'node:path';
  * into a Lambda.
  */
 
-type AttributeValue = { [type: string]: unknown };
-type StoredItem = Record<string, AttributeValue>;
+/** An attribute value in DynamoDB's wire format (`{ S: '…' }`, `{ L: [...] }`, …). */
+type AttributeValue = object;
+type StoredItem = Readonly<Record<string, AttributeValue>>;
 type ItemSize = (item: StoredItem, compress?: boolean, addMetaSize?: boolean, rangeKey?: string) => number;
 
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -32,7 +33,7 @@ function numberSize(value: string): number {
 
 function valueSize(value: AttributeValue): number {
   const [type] = Object.keys(value);
-  const content = type === undefined ? undefined : value[type];
+  const content = type === undefined ? undefined : (value as Record<string, unknown>)[type];
   switch (type) {
     case 'S':
       return bytes(String(content));
