@@ -1,3 +1,4 @@
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiClient,
@@ -11,8 +12,9 @@ import { Receiver } from '../support/receiver.js';
 
 /**
  * Plan quotas are exact under concurrency, end to end on the local runtime: parallel creates at the
- * webhook limit (scale's default 20), parallel deletes of one webhook, bad input at the limit, and
- * parallel publishes with a few events left in the day (pro limited to 6 events a day here).
+ * webhook limit (scale's default 20), also for an account stored before the counter; parallel deletes
+ * of one webhook; bad input at the limit; parallel publishes with a few events left in the day (pro
+ * limited to 6 events a day here).
  */
 
 const EVENTS_PER_DAY = 6;
@@ -39,14 +41,16 @@ afterAll(async () => {
   await runtime?.dispose();
 });
 
-async function anAccountOn(plan: 'scale' | 'pro'): Promise<ApiClient> {
+async function anAccountWithId(plan: 'scale' | 'pro'): Promise<{ accountId: string; client: ApiClient }> {
   const account = await runtime.admin.post<{ id: string }>('/v1/admin/accounts', { name: 'Quota', plan });
   expect(account.status).toBe(201);
   const key = await runtime.admin.post<{ key: string }>(`/v1/admin/accounts/${account.body.id}/api-keys`, {
     scopes: ['webhooks:read', 'webhooks:write', 'events:publish'],
   });
-  return runtime.tenant.withToken(key.body.key);
+  return { accountId: account.body.id, client: runtime.tenant.withToken(key.body.key) };
 }
+
+const anAccountOn = async (plan: 'scale' | 'pro'): Promise<ApiClient> => (await anAccountWithId(plan)).client;
 
 const createBody = (name: string) => ({ name, url: receiver.url, events: ['order.created'] });
 
@@ -91,6 +95,29 @@ describe('webhooks per account under concurrency (scale: 20)', () => {
     }
     expect(await listAllWebhooks(client)).toHaveLength(20);
     expect((await usageOf(client)).webhooks).toBe(20);
+  });
+
+  it('counts an account stored before the counter (no webhook_count) from its webhooks, not from zero', async () => {
+    // Prepare: 19 webhooks, then the account item as an older version wrote it
+    const { client, accountId } = await anAccountWithId('scale');
+    await withWebhooks(client, 19);
+    const engine = new DynamoDBClient({ endpoint: runtime.engines.dynamoDbEndpoint, region: 'us-east-1' });
+    try {
+      await engine.send(
+        new UpdateItemCommand({
+          TableName: runtime.engines.tables.config,
+          Key: { pk: { S: `ACCOUNT#${accountId}` }, sk: { S: '#ACCOUNT' } },
+          UpdateExpression: 'REMOVE webhook_count, webhook_count_at, webhook_count_since',
+        }),
+      );
+    } finally {
+      engine.destroy();
+    }
+    // Act
+    const responses = await createInParallel(client, 20);
+    // Assess
+    expect(statuses(responses)).toEqual([201, ...Array<number>(19).fill(403)]);
+    expect(await listAllWebhooks(client)).toHaveLength(20);
   });
 
   it('gives the slot back on delete: at the limit, delete one, and one of 10 parallel creates fits again', async () => {
