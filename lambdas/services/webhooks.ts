@@ -91,9 +91,11 @@ export async function createWebhook(
   try {
     await deps.webhooks.create(webhook);
   } catch (error) {
-    // The slot goes back unless the endpoint was written after all (a write that failed late).
+    // The slot goes back unless the endpoint was written after all (a write that failed late). When
+    // that cannot be told, or the release fails too, the counter stays one high: the safe side, and
+    // a later refusal recounts it (docs/quotas.md). The create's own error is the one reported.
     const written = await deps.webhooks.get(accountId, webhook.id).catch(() => webhook);
-    if (!written) await releaseWebhookSlot(deps, accountId, reservedAt);
+    if (!written) await releaseWebhookSlot(deps, accountId, reservedAt).catch(() => undefined);
     throw error;
   }
   return { webhook, secret: secret.plain };

@@ -5,20 +5,21 @@ import {
   DynamoWebhookRepository,
 } from '../../lambdas/adapters/dynamodb/config-store.js';
 import { DynamoWebhookCounter } from '../../lambdas/adapters/dynamodb/webhook-count-store.js';
-import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
+import { createDependencies, dynamoDbPorts, secretPorts } from '../../lambdas/composition.js';
 import { DomainError } from '../../lambdas/domain/errors.js';
 import type { Webhook } from '../../lambdas/domain/model.js';
 import { withPlanLimitOverrides } from '../../lambdas/domain/plans.js';
+import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import {
   releaseWebhookSlot,
   reserveWebhookSlot,
   WEBHOOK_RECOUNT_QUIET_MS,
 } from '../../lambdas/services/usage.js';
-import { deleteWebhook } from '../../lambdas/services/webhooks.js';
+import { createWebhook, deleteWebhook } from '../../lambdas/services/webhooks.js';
 import { rejection } from '../support/assertions.js';
 import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
-import { anAccount, aWebhook } from '../support/factories.js';
+import { anAccount, aWebhook, aWebhookBody } from '../support/factories.js';
 
 /**
  * The webhook counter that makes the plan's webhook limit exact under concurrency, against a real
@@ -232,6 +233,35 @@ describe('the webhook slot of a create (reserveWebhookSlot)', () => {
     }
     expect((await counter.get(account.id))?.count).toBe(19);
     expect(await webhooks.countForAccount(account.id)).toBe(19);
+  });
+
+  it('gives the slot back when the endpoint write fails, so a failed create leaves the count as it was', async () => {
+    // Prepare: an account at 1 of 20, and a config table that refuses the endpoint's write
+    const deps = createDependencies(
+      dynamoConfig(dynamo, {
+        masterKey: async () => 'test-master-key',
+        planLimits: withPlanLimitOverrides({}),
+      }),
+      { ...dynamoDbPorts, ...secretPorts },
+    );
+    const account = anAccount({ plan: 'scale', createdAt: '2025-12-31T00:00:00.000Z' });
+    await accounts.create(account);
+    await reserveWebhookSlot(deps, account.id);
+    const failing = Object.create(deps.webhooks, {
+      create: { value: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')) },
+    }) as Dependencies['webhooks'];
+    const failingDeps = Object.create(deps, { webhooks: { value: failing } }) as Dependencies;
+    const body = createWebhookBody.parse(aWebhookBody({ url: 'http://127.0.0.1:9/hooks', events: [] }));
+    // Act
+    const failed = await createWebhook(failingDeps, account.id, body).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    const created = await createWebhook(deps, account.id, body);
+    // Assess
+    expect(failed).toBe('ProvisionedThroughputExceededException');
+    expect(created.webhook.accountId).toBe(account.id);
+    expect((await counter.get(account.id))?.count).toBe(2);
   });
 
   it('gives back the slot of a create that wrote nothing, and not one from before the last count', async () => {
