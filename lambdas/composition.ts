@@ -17,6 +17,7 @@ import {
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
+import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import {
@@ -195,6 +196,7 @@ export const dynamoDbPorts = {
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
   usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
+  webhookCounter: (config) => new DynamoWebhookCounter(doc(config), config.configTableName),
 } satisfies PortFactories;
 
 export const sqsPorts = {
@@ -304,6 +306,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'idempotency',
     'stats',
     'usage',
+    'webhookCounter',
     'queue',
     'publisher',
     'cipher',

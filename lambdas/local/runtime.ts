@@ -34,6 +34,7 @@ import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
 import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
+import { measureItemsLikeDynamoDb } from './dynalite-item-size.js';
 import { LocalEventBus } from './event-bus.js';
 import { withLocalReceiver } from './local-receiver.js';
 import { startSqsEngine } from './sqs-engine.js';
@@ -248,6 +249,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
   const masterKeyPath = await loadOrCreateMasterKey(options.dataDir);
 
+  // Items measured in UTF-8 bytes, as DynamoDB does: the 400 KB limit bites locally where it bites in AWS.
+  measureItemsLikeDynamoDb();
   const dynamo = dynalite({
     path: join(options.dataDir, 'dynamodb'),
     createTableMs: 0,

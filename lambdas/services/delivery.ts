@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Delivery, DeliveryAttempt, FailureState, Webhook, WebhookEvent } from '../domain/model.js';
 import type { AttemptOutcome } from '../domain/outcome.js';
-import { classifyAttempt } from '../domain/outcome.js';
+import { boundAttempt, classifyAttempt } from '../domain/outcome.js';
 import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
 import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
@@ -17,7 +17,6 @@ import { activeSecrets } from './signing-secrets.js';
  */
 
 export const USER_AGENT = 'serverless-webhooks/0.1 (+https://github.com/serverless-webhooks)';
-const RESPONSE_BODY_LIMIT = 4096;
 
 export type JobResult =
   | { kind: 'deferred' }
@@ -40,15 +39,16 @@ function attemptRecord(
   finishedAt: Date,
   response: OutboundResponse,
 ): DeliveryAttempt {
-  return {
+  // Bounded here (4 KB of body, 1 KB of error text) so that what is stored is what is reported.
+  return boundAttempt({
     attempt,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     statusCode: response.statusCode,
     responseTimeMs: Math.round(response.responseTimeMs),
-    responseBody: response.bodySnippet?.slice(0, RESPONSE_BODY_LIMIT),
+    responseBody: response.bodySnippet,
     error: response.error,
-  };
+  });
 }
 
 /** Signs and sends one attempt of `event` to `webhook`, waiting up to its timeout (or `timeoutMs`). */

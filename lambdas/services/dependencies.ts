@@ -16,6 +16,7 @@ import type {
   SecretCipher,
   StatsRepository,
   UsageRepository,
+  WebhookCounter,
   WebhookRepository,
   WebhookSender,
 } from '../domain/ports.js';
@@ -34,6 +35,8 @@ export interface Dependencies {
   readonly idempotency: IdempotencyRepository;
   readonly stats: StatsRepository;
   readonly usage: UsageRepository;
+  /** The per-account webhook counter that enforces the plan's webhook limit. */
+  readonly webhookCounter: WebhookCounter;
   readonly queue: DeliveryQueue;
   readonly publisher: EventPublisher;
   readonly cipher: SecretCipher;

@@ -14,7 +14,7 @@ import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
 import { getDelivery } from '../../lambdas/services/history.js';
 import { continueHistoryPurges } from '../../lambdas/services/retention.js';
-import { assertEventQuota, assertWebhookQuota, getUsage } from '../../lambdas/services/usage.js';
+import { assertEventQuota, getUsage, reserveWebhookSlot } from '../../lambdas/services/usage.js';
 import { deleteWebhook } from '../../lambdas/services/webhooks.js';
 import { rejection } from '../support/assertions.js';
 import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
@@ -323,11 +323,12 @@ describe('webhook quota', () => {
     // Prepare: scale allows 2 here; one exists (limit−1)
     const deps = dependencies({ now: new Date() });
     const accountId = await anAccountOnPlan(deps, 'scale');
+    await reserveWebhookSlot(deps, accountId);
     await deps.webhooks.create(aWebhook({ accountId }));
     // Act
-    await assertWebhookQuota(deps, accountId); // creating the 2nd (the limit) is allowed
+    await reserveWebhookSlot(deps, accountId); // creating the 2nd (the limit) is allowed
     await deps.webhooks.create(aWebhook({ accountId }));
-    const error = await rejection(assertWebhookQuota(deps, accountId)); // the 3rd is not
+    const error = await rejection(reserveWebhookSlot(deps, accountId)); // the 3rd is not
     // Assess
     expect(error.code).toBe('plan_limit_exceeded');
     expect(error.details).toEqual({ plan: 'scale', max_webhooks: 2, webhooks: 2 });
@@ -337,9 +338,12 @@ describe('webhook quota', () => {
     // Prepare
     const deps = dependencies({ now: new Date() });
     const accountId = await anAccountOnPlan(deps, 'enterprise');
-    for (let index = 0; index < 3; index++) await deps.webhooks.create(aWebhook({ accountId }));
+    for (let index = 0; index < 3; index++) {
+      await reserveWebhookSlot(deps, accountId);
+      await deps.webhooks.create(aWebhook({ accountId }));
+    }
     // Act + Assess
-    await expect(assertWebhookQuota(deps, accountId)).resolves.toBeUndefined();
+    await expect(reserveWebhookSlot(deps, accountId)).resolves.toEqual(expect.any(String));
   });
 });
 

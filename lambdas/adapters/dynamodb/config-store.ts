@@ -81,6 +81,10 @@ export class DynamoAccountRepository implements AccountRepository {
             plan: account.plan,
             alert_email: account.alertEmail,
             created_at: account.createdAt,
+            // The webhook counter (webhook-count-store.ts) starts with the account: no endpoints yet.
+            webhook_count: 0,
+            webhook_count_at: account.createdAt,
+            webhook_count_since: account.createdAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -509,15 +513,25 @@ export class DynamoWebhookRepository implements WebhookRepository {
     await this.deleteSubscriptions(webhook.accountId, webhook.id, toDelete);
   }
 
-  /** The webhook item first, then its subscription entries. */
+  /**
+   * The webhook item first, then its subscription entries. Conditional on the item existing: of
+   * concurrent deletes exactly one gets `true` (and gives the account's quota slot back).
+   */
   async delete(accountId: string, webhookId: string): Promise<boolean> {
-    const { Attributes: old } = await this.doc.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+    let old: Item | undefined;
+    try {
+      ({ Attributes: old } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
     if (!old) return false;
     const events = Array.isArray(old.events) ? (old.events as string[]) : [];
     await this.deleteSubscriptions(accountId, webhookId, subscribedTypes(events));

@@ -23,6 +23,7 @@ import type {
   WebhookStats,
   WindowStats,
 } from '../../domain/model.js';
+import { boundAttempt, keptAttempts, MAX_STORED_ATTEMPTS } from '../../domain/outcome.js';
 import type {
   CreateDeliveryResult,
   DeliveryRepository,
@@ -151,7 +152,9 @@ export function deliveryToItem(delivery: Delivery, expiresAt: number): Item {
     event_type: delivery.eventType,
     status: delivery.status,
     attempt_count: delivery.attemptCount,
-    attempts: delivery.attempts.map(attemptToItem),
+    attempts: delivery.attempts
+      .slice(-MAX_STORED_ATTEMPTS)
+      .map((attempt) => attemptToItem(boundAttempt(attempt))),
     last_status_code: delivery.lastStatusCode,
     last_response_time_ms: delivery.lastResponseTimeMs,
     next_attempt_at: delivery.nextAttemptAt,
@@ -388,10 +391,19 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
     if (!keys) return false;
     const nextAttemptAt = next.status === 'pending' ? next.nextAttemptAt : undefined;
     const expr = new Expr();
-    expr.setExpr(
-      'attempts',
-      `list_append(if_not_exists(${expr.n('attempts')}, ${expr.v([])}), ${expr.v([attemptToItem(attempt)])})`,
-    );
+    if (attempt.attempt <= MAX_STORED_ATTEMPTS) {
+      expr.setExpr(
+        'attempts',
+        `list_append(if_not_exists(${expr.n('attempts')}, ${expr.v([])}), ${expr.v([attemptToItem(boundAttempt(attempt))])})`,
+      );
+    } else {
+      // The list is full: the oldest kept attempt makes room. A list_append cannot also drop its head
+      // (overlapping paths in one expression), so the list is read and written whole; the condition on
+      // attempt_count below makes sure it did not change in between.
+      const previous = await this.storedAttempts(keys.key, attempt.attempt - 1);
+      if (!previous) return false;
+      expr.set('attempts', keptAttempts(previous, attempt).map(attemptToItem));
+    }
     expr
       .set('status', next.status)
       .set('attempt_count', attempt.attempt)
@@ -416,6 +428,23 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /** The stored attempts of a delivery whose attempt_count is `count`; undefined when it is not (or gone). */
+  private async storedAttempts(
+    key: { pk: string; sk: string },
+    count: number,
+  ): Promise<DeliveryAttempt[] | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ProjectionExpression: 'attempts, attempt_count',
+        ConsistentRead: true,
+      }),
+    );
+    if (!item || num(item.attempt_count) !== count) return undefined;
+    return (Array.isArray(item.attempts) ? (item.attempts as Item[]) : []).map(itemToAttempt);
   }
 
   /** Ends a pending delivery without an attempt; a delivery already final is left alone. */
