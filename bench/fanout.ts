@@ -1,12 +1,12 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDependencies, dynamoDbPorts, type RuntimeConfig, sqsPorts } from '../lambdas/composition.js';
-import { newAccountId, newEventId, parseDeliveryId } from '../lambdas/domain/ids.js';
+import { eventIdFromBusEvent, newAccountId, parseDeliveryId } from '../lambdas/domain/ids.js';
 import type { Webhook } from '../lambdas/domain/model.js';
 import { createFanoutHandler } from '../lambdas/fanout.js';
 import { startSqsEngine } from '../lambdas/local/sqs-engine.js';
 import { startDynamo } from '../test/support/dynamodb.js';
-import { aWebhook } from '../test/support/factories.js';
+import { anEventType, aWebhook } from '../test/support/factories.js';
 import { AwsMeter } from './aws-meter.js';
 import type { SectionResult } from './summary.js';
 
@@ -33,15 +33,19 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
     await Promise.all(items.slice(start, start + width).map(work));
 }
 
-/** The SQS record an EventBridge event becomes on the ingest queue, as published by the API. */
-function ingestRecord(accountId: string, eventId: string, index: number): SQSRecord {
+/**
+ * The SQS record an EventBridge event becomes on the ingest queue, as published by the API, and
+ * the event id fan-out derives from its envelope.
+ */
+function ingestRecord(accountId: string, index: number): { record: SQSRecord; eventId: string } {
   const now = new Date();
-  return {
+  const busEventId = crypto.randomUUID();
+  const record: SQSRecord = {
     messageId: `bench-${index}`,
     receiptHandle: `bench-${index}`,
     body: JSON.stringify({
       version: '0',
-      id: crypto.randomUUID(),
+      id: busEventId,
       'detail-type': EVENT_TYPE,
       source: 'webhooks.api',
       account: '000000000000',
@@ -50,7 +54,6 @@ function ingestRecord(accountId: string, eventId: string, index: number): SQSRec
       resources: [],
       detail: {
         account_id: accountId,
-        event_id: eventId,
         data: { order_id: `ord_${index}`, amount: 149.99 },
       },
     }),
@@ -66,6 +69,7 @@ function ingestRecord(accountId: string, eventId: string, index: number): SQSRec
     eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench-ingest',
     awsRegion: 'us-east-1',
   };
+  return { record, eventId: eventIdFromBusEvent(busEventId, now.getTime()) };
 }
 
 export async function benchFanout(log: (line: string) => void = () => {}): Promise<SectionResult> {
@@ -92,6 +96,8 @@ export async function benchFanout(log: (line: string) => void = () => {}): Promi
       { ...dynamoDbPorts, ...sqsPorts },
     );
     const seeding = createDependencies(base, { ...dynamoDbPorts });
+    // Fan-out takes only events of a known type.
+    await seeding.eventTypes.put(anEventType({ name: EVENT_TYPE }));
 
     const seed = async (accountId: string, count: number): Promise<void> => {
       await seeding.accounts.create({
@@ -124,8 +130,8 @@ export async function benchFanout(log: (line: string) => void = () => {}): Promi
 
     const handler = createFanoutHandler(() => deps);
     const invoke = async (account: string, index: number) => {
-      const eventId = newEventId(Date.now());
-      const event: SQSEvent = { Records: [ingestRecord(account, eventId, index)] };
+      const { record, eventId } = ingestRecord(account, index);
+      const event: SQSEvent = { Records: [record] };
       const response = await handler(event);
       if (response.batchItemFailures.length > 0) throw new Error(`fan-out failed for event ${eventId}`);
       return eventId;
