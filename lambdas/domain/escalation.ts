@@ -1,4 +1,5 @@
 import { eventIdFromBusEvent } from './ids.js';
+import { quoted, safeLine } from './mail-text.js';
 import type { EventType, FailureState, Webhook, WebhookEvent } from './model.js';
 
 /**
@@ -205,22 +206,32 @@ export interface AlertContext {
   readonly disabledReason?: string;
 }
 
-/** The email of a transition (also the SNS subject and message for the platform team). */
+/** Bounds of the tenant text in alerts (names are quoted, every piece is one safe line). */
+const MAX_URL_IN_MAIL = 300;
+const MAX_ERROR_IN_MAIL = 300;
+
+/**
+ * The email of a transition (also the SNS subject and message for the platform team). Tenant text
+ * (the endpoint's name and URL, the receiver's error) is quoted or reduced to one bounded line
+ * without control or bidi characters (lambdas/domain/mail-text.ts): it cannot add header lines or
+ * disguise the rest of the message.
+ */
 export function alertMessage(transition: Transition, context: AlertContext): AlertMessage {
   const { webhook, input, link } = context;
-  const endpoint = `"${webhook.name}" (${webhook.id}, ${webhook.url})`;
+  const name = quoted(webhook.name);
+  const endpoint = `${name} (${webhook.id}, ${safeLine(webhook.url, MAX_URL_IN_MAIL)})`;
   const wait = humanDuration(input.waitSeconds);
   switch (transition) {
     case 'failing': {
       const status = input.lastStatusCode === null ? 'no HTTP response' : `HTTP ${input.lastStatusCode}`;
       return {
-        subject: `Webhook endpoint failing: ${webhook.name}`,
+        subject: `Webhook endpoint failing: ${name}`,
         text: [
           `Your webhook endpoint ${endpoint} has failed ${input.consecutiveFailures} consecutive delivery attempts (threshold ${input.threshold}).`,
           '',
           `Last attempt: ${input.failedAt}, ${input.lastEventType} event, delivery ${input.lastDeliveryId}`,
           `Last status: ${status}`,
-          `Last error: ${input.lastError ?? 'none'}`,
+          `Last error: ${input.lastError === null ? 'none' : safeLine(input.lastError, MAX_ERROR_IN_MAIL)}`,
           '',
           `If it does not deliver successfully within ${wait}, it will be disabled and receive no more events.`,
           `Failed deliveries: ${link}`,
@@ -229,7 +240,7 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
     }
     case 'recovered':
       return {
-        subject: `Webhook endpoint recovered: ${webhook.name}`,
+        subject: `Webhook endpoint recovered: ${name}`,
         text: [
           `Your webhook endpoint ${endpoint} delivered successfully again; it stays active.`,
           '',
@@ -239,9 +250,9 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
       };
     case 'disabled':
       return {
-        subject: `Webhook endpoint disabled: ${webhook.name}`,
+        subject: `Webhook endpoint disabled: ${name}`,
         text: [
-          `Your webhook endpoint ${endpoint} was disabled: ${context.disabledReason ?? disabledReason(input)}.`,
+          `Your webhook endpoint ${endpoint} was disabled: ${safeLine(context.disabledReason ?? disabledReason(input), MAX_ERROR_IN_MAIL)}.`,
           'It receives no more events; deliveries due to it end as failed (endpoint_disabled).',
           '',
           `To re-enable it: PATCH /v1/webhooks/${webhook.id} {"status":"active"}, then POST /v1/webhooks/${webhook.id}/retry-failed to re-send what failed.`,

@@ -167,7 +167,7 @@ describe('escalationInput', () => {
 describe('alert messages', () => {
   it('say what failed, the last status and error, the attempts, the wait, and link the deliveries', () => {
     const { subject, text } = alertMessage('failing', CONTEXT);
-    expect(subject).toBe('Webhook endpoint failing: Orders');
+    expect(subject).toBe('Webhook endpoint failing: "Orders"');
     expect(text).toContain('failed 3 consecutive delivery attempts (threshold 3)');
     expect(text).toContain('HTTP 503');
     expect(text).toContain('Last error: none');
@@ -190,14 +190,14 @@ describe('alert messages', () => {
       ...CONTEXT,
       disabledReason: 'Disabled by escalation: x',
     });
-    expect(subject).toBe('Webhook endpoint disabled: Orders');
+    expect(subject).toBe('Webhook endpoint disabled: "Orders"');
     expect(text).toContain('Disabled by escalation: x');
     expect(text).toContain('"status":"active"');
     expect(text).toContain('/retry-failed');
   });
 
   it('announce a recovery', () => {
-    expect(alertMessage('recovered', CONTEXT).subject).toBe('Webhook endpoint recovered: Orders');
+    expect(alertMessage('recovered', CONTEXT).subject).toBe('Webhook endpoint recovered: "Orders"');
   });
 
   it('describe durations and links', () => {
