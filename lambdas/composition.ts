@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
+import { DynamoAlertEmailRepository } from './adapters/dynamodb/alert-email-store.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import {
   DynamoAccountRepository,
@@ -169,10 +170,13 @@ const accountsPort = (config: RuntimeConfig) =>
   new DynamoAccountRepository(doc(config), config.configTableName);
 const webhooksPort = (config: RuntimeConfig) =>
   new DynamoWebhookRepository(doc(config), config.configTableName);
+const alertEmailsPort = (config: RuntimeConfig) =>
+  new DynamoAlertEmailRepository(doc(config), config.configTableName);
 
 /** The adapter groups, by the AWS client they need: a function wires only the groups it uses. */
 export const dynamoDbPorts = {
   accounts: accountsPort,
+  alertEmails: alertEmailsPort,
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
   // Operational event types (endpoint.failing, …) are built into the catalog (docs/escalation.md).
   eventTypes: (config) =>
@@ -215,7 +219,11 @@ export const eventBridgePorts = {
  * The escalation Tasks touch endpoints and accounts only: without the delivery-history adapters,
  * their bundle (three more SDK clients) stays under budget.
  */
-export const endpointPorts = { accounts: accountsPort, webhooks: webhooksPort } satisfies PortFactories;
+export const endpointPorts = {
+  accounts: accountsPort,
+  alertEmails: alertEmailsPort,
+  webhooks: webhooksPort,
+} satisfies PortFactories;
 
 /** deliver: starts the escalation state machine (Step Functions). */
 export const escalationStarterPorts = {
@@ -230,16 +238,19 @@ export const escalationStarterPorts = {
 } satisfies PortFactories;
 
 /** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (bus). */
+/** SES v2 from `alertSenderEmail`; without one, each mail is logged and skipped. */
+const mailerPort = (config: RuntimeConfig): Mailer => {
+  if (config.mailer) return config.mailer;
+  if (!config.alertSenderEmail) {
+    return new SkippingMailer((message) =>
+      log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
+    );
+  }
+  return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
+};
+
 export const alertPorts = {
-  mailer: (config) => {
-    if (config.mailer) return config.mailer;
-    if (!config.alertSenderEmail) {
-      return new SkippingMailer((message) =>
-        log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
-      );
-    }
-    return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
-  },
+  mailer: mailerPort,
   opsNotifier: (config) => {
     if (config.opsNotifier) return config.opsNotifier;
     if (!config.opsTopicArn) throw new Error('No ops topic configured for this function');
@@ -286,6 +297,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
   };
   const names = [
     'accounts',
+    'alertEmails',
     'apiKeys',
     'eventTypes',
     'webhooks',
@@ -346,4 +358,9 @@ export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
   ...escalationStarterPorts,
 }));
 export const escalationDependencies = /* @__PURE__ */ fromEnv(() => ({ ...endpointPorts, ...alertPorts }));
-export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));
+/** The reconciler also sends queued alert-address confirmation mails (SES v2). */
+export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  mailer: mailerPort,
+}));

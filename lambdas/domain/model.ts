@@ -15,6 +15,11 @@ export interface Account {
   readonly plan: Plan;
   /** Where escalation emails go when an endpoint names no address of its own. */
   readonly alertEmail?: string;
+  /**
+   * Alert addresses the platform vouches for (PATCH /v1/admin/accounts/{id}): webhooks of the
+   * account may name them without a confirmation mail. Stored normalised (lower case).
+   */
+  readonly alertEmails?: readonly string[];
   readonly createdAt: string;
 }
 
@@ -48,8 +53,14 @@ export interface RetryPolicy {
 }
 
 export interface Alerting {
+  /** Alerts reach it only once confirmed (docs/escalation.md). */
   readonly email?: string;
   readonly failureThreshold: number;
+  /**
+   * How long the endpoint must stay healthy before its episode closes as recovered; absent: the
+   * deployment's default (10 minutes).
+   */
+  readonly recoveryCooldownSeconds?: number;
 }
 
 /** A signing secret as stored: AES-256-GCM ciphertext under the deployment's master key. */

@@ -3,6 +3,7 @@
  * them against AWS (DynamoDB, SQS, EventBridge, Secrets Manager, SES, SNS, Step Functions) or their
  * local twins; lambdas/composition.ts wires one set. Nothing here imports an SDK.
  */
+import type { AlertEmailRecord, ConfirmationToken, QueuedConfirmation } from './alert-emails.js';
 import type { EscalationInput, Transition } from './escalation.js';
 import type {
   Account,
@@ -30,6 +31,39 @@ export interface AccountRepository {
   /** Throws DomainError('conflict') when the id exists. */
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | undefined>;
+  /** Sets the given fields; throws DomainError('not_found') when the account does not exist. */
+  update(id: string, changes: { alertEmails?: readonly string[] }): Promise<Account>;
+}
+
+/**
+ * Alert addresses tenants named, their confirmation mails (an outbox) and tokens (by hash), in the
+ * config table. Addresses are passed normalised (lambdas/domain/alert-emails.ts).
+ */
+export interface AlertEmailRepository {
+  get(accountId: string, address: string): Promise<AlertEmailRecord | undefined>;
+  getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>>;
+  /**
+   * Marks the address pending and queues one confirmation mail, in one conditional write: only if
+   * the address is new to the account, or still pending with its last mail queued before
+   * `resendBefore`. True when this call queued a mail (of concurrent callers, one does).
+   */
+  requestConfirmation(
+    accountId: string,
+    address: string,
+    displayAddress: string,
+    now: string,
+    resendBefore: string,
+  ): Promise<boolean>;
+  /** Oldest first, at most `limit`. */
+  listQueued(limit: number): Promise<QueuedConfirmation[]>;
+  /** Takes a queued mail off the outbox (conditional delete): true for exactly one caller. */
+  claimQueued(entry: QueuedConfirmation): Promise<boolean>;
+  /** Puts a claimed mail back (its send failed): the next sweep tries again. */
+  requeue(entry: QueuedConfirmation): Promise<void>;
+  putToken(token: ConfirmationToken): Promise<void>;
+  findToken(tokenHash: string): Promise<ConfirmationToken | undefined>;
+  /** Marks the address confirmed (first confirmation time kept); a no-op for an unknown address. */
+  confirm(accountId: string, address: string, now: string): Promise<AlertEmailRecord | undefined>;
 }
 
 export interface ApiKeyRepository {

@@ -12,7 +12,7 @@ import type {
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
- * /v1/openapi.json → public, /v1/* → management.
+ * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, /v1/* → management.
  */
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -202,7 +202,10 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         send(response, result.statusCode, result.body);
         return;
       }
-      if (path === '/v1/openapi.json' && request.method === 'GET') {
+      // Public routes (no authorizer in the stack either): the API description and the links in
+      // alert-address confirmation mails.
+      const isPublic = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
+      if (isPublic && request.method === 'GET') {
         const result = await options.management(
           proxyEvent(request, url, body, undefined),
           lambdaContext('management-api'),

@@ -1,6 +1,7 @@
 import type { PlanLimits } from '../domain/plans.js';
 import type {
   AccountRepository,
+  AlertEmailRepository,
   ApiKeyRepository,
   Clock,
   DeliveryQueue,
@@ -26,6 +27,8 @@ import type { TargetPolicy } from '../domain/url-safety.js';
  */
 export interface Dependencies {
   readonly accounts: AccountRepository;
+  /** Alert addresses tenants named, their confirmation mails and tokens. */
+  readonly alertEmails: AlertEmailRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly eventTypes: EventTypeRepository;
   readonly webhooks: WebhookRepository;

@@ -15,6 +15,7 @@ import {
   type Transition,
 } from '../domain/escalation.js';
 import type { DeliveryAttempt, Webhook, WebhookEvent } from '../domain/model.js';
+import { isConfirmedAlertEmail } from './alert-emails.js';
 import type { Dependencies } from './dependencies.js';
 
 /**
@@ -139,7 +140,7 @@ export async function notify(
     disabledReason: extra.disabledReason ?? webhook.disabledReason,
   };
   const message = alertMessage(transition, context);
-  const recipient = webhook.alerting.email ?? (await deps.accounts.get(webhook.accountId))?.alertEmail;
+  const { recipient, skipped } = await alertRecipient(deps, webhook);
   const results = await Promise.allSettled([
     recipient ? deps.mailer.send({ to: recipient, ...message }) : Promise.resolve(),
     deps.opsNotifier.publish({
@@ -159,7 +160,26 @@ export async function notify(
     result.status === 'rejected' ? [`${['email', 'ops topic', 'bus'][index]}: ${String(result.reason)}`] : [],
   );
   if (failures.length > 0) throw new Error(`endpoint.${transition} notices failed: ${failures.join('; ')}`);
-  return { notified: true, emailed: recipient !== undefined };
+  return { notified: true, emailed: recipient !== undefined, ...(skipped ? { reason: skipped } : {}) };
+}
+
+/**
+ * Where the alert goes: the endpoint's address once confirmed (an unconfirmed one gets nothing,
+ * and the account's address does not stand in for it), else the account's `alert_email` (set by
+ * the platform, so confirmed).
+ */
+async function alertRecipient(
+  deps: Dependencies,
+  webhook: Webhook,
+): Promise<{ recipient?: string; skipped?: string }> {
+  const own = webhook.alerting.email;
+  if (own) {
+    return (await isConfirmedAlertEmail(deps, webhook.accountId, own))
+      ? { recipient: own }
+      : { skipped: 'email_unconfirmed' };
+  }
+  const fallback = (await deps.accounts.get(webhook.accountId))?.alertEmail;
+  return fallback ? { recipient: fallback } : { skipped: 'no_email' };
 }
 
 /** Reads the endpoint and its counters and judges the episode (domain `recheck`). */

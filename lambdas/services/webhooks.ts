@@ -12,6 +12,7 @@ import {
 } from '../domain/schemas.js';
 import { generateSigningSecret, secretPrefix, validateCustomHeaders } from '../domain/signing.js';
 import { validateTargetUrl } from '../domain/url-safety.js';
+import { useAlertEmail } from './alert-emails.js';
 import type { Dependencies } from './dependencies.js';
 import { INLINE_PURGE_LIMIT, purgeWebhookHistory } from './retention.js';
 import { assertWebhookQuota } from './usage.js';
@@ -82,6 +83,9 @@ export async function createWebhook(
     alerting: {
       email: input.alerting?.email,
       failureThreshold: input.alerting?.failure_threshold ?? DEFAULT_FAILURE_THRESHOLD,
+      ...(input.alerting?.recovery_cooldown_seconds !== undefined
+        ? { recoveryCooldownSeconds: input.alerting.recovery_cooldown_seconds }
+        : {}),
     },
     secrets: [secret.stored],
     createdAt: now,
@@ -89,6 +93,8 @@ export async function createWebhook(
     version: 1,
   };
   await deps.webhooks.create(webhook);
+  // After the write: a refused create never mails anyone.
+  if (webhook.alerting.email) await useAlertEmail(deps, accountId, webhook.alerting.email);
   return { webhook, secret: secret.plain };
 }
 
@@ -127,12 +133,21 @@ export async function updateWebhook(
     alerting: {
       email: input.alerting?.email ?? current.alerting.email,
       failureThreshold: input.alerting?.failure_threshold ?? current.alerting.failureThreshold,
+      ...(input.alerting?.recovery_cooldown_seconds !== undefined ||
+      current.alerting.recoveryCooldownSeconds !== undefined
+        ? {
+            recoveryCooldownSeconds:
+              input.alerting?.recovery_cooldown_seconds ?? current.alerting.recoveryCooldownSeconds,
+          }
+        : {}),
     },
     updatedAt: deps.clock.now().toISOString(),
     version: current.version + 1,
   };
   await deps.webhooks.update(updated, current.version);
   if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
+  const email = updated.alerting.email;
+  if (email && email !== current.alerting.email) await useAlertEmail(deps, accountId, email);
   return updated;
 }
 

@@ -31,6 +31,21 @@ const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ escalationWaitSeconds: 2 });
+  // Alerts reach confirmed addresses only: the platform vouches for the ones these tests use.
+  const patched = await runtime.admin.patch(`/v1/admin/accounts/${runtime.accountId}`, {
+    alert_emails: [
+      'watcher@example.com',
+      'owner-disabled@example.com',
+      'owner-reenable@example.com',
+      'owner-recovers@example.com',
+      'owner-once@example.com',
+      'owner-loop@example.com',
+      'owner-hostile@example.com',
+      'owner-flapping@example.com',
+      'owner-capped@example.com',
+    ],
+  });
+  expect(patched.status).toBe(200);
   // A customer endpoint subscribed to the operational events of its account.
   watcher = await aReceiver([{ status: 200 }]);
   await aWebhook(watcher, {

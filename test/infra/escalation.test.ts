@@ -197,7 +197,7 @@ describe('escalation grants and settings', () => {
     ]);
   });
 
-  it('lets the escalation function send email only as the alert sender, and no other function at all', () => {
+  it('lets the escalation function (alerts) and the reconciler (confirmation mails) send email only as the alert sender, and no other function at all', () => {
     const ses = FUNCTION_NAMES.flatMap((name) =>
       statementsOf(name)
         .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')))
@@ -217,16 +217,15 @@ describe('escalation grants and settings', () => {
         ],
       ],
     });
+    const sendAsAlertSender = {
+      Effect: 'Allow',
+      Action: 'ses:SendEmail',
+      Resource: [identity('alerts@example.com'), identity('example.com')],
+      Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.com' } },
+    };
     expect(ses).toEqual([
-      {
-        name: 'escalation',
-        statement: {
-          Effect: 'Allow',
-          Action: 'ses:SendEmail',
-          Resource: [identity('alerts@example.com'), identity('example.com')],
-          Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.com' } },
-        },
-      },
+      { name: 'reconciler', statement: sendAsAlertSender },
+      { name: 'escalation', statement: sendAsAlertSender },
     ]);
     expect(envOf('escalation').ALERT_SENDER_EMAIL).toBe('alerts@example.com');
   });

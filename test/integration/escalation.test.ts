@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAlertEmailRepository } from '../../lambdas/adapters/dynamodb/alert-email-store.js';
 import {
   DynamoAccountRepository,
   DynamoWebhookRepository,
@@ -26,11 +27,13 @@ import { anAccount, anAttempt, aWebhook } from '../support/factories.js';
 let dynamo: TestDynamo;
 let webhooks: DynamoWebhookRepository;
 let accounts: DynamoAccountRepository;
+let alertEmails: DynamoAlertEmailRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   webhooks = new DynamoWebhookRepository(dynamo.doc, dynamo.tables.config);
   accounts = new DynamoAccountRepository(dynamo.doc, dynamo.tables.config);
+  alertEmails = new DynamoAlertEmailRepository(dynamo.doc, dynamo.tables.config);
 });
 
 afterAll(async () => {
@@ -72,6 +75,7 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
   };
   const deps = {
     accounts,
+    alertEmails,
     webhooks,
     clock: { now: () => new Date() },
     escalation: fakes.starter,
@@ -89,7 +93,11 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
 }
 
 async function anEndpoint(overrides: Partial<Webhook> = {}): Promise<Webhook> {
-  const account = anAccount({ alertEmail: 'account-alerts@example.com' });
+  // The platform vouches for endpoint-owner@ (alerts go to confirmed addresses only).
+  const account = anAccount({
+    alertEmail: 'account-alerts@example.com',
+    alertEmails: ['endpoint-owner@example.com'],
+  });
   await accounts.create(account);
   const webhook = aWebhook({ accountId: account.id, ...overrides });
   await webhooks.create(webhook);
@@ -366,7 +374,7 @@ describe('escalation steps', () => {
     expect(fakes.emails).toEqual([
       {
         to: 'endpoint-owner@example.com',
-        subject: `Webhook endpoint failing: ${webhook.name}`,
+        subject: `Webhook endpoint failing: "${webhook.name}"`,
         text: expect.stringContaining(
           `https://api.example.com/prod/v1/webhooks/${webhook.id}/deliveries?status=failed`,
         ),
@@ -380,6 +388,20 @@ describe('escalation steps', () => {
         data: { webhook_id: webhook.id, episode: 1 },
       },
     ]);
+  });
+
+  it('mails no alert to an unconfirmed endpoint address (nor to the account instead), and still tells the ops topic and the bus', async () => {
+    // Prepare
+    const { deps, fakes, input } = await escalated({
+      alerting: { failureThreshold: 1, email: 'unconfirmed@example.com' },
+    });
+    // Act
+    const result = await notify(deps, 'failing', input);
+    // Assess
+    expect(result).toEqual({ notified: true, emailed: false, reason: 'email_unconfirmed' });
+    expect(fakes.emails).toEqual([]);
+    expect(fakes.notices).toHaveLength(1);
+    expect(fakes.events).toHaveLength(1);
   });
 
   it("falls back to the account's alert email, and skips email when there is none", async () => {
@@ -396,7 +418,7 @@ describe('escalation steps', () => {
     const skipped = await notify(bare.deps, 'recovered', bare.fakes.starter.starts[0]!);
     // Assess
     expect(fakes.emails.map((email) => email.to)).toEqual(['account-alerts@example.com']);
-    expect(skipped).toEqual({ notified: true, emailed: false });
+    expect(skipped).toEqual({ notified: true, emailed: false, reason: 'no_email' });
     expect(bare.fakes.emails).toEqual([]);
     expect(bare.fakes.notices).toHaveLength(1);
   });

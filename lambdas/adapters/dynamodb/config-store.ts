@@ -79,6 +79,7 @@ export class DynamoAccountRepository implements AccountRepository {
             name: account.name,
             plan: account.plan,
             alert_email: account.alertEmail,
+            ...(account.alertEmails ? { alert_emails: [...account.alertEmails] } : {}),
             created_at: account.createdAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -98,16 +99,46 @@ export class DynamoAccountRepository implements AccountRepository {
         ConsistentRead: true,
       }),
     );
-    if (!item) return undefined;
-    const alertEmail = optionalStr(item.alert_email);
-    return {
-      id: str(item.account_id),
-      name: str(item.name),
-      plan: str(item.plan) as Plan,
-      ...(alertEmail !== undefined ? { alertEmail } : {}),
-      createdAt: str(item.created_at),
-    };
+    return item ? itemToAccount(item) : undefined;
   }
+
+  async update(id: string, changes: { alertEmails?: readonly string[] }): Promise<Account> {
+    const expr = new Expr();
+    if (changes.alertEmails !== undefined) expr.set('alert_emails', [...changes.alertEmails]);
+    // Nothing to change still checks that the account exists (and returns it).
+    if (changes.alertEmails === undefined) expr.setExpr('pk', expr.n('pk'));
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(id), sk: '#ACCOUNT' },
+          UpdateExpression: expr.update(),
+          ConditionExpression: `attribute_exists(${expr.n('pk')})`,
+          ...expr.attributes(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return itemToAccount(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw notFound('Account');
+      throw error;
+    }
+  }
+}
+
+function itemToAccount(item: Item): Account {
+  const alertEmail = optionalStr(item.alert_email);
+  const alertEmails = Array.isArray(item.alert_emails)
+    ? (item.alert_emails as unknown[]).map(str)
+    : undefined;
+  return {
+    id: str(item.account_id),
+    name: str(item.name),
+    plan: str(item.plan) as Plan,
+    ...(alertEmail !== undefined ? { alertEmail } : {}),
+    ...(alertEmails !== undefined ? { alertEmails } : {}),
+    createdAt: str(item.created_at),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +308,11 @@ export function webhookToItem(webhook: Webhook): Item {
       intervals_seconds: [...webhook.retryPolicy.intervalsSeconds],
     },
     timeout_seconds: webhook.timeoutSeconds,
-    alerting: { email: webhook.alerting.email, failure_threshold: webhook.alerting.failureThreshold },
+    alerting: {
+      email: webhook.alerting.email,
+      failure_threshold: webhook.alerting.failureThreshold,
+      recovery_cooldown_seconds: webhook.alerting.recoveryCooldownSeconds,
+    },
     secrets: webhook.secrets.map((secret) => ({
       ciphertext: secret.ciphertext,
       prefix: secret.prefix,
@@ -316,6 +351,9 @@ export function itemToWebhook(item: Item): Webhook {
     alerting: {
       ...(alertEmail !== undefined ? { email: alertEmail } : {}),
       failureThreshold: num(alerting.failure_threshold),
+      ...(typeof alerting.recovery_cooldown_seconds === 'number'
+        ? { recoveryCooldownSeconds: alerting.recovery_cooldown_seconds }
+        : {}),
     },
     secrets: (Array.isArray(item.secrets) ? (item.secrets as Item[]) : []).map(
       (secret): StoredSigningSecret => {
