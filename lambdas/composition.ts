@@ -30,7 +30,11 @@ import { SesMailer, SkippingMailer } from './adapters/ses-mailer.js';
 import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
-import { DEFAULT_ESCALATION_WAIT_SECONDS } from './domain/escalation.js';
+import {
+  DEFAULT_ALERT_EMAILS_PER_DAY,
+  DEFAULT_ESCALATION_WAIT_SECONDS,
+  DEFAULT_RECOVERY_COOLDOWN_SECONDS,
+} from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
 import type { EscalationStarter, EventPublisher, HostResolver, Mailer, OpsNotifier } from './domain/ports.js';
 import { log } from './logging.js';
@@ -85,6 +89,10 @@ export interface RuntimeConfig {
   readonly opsTopicArn?: string;
   /** Base URL of the REST API, for links in alerts. */
   readonly apiBaseUrl?: string;
+  /** @default DEFAULT_RECOVERY_COOLDOWN_SECONDS (10 minutes) */
+  readonly recoveryCooldownSeconds?: number;
+  /** @default DEFAULT_ALERT_EMAILS_PER_DAY (3) */
+  readonly alertEmailsPerDay?: number;
   /** Plan quotas; the seed's defaults when absent. */
   readonly planLimits?: PlanLimits;
 }
@@ -109,6 +117,12 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/** A non-negative integer setting, or undefined (unset or not a whole number: the default applies). */
+function wholeNumber(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,9}$/.test(value)) return undefined;
+  return Number(value);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const masterKeyFile = env.MASTER_KEY_FILE;
   return {
@@ -130,6 +144,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
     opsTopicArn: env.OPS_TOPIC_ARN,
     apiBaseUrl: env.API_URL,
+    recoveryCooldownSeconds: wholeNumber(env.RECOVERY_COOLDOWN_SECONDS),
+    alertEmailsPerDay: wholeNumber(env.ALERT_EMAILS_PER_DAY),
   };
 }
 
@@ -293,6 +309,8 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     escalationSettings: {
       waitSeconds: config.escalationWaitSeconds ?? DEFAULT_ESCALATION_WAIT_SECONDS,
       apiBaseUrl: config.apiBaseUrl,
+      recoveryCooldownSeconds: config.recoveryCooldownSeconds ?? DEFAULT_RECOVERY_COOLDOWN_SECONDS,
+      alertEmailsPerDay: config.alertEmailsPerDay ?? DEFAULT_ALERT_EMAILS_PER_DAY,
     },
   };
   const names = [

@@ -154,10 +154,19 @@ export function escalationInput(input: {
   };
 }
 
+/** Deployed default of the recovery cool-down (docs/escalation.md, "Flapping"). */
+export const DEFAULT_RECOVERY_COOLDOWN_SECONDS = 600;
+/** Deployed default of the alert mails one endpoint may send per UTC day. */
+export const DEFAULT_ALERT_EMAILS_PER_DAY = 3;
+
 export type RecheckOutcome =
-  /** The episode ended with a 2xx (or a re-enable) while the execution waited. */
+  /** The episode ended while the execution waited (closed by a re-enable, or after the cool-down). */
   | { readonly outcome: 'recovered' }
-  /** Still the same episode, still active, no success since: disable. */
+  /** Healthy for the whole cool-down: close the episode (conditionally), then it is recovered. */
+  | { readonly outcome: 'healthy'; readonly healthySince: string }
+  /** Healthy, but not for the cool-down yet: check again in `waitSeconds`. */
+  | { readonly outcome: 'cooling'; readonly waitSeconds: number }
+  /** Still the same episode, still active, failing now: disable. */
   | { readonly outcome: 'failing' }
   /** Nothing left to do: deleted, paused or disabled meanwhile, or a newer episode took over. */
   | { readonly outcome: 'ended'; readonly reason: string };
@@ -166,6 +175,8 @@ export function recheck(input: {
   episode: number;
   webhook: Pick<Webhook, 'status'> | undefined;
   state: FailureState | undefined;
+  now: Date;
+  cooldownSeconds: number;
 }): RecheckOutcome {
   const { webhook, state } = input;
   if (!webhook || !state) return { outcome: 'ended', reason: 'endpoint_deleted' };
@@ -173,8 +184,24 @@ export function recheck(input: {
   if (state.episode !== input.episode) return { outcome: 'ended', reason: 'superseded' };
   if (webhook.status !== 'active') return { outcome: 'ended', reason: `endpoint_${webhook.status}` };
   if (state.episodeState === 'closed') return { outcome: 'recovered' };
-  return { outcome: 'failing' };
+  if (state.consecutiveFailures > 0) return { outcome: 'failing' };
+  // No failure since the last 2xx. Without a recorded start (an item from before cool-downs), the
+  // spell counts as long enough.
+  const since = state.healthySince ?? new Date(0).toISOString();
+  const healthyMs = input.now.getTime() - Date.parse(since);
+  const remainingMs = input.cooldownSeconds * 1000 - healthyMs;
+  if (remainingMs <= 0) return { outcome: 'healthy', healthySince: since };
+  return { outcome: 'cooling', waitSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
 }
+
+/** A webhook's own cool-down, else the deployment's. */
+export const cooldownOf = (
+  webhook: Pick<Webhook, 'alerting'> | undefined,
+  deploymentDefault: number,
+): number => webhook?.alerting.recoveryCooldownSeconds ?? deploymentDefault;
+
+/** The UTC day an alert mail counts toward (the per-endpoint daily cap). */
+export const mailDay = (now: Date): string => now.toISOString().slice(0, 10);
 
 export const disabledReason = (input: Pick<EscalationInput, 'consecutiveFailures' | 'waitSeconds'>): string =>
   `Disabled by escalation: ${input.consecutiveFailures} consecutive failed attempts and no successful delivery within ${humanDuration(input.waitSeconds)}`;

@@ -108,6 +108,11 @@ export interface FailureState {
   /** Number of the latest failing episode; 0 before the first. Only ever increases. */
   readonly episode: number;
   readonly episodeState: EpisodeState;
+  /**
+   * ISO 8601: the first 2xx after the last failure while an episode is escalated. The episode closes
+   * as recovered only once the endpoint has stayed healthy this long past it (the cool-down).
+   */
+  readonly healthySince?: string;
 }
 
 /** What fan-out needs of an endpoint, kept small so 10,000 of them fit in a few query pages. */

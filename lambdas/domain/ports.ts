@@ -99,8 +99,28 @@ export interface WebhookRepository {
    * configuration fields. Throws DomainError('not_found') when the endpoint is gone.
    */
   recordFailure(accountId: string, webhookId: string): Promise<FailureState>;
-  /** Ends a failing streak and its episode (a 2xx, or re-enabling). */
+  /** Ends a failing streak and its episode at once (re-enabling; a 2xx before any escalation). */
   resetFailures(accountId: string, webhookId: string): Promise<void>;
+  /**
+   * A 2xx: ends the failing streak. An escalated episode stays open, marked healthy since `now`
+   * (kept if already set), until its execution sees the cool-down pass; any other is closed at once.
+   */
+  recordSuccess(accountId: string, webhookId: string, now: string): Promise<void>;
+  /**
+   * Closes `episode` as recovered, only if no failure came since and the endpoint has been healthy
+   * since `healthyBefore` or earlier. True when this call closed it.
+   */
+  closeRecovered(
+    accountId: string,
+    webhookId: string,
+    episode: number,
+    healthyBefore: string,
+  ): Promise<boolean>;
+  /**
+   * Counts one alert mail of the endpoint for `day` (UTC, YYYY-MM-DD) if fewer than `cap` were
+   * counted that day, atomically (conditional updates). False when the day's cap is reached.
+   */
+  claimAlertMail(accountId: string, webhookId: string, day: string, cap: number): Promise<boolean>;
   /**
    * Opens the next failing episode, only if none is open and the streak is still at least
    * `threshold` (one conditional write: of concurrent callers, exactly one wins). Returns the new

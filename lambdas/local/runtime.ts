@@ -113,6 +113,10 @@ export interface LocalRuntimeOptions {
    * WEBHOOKS_ESCALATION_WAIT_SECONDS.
    */
   readonly escalationWaitSeconds?: number;
+  /** How long an endpoint must stay healthy before its episode closes (default 10 minutes). */
+  readonly recoveryCooldownSeconds?: number;
+  /** Alert mails one endpoint may send per UTC day (default 3). */
+  readonly alertEmailsPerDay?: number;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -331,6 +335,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     instrument: options.instrument,
     escalation: escalations,
     escalationWaitSeconds: options.escalationWaitSeconds ?? options.topology.escalation.defaultWaitSeconds,
+    recoveryCooldownSeconds: options.recoveryCooldownSeconds,
+    alertEmailsPerDay: options.alertEmailsPerDay,
     mailer: new OutboxMailer(outboxDir),
     opsNotifier: new FileOpsNotifier(opsTopicLog),
     apiBaseUrl: url,

@@ -59,6 +59,10 @@ export interface EscalationSettings {
   readonly waitSeconds: number;
   /** Base URL of the REST API, for the links in alerts; absent when unknown. */
   readonly apiBaseUrl?: string;
+  /** How long an endpoint must stay healthy before its episode closes (a webhook may override). */
+  readonly recoveryCooldownSeconds: number;
+  /** Alert mails one endpoint may send per UTC day; beyond, only the ops topic and bus hear. */
+  readonly alertEmailsPerDay: number;
 }
 
 /** Handlers take a getter so a Lambda builds its adapters on first use, not at import time. */

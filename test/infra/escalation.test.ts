@@ -114,7 +114,7 @@ describe('escalation state machine', () => {
     });
   });
 
-  it('runs alert → wait ($.waitSeconds) → re-check → disable or recovered', () => {
+  it('runs alert → wait ($.waitSeconds) → re-check → disable or recovered, re-checking after a cool-down wait', () => {
     expect(definition.StartAt).toBe('NotifyFailing');
     expect(Object.keys(definition.States).sort()).toEqual(
       [
@@ -128,11 +128,17 @@ describe('escalation state machine', () => {
         'NotifyFailing',
         'NotifyRecovered',
         'Recovered',
+        'WaitForCooldown',
         'WaitForRecovery',
         'WasDisabled',
       ].sort(),
     );
     expect(definition.States.WaitForRecovery).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds' });
+    expect(definition.States.WaitForCooldown).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.check.waitSeconds',
+      Next: 'CheckEndpoint',
+    });
     // The execution may outlive the wait by a day (retries), never by more.
     expect(definition.TimeoutSeconds).toBe(24 * 3600 + 24 * 3600);
   });

@@ -87,7 +87,12 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
         fakes.events.push(event);
       },
     },
-    escalationSettings: { waitSeconds: 60, apiBaseUrl: 'https://api.example.com/prod/' },
+    escalationSettings: {
+      waitSeconds: 60,
+      apiBaseUrl: 'https://api.example.com/prod/',
+      recoveryCooldownSeconds: 0,
+      alertEmailsPerDay: 3,
+    },
   } as unknown as Dependencies;
   return { deps, fakes };
 }
@@ -113,6 +118,56 @@ const failure = (webhook: Webhook, event?: Pick<WebhookEvent, 'type' | 'data'>) 
 });
 
 describe('failure counters and episodes (DynamoWebhookRepository)', () => {
+  it('keeps an escalated episode open on a 2xx, healthy since then, and closes it only after the cool-down with no failure since', async () => {
+    // Prepare
+    const webhook = await anEndpoint();
+    const { accountId, id } = webhook;
+    await webhooks.recordFailure(accountId, id);
+    const episode = (await webhooks.openEpisode(accountId, id, 1)) ?? 0;
+    await webhooks.markEscalated(accountId, id, episode);
+    // Act
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:00.000Z');
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:05.000Z');
+    const afterSuccesses = await webhooks.getFailureState(accountId, id);
+    const tooEarly = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T09:59:59.000Z');
+    await webhooks.recordFailure(accountId, id);
+    const afterFailure = await webhooks.getFailureState(accountId, id);
+    const whileFailing = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T11:00:00.000Z');
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:01:00.000Z');
+    const closed = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T10:11:00.000Z');
+    // Assess
+    expect(afterSuccesses).toEqual({
+      consecutiveFailures: 0,
+      episode,
+      episodeState: 'escalated',
+      healthySince: '2025-01-15T10:00:00.000Z',
+    });
+    expect(tooEarly).toBe(false);
+    expect(afterFailure).toEqual({ consecutiveFailures: 1, episode, episodeState: 'escalated' });
+    expect(whileFailing).toBe(false);
+    expect(closed).toBe(true);
+    expect(await webhooks.getFailureState(accountId, id)).toEqual({
+      consecutiveFailures: 0,
+      episode,
+      episodeState: 'closed',
+    });
+  });
+
+  it('counts alert mails per endpoint and day atomically: 20 concurrent claims against a cap of 3 win 3', async () => {
+    // Prepare
+    const webhook = await anEndpoint();
+    const { accountId, id } = webhook;
+    // Act
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => webhooks.claimAlertMail(accountId, id, '2025-01-15', 3)),
+    );
+    const nextDay: boolean[] = [];
+    for (let n = 0; n < 4; n++) nextDay.push(await webhooks.claimAlertMail(accountId, id, '2025-01-16', 3));
+    // Assess
+    expect(claims.filter(Boolean)).toHaveLength(3);
+    expect(nextDay).toEqual([true, true, true, false]);
+  });
+
   it('opens an episode only at the threshold, only once, and numbers episodes upward', async () => {
     // Prepare
     const webhook = await anEndpoint();

@@ -381,6 +381,7 @@ function itemToFailureState(item: Item): FailureState {
     consecutiveFailures: num(item.consecutive_failures),
     episode: num(item.failing_episode),
     episodeState: EPISODE_STATES.includes(state) ? state : 'closed',
+    ...(typeof item.healthy_since === 'string' ? { healthySince: item.healthy_since } : {}),
   };
 }
 
@@ -630,7 +631,8 @@ export class DynamoWebhookRepository implements WebhookRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          UpdateExpression: 'ADD consecutive_failures :one',
+          // A failure ends any healthy spell: the cool-down starts again at the next 2xx.
+          UpdateExpression: 'ADD consecutive_failures :one REMOVE healthy_since',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
           ReturnValues: 'ALL_NEW',
@@ -650,7 +652,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
    */
   async resetFailures(accountId: string, webhookId: string): Promise<void> {
     await this.conditionalUpdate(accountId, webhookId, {
-      UpdateExpression: 'SET consecutive_failures = :zero, episode_state = :closed',
+      UpdateExpression: 'SET consecutive_failures = :zero, episode_state = :closed REMOVE healthy_since',
       ConditionExpression: 'consecutive_failures > :zero OR episode_state IN (:open, :escalated)',
       ExpressionAttributeValues: {
         ':zero': 0,
@@ -659,6 +661,108 @@ export class DynamoWebhookRepository implements WebhookRepository {
         ':escalated': 'escalated',
       },
     });
+  }
+
+  async recordSuccess(accountId: string, webhookId: string, now: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          UpdateExpression:
+            'SET consecutive_failures = :zero, healthy_since = if_not_exists(healthy_since, :now)',
+          ConditionExpression: 'episode_state = :escalated',
+          ExpressionAttributeValues: { ':zero': 0, ':now': now, ':escalated': 'escalated' },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // No escalated episode: nothing was announced, so nothing needs damping.
+    await this.resetFailures(accountId, webhookId);
+  }
+
+  async closeRecovered(
+    accountId: string,
+    webhookId: string,
+    episode: number,
+    healthyBefore: string,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          UpdateExpression: 'SET episode_state = :closed REMOVE healthy_since',
+          ConditionExpression:
+            'failing_episode = :episode AND episode_state <> :closed AND consecutive_failures = :zero AND ' +
+            '(attribute_not_exists(healthy_since) OR healthy_since <= :healthyBefore)',
+          ExpressionAttributeValues: {
+            ':closed': 'closed',
+            ':episode': episode,
+            ':zero': 0,
+            ':healthyBefore': healthyBefore,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * `alert_mail_day` and `alert_mails` on the webhook item: one conditional increment within the
+   * day, else one conditional restart of the count for a new day. A lost race between the two is
+   * tried again; no transactions needed.
+   */
+  async claimAlertMail(accountId: string, webhookId: string, day: string, cap: number): Promise<boolean> {
+    if (cap <= 0) return false;
+    const key = { pk: accountPk(accountId), sk: webhookSk(webhookId) };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET alert_mails = alert_mails + :one',
+            ConditionExpression: 'alert_mail_day = :day AND alert_mails < :cap',
+            ExpressionAttributeValues: { ':one': 1, ':day': day, ':cap': cap },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET alert_mail_day = :day, alert_mails = :one',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(alert_mail_day) OR alert_mail_day <> :day)',
+            ExpressionAttributeValues: { ':one': 1, ':day': day },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      // Neither applied: today's count is at the cap, or another claim just started the day.
+      const { Item: item } = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: key,
+          ProjectionExpression: 'alert_mail_day, alert_mails',
+          ConsistentRead: true,
+        }),
+      );
+      if (!item || (item.alert_mail_day === day && num(item.alert_mails) >= cap)) return false;
+    }
+    return false;
   }
 
   /**
@@ -714,7 +818,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
       new GetCommand({
         TableName: this.tableName,
         Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-        ProjectionExpression: 'pk, consecutive_failures, failing_episode, episode_state',
+        ProjectionExpression: 'pk, consecutive_failures, failing_episode, episode_state, healthy_since',
         ConsistentRead: true,
       }),
     );
