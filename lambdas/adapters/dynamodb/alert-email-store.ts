@@ -85,8 +85,9 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
     now: string,
     resendBefore: string,
   ): Promise<boolean> {
+    let stored: string;
     try {
-      await this.doc.send(
+      const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: recordKey(accountId, address),
@@ -102,8 +103,11 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
             ':now': now,
             ':resendBefore': resendBefore,
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      // The spelling first given is where every confirmation mail of the address goes.
+      stored = str(result.Attributes?.address) || displayAddress;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
@@ -116,7 +120,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
         Item: {
           ...outboxKey(accountId, address),
           account_id: accountId,
-          address: displayAddress,
+          address: stored,
           requested_at: now,
         },
       }),
