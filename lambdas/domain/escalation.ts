@@ -171,12 +171,21 @@ export type RecheckOutcome =
   /** Nothing left to do: deleted, paused or disabled meanwhile, or a newer episode took over. */
   | { readonly outcome: 'ended'; readonly reason: string };
 
+/**
+ * How long after the wait an execution keeps re-checking an endpoint that is healthy whenever it
+ * looks but never for a whole cool-down (the execution must end within its timeout, a day past the
+ * wait): after this, healthy-now counts as recovered.
+ */
+export const MAX_COOLING_SECONDS = 12 * 3600;
+
 export function recheck(input: {
   episode: number;
   webhook: Pick<Webhook, 'status'> | undefined;
   state: FailureState | undefined;
   now: Date;
   cooldownSeconds: number;
+  /** When the execution's wait ended (failedAt + waitSeconds); absent: no bound. */
+  waitEndedAt?: Date;
 }): RecheckOutcome {
   const { webhook, state } = input;
   if (!webhook || !state) return { outcome: 'ended', reason: 'endpoint_deleted' };
@@ -191,6 +200,9 @@ export function recheck(input: {
   const healthyMs = input.now.getTime() - Date.parse(since);
   const remainingMs = input.cooldownSeconds * 1000 - healthyMs;
   if (remainingMs <= 0) return { outcome: 'healthy', healthySince: since };
+  if (input.waitEndedAt && input.now.getTime() - input.waitEndedAt.getTime() >= MAX_COOLING_SECONDS * 1000) {
+    return { outcome: 'healthy', healthySince: since };
+  }
   return { outcome: 'cooling', waitSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
 }
 

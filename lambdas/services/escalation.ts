@@ -221,14 +221,16 @@ async function judge(
     ]);
     const now = deps.clock.now();
     const cooldownSeconds = cooldownOf(webhook, deps.escalationSettings.recoveryCooldownSeconds);
-    const outcome = recheck({ episode: input.episode, webhook, state, now, cooldownSeconds });
+    const waitEndedAt = new Date(Date.parse(input.failedAt) + input.waitSeconds * 1000);
+    const outcome = recheck({ episode: input.episode, webhook, state, now, cooldownSeconds, waitEndedAt });
     if (outcome.outcome === 'healthy') {
-      const healthyBefore = new Date(now.getTime() - cooldownSeconds * 1000).toISOString();
+      // Closes only the very spell judged: a failure since removes healthy_since (and a later 2xx
+      // sets a later one), so the condition fails and the endpoint is judged again.
       const closed = await deps.webhooks.closeRecovered(
         input.accountId,
         input.webhookId,
         input.episode,
-        healthyBefore,
+        outcome.healthySince,
       );
       if (closed || attempt >= 3)
         return { outcome: closed ? { outcome: 'recovered' } : { outcome: 'failing' }, webhook };

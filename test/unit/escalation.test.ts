@@ -130,6 +130,29 @@ describe('recheck (after the wait)', () => {
     expect(own).toEqual({ outcome: 'healthy', healthySince: '2025-01-15T09:59:00.000Z' });
   });
 
+  it('stops cooling 12 hours after the wait: an endpoint healthy now then counts as recovered', () => {
+    // Prepare
+    const spell = { ...state(0, 'escalated', 2), healthySince: '2025-01-15T09:59:00.000Z' };
+    // Act
+    const within = recheck({
+      episode: 2,
+      webhook: active,
+      state: spell,
+      ...at,
+      waitEndedAt: new Date('2025-01-14T22:00:00.001Z'),
+    });
+    const past = recheck({
+      episode: 2,
+      webhook: active,
+      state: spell,
+      ...at,
+      waitEndedAt: new Date('2025-01-14T22:00:00.000Z'),
+    });
+    // Assess
+    expect(within).toEqual({ outcome: 'cooling', waitSeconds: 540 });
+    expect(past).toEqual({ outcome: 'healthy', healthySince: '2025-01-15T09:59:00.000Z' });
+  });
+
   it('is failing again when a failure came after the healthy spell began', () => {
     expect(recheck({ episode: 2, webhook: active, state: state(1, 'escalated', 2), ...at })).toEqual({
       outcome: 'failing',
