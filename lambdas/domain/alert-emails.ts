@@ -11,6 +11,11 @@ import type { Account } from './model.js';
 
 /** How long a confirmation link works, and how long before the same address gets a new one. */
 export const CONFIRMATION_TTL_SECONDS = 7 * 86_400;
+/**
+ * New alert addresses (confirmation mails) one account may start per UTC day: bounds what a tenant
+ * naming address after address can make the service mail.
+ */
+export const MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY = 10;
 /** At most this many platform-set alert addresses per account. */
 export const MAX_ACCOUNT_ALERT_EMAILS = 20;
 

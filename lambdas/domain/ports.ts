@@ -54,6 +54,11 @@ export interface AlertEmailRepository {
     now: string,
     resendBefore: string,
   ): Promise<boolean>;
+  /**
+   * Counts one confirmation mail of the account for `day` (UTC) if fewer than `cap` were counted
+   * (one conditional ADD). False when the day's cap is reached.
+   */
+  claimConfirmationSlot(accountId: string, day: string, cap: number): Promise<boolean>;
   /** Oldest first, at most `limit`. */
   listQueued(limit: number): Promise<QueuedConfirmation[]>;
   /** Takes a queued mail off the outbox (conditional delete): true for exactly one caller. */

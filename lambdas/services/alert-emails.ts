@@ -6,6 +6,7 @@ import {
   confirmationMessage,
   hashConfirmationToken,
   isConfirmationToken,
+  MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY,
   newConfirmationToken,
   normaliseEmail,
   platformAddresses,
@@ -22,7 +23,9 @@ import type { Dependencies } from './dependencies.js';
 /**
  * A webhook of `accountId` names `address` as its alert email: unless the platform set it or it is
  * confirmed already, mark it pending and queue one confirmation mail, at most one per address and
- * account per link lifetime (re-using a pending address sends nothing). Returns its status.
+ * account per link lifetime (re-using a pending address sends nothing), and at most
+ * MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY new addresses per account and day (beyond: 429
+ * quota_exceeded, nothing written). Returns its status.
  */
 export async function useAlertEmail(
   deps: Pick<Dependencies, 'accounts' | 'alertEmails' | 'clock'>,
@@ -35,13 +38,23 @@ export async function useAlertEmail(
   const record = await deps.alertEmails.get(accountId, key);
   if (record?.status === 'confirmed') return 'confirmed';
   const now = deps.clock.now();
-  await deps.alertEmails.requestConfirmation(
-    accountId,
-    key,
-    address,
-    now.toISOString(),
-    resendAllowedBefore(now),
-  );
+  const resendBefore = resendAllowedBefore(now);
+  // Only a use that will queue a mail spends one of the account's daily confirmation mails.
+  const needsMail = !record || record.requestedAt < resendBefore;
+  if (
+    needsMail &&
+    !(await deps.alertEmails.claimConfirmationSlot(
+      accountId,
+      now.toISOString().slice(0, 10),
+      MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY,
+    ))
+  ) {
+    throw new DomainError(
+      'quota_exceeded',
+      `At most ${MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY} new alert email addresses per account per day; use a confirmed one or try again tomorrow`,
+    );
+  }
+  await deps.alertEmails.requestConfirmation(accountId, key, address, now.toISOString(), resendBefore);
   return 'pending_confirmation';
 }
 

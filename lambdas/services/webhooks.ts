@@ -92,9 +92,10 @@ export async function createWebhook(
     updatedAt: now,
     version: 1,
   };
-  await deps.webhooks.create(webhook);
-  // After the write: a refused create never mails anyone.
+  // Before the write: an address over the account's daily confirmation limit refuses the create
+  // (429) with nothing written. (Should the write fail after it, the address got a mail it can ignore.)
   if (webhook.alerting.email) await useAlertEmail(deps, accountId, webhook.alerting.email);
+  await deps.webhooks.create(webhook);
   return { webhook, secret: secret.plain };
 }
 
@@ -144,10 +145,10 @@ export async function updateWebhook(
     updatedAt: deps.clock.now().toISOString(),
     version: current.version + 1,
   };
-  await deps.webhooks.update(updated, current.version);
-  if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
   const email = updated.alerting.email;
   if (email && email !== current.alerting.email) await useAlertEmail(deps, accountId, email);
+  await deps.webhooks.update(updated, current.version);
+  if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
   return updated;
 }
 

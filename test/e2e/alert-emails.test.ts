@@ -231,6 +231,45 @@ describe('alert emails reach confirmed addresses only', () => {
     expect(await emailsTo(address.toUpperCase())).toHaveLength(0);
   });
 
+  it('refuses an 11th new address in a day with a 429 that changes nothing (no spraying mail at many addresses)', async () => {
+    // Prepare: an account of its own, so the other cases' addresses do not count.
+    const account = await runtime.admin.post<{ id: string }>('/v1/admin/accounts', { name: 'Sprayer' });
+    const key = await runtime.admin.post<{ key: string }>(`/v1/admin/accounts/${account.body.id}/api-keys`, {
+      scopes: ['webhooks:read', 'webhooks:write'],
+    });
+    const sprayer = runtime.tenant.withToken(key.body.key);
+    const created = await sprayer.post<Created>(
+      '/v1/webhooks',
+      aWebhookBody({ name: 'sprayer', events: [] }),
+    );
+    // Act
+    const statuses: number[] = [];
+    for (let n = 1; n <= 10; n++) {
+      const patched = await sprayer.patch(`/v1/webhooks/${created.body.id}`, {
+        alerting: { email: `victim${n}@spray.example` },
+      });
+      statuses.push(patched.status);
+    }
+    const eleventh = await sprayer.patch<{ error: { code: string } }>(`/v1/webhooks/${created.body.id}`, {
+      alerting: { email: 'victim11@spray.example' },
+    });
+    const reused = await sprayer.patch(`/v1/webhooks/${created.body.id}`, {
+      alerting: { email: 'victim3@spray.example' },
+    });
+    // Assess
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.body.error.code).toBe('quota_exceeded');
+    expect(reused.status).toBe(200);
+    const stored = await sprayer.get<WebhookResource>(`/v1/webhooks/${created.body.id}`);
+    expect(stored.body.alerting).toMatchObject({
+      email: 'victim3@spray.example',
+      email_status: 'pending_confirmation',
+    });
+    await confirmationMail('victim10@spray.example');
+    expect(await emailsTo('victim11@spray.example')).toEqual([]);
+  });
+
   it('validates the platform-set list: addresses only, no repeats, at most 20', async () => {
     // Act
     const answers = await Promise.all(

@@ -22,7 +22,9 @@ import { isConditionalCheckFailed } from './client.js';
  *   when its last confirmation mail was queued, when it was confirmed;
  * - `ALERTEMAIL_OUTBOX` / `<account>#<address>`: a confirmation mail to send (the reconciler
  *   sends and removes it; one small partition, empty most of the time);
- * - `EMAILTOKEN#<sha-256 of the token>` / `#EMAILTOKEN`: what a link confirms, until it expires.
+ * - `EMAILTOKEN#<sha-256 of the token>` / `#EMAILTOKEN`: what a link confirms, until it expires;
+ * - `ACCOUNT#<account>` / `ALERTEMAILDAY#<YYYY-MM-DD>`: `mails`, the account's confirmation mails
+ *   that day (bounded).
  * The token itself is never stored.
  */
 
@@ -126,6 +128,25 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       }),
     );
     return true;
+  }
+
+  async claimConfirmationSlot(accountId: string, day: string, cap: number): Promise<boolean> {
+    if (cap <= 0) return false;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ACCOUNT#${accountId}`, sk: `ALERTEMAILDAY#${day}` },
+          UpdateExpression: 'ADD mails :one',
+          ConditionExpression: 'attribute_not_exists(mails) OR mails < :cap',
+          ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async listQueued(limit: number): Promise<QueuedConfirmation[]> {
