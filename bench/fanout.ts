@@ -1,10 +1,10 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { startFauxqs } from 'fauxqs';
 import { createDependencies, dynamoDbPorts, type RuntimeConfig, sqsPorts } from '../lambdas/composition.js';
 import { newAccountId, newEventId, parseDeliveryId } from '../lambdas/domain/ids.js';
 import type { Webhook } from '../lambdas/domain/model.js';
 import { createFanoutHandler } from '../lambdas/fanout.js';
+import { startSqsEngine } from '../lambdas/local/sqs-engine.js';
 import { startDynamo } from '../test/support/dynamodb.js';
 import { aWebhook } from '../test/support/factories.js';
 import { AwsMeter } from './aws-meter.js';
@@ -70,7 +70,7 @@ function ingestRecord(accountId: string, eventId: string, index: number): SQSRec
 
 export async function benchFanout(log: (line: string) => void = () => {}): Promise<SectionResult> {
   const dynamo = await startDynamo();
-  const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  const fauxqs = await startSqsEngine();
   const queue = fauxqs.createQueue('bench-fanout-delivery');
   const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1' });
   const meter = new AwsMeter();

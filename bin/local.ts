@@ -5,9 +5,11 @@ import { synthesizeTopology } from '../lib/local-topology.js';
 /**
  * `npm start`: serves the whole service on 127.0.0.1:${PORT:-3000} with no AWS account.
  * Environment: PORT, WEBHOOKS_DATA_DIR (.data), WEBHOOKS_LOCAL_API_KEY, WEBHOOKS_LOCAL_ADMIN_TOKEN,
- * WEBHOOKS_ALLOW_PRIVATE_TARGETS (true), WEBHOOKS_RECONCILE_INTERVAL_SECONDS (60),
+ * WEBHOOKS_ALLOW_PRIVATE_TARGETS (true; false applies the deployed URL policy: https only, public
+ * targets), WEBHOOKS_RECONCILE_INTERVAL_SECONDS (60),
  * WEBHOOKS_ESCALATION_WAIT_SECONDS (the stack's escalationWait: 72 h). Alert emails are written to
- * <data dir>/outbox/, ops-topic notices to <data dir>/ops-topic.jsonl.
+ * <data dir>/outbox/, ops-topic notices to <data dir>/ops-topic.jsonl. Once ready it prints an
+ * `export BASE=… KEY=… ADMIN_TOKEN=…` line for the README's curl examples.
  */
 
 const env = process.env;
@@ -40,9 +42,15 @@ const runtime = await startLocalRuntime({
   log: (line) => console.log(line),
 });
 
+/** A value as one shell word (the admin token may be anything the user chose). */
+const shellWord = (value: string): string =>
+  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+
 if (!apiKey) console.log(`API key (account ${runtime.accountId}, all tenant scopes): ${runtime.apiKey}`);
 if (!env.WEBHOOKS_LOCAL_ADMIN_TOKEN) console.log(`Admin token: ${runtime.adminToken}`);
 console.log(`serverless-webhooks ready on ${runtime.url}`);
+// The README's curl examples use these three variables: paste this line into another terminal.
+console.log(`export BASE=${runtime.url} KEY=${runtime.apiKey} ADMIN_TOKEN=${shellWord(runtime.adminToken)}`);
 
 let stopping = false;
 const shutdown = async () => {

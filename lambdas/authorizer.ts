@@ -1,5 +1,8 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { METRIC } from '../lib/metric-names.js';
 import { authorizerDependencies } from './composition.js';
+import { flushMetrics, metrics } from './metrics.js';
 import { authenticate } from './services/admin.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 
@@ -12,7 +15,16 @@ export function createAuthorizer(dependencies: DependenciesProvider) {
     const header = Object.entries(event.headers ?? {}).find(
       ([name]) => name.toLowerCase() === 'authorization',
     );
-    const key = await authenticate(dependencies(), header?.[1]);
+    let key: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      key = await authenticate(dependencies(), header?.[1]);
+    } catch (error) {
+      // Not a wrong key but a failure (API Gateway answers 500): the metric the alarm watches, since
+      // Lambda's Errors also count every `Unauthorized` below.
+      metrics.addMetric(METRIC.authorizerFailures, MetricUnit.Count, 1);
+      flushMetrics();
+      throw error;
+    }
     // API Gateway turns exactly this message into a 401.
     if (!key) throw new Error('Unauthorized');
     const [apiArn = '*', stage = '*'] = event.methodArn.split('/');

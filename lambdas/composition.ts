@@ -18,7 +18,8 @@ import {
   DynamoStatsRepository,
 } from './adapters/dynamodb/delivery-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
-import { ESCALATION_EVENT_SOURCE, EventBridgePublisher } from './adapters/eventbridge-publisher.js';
+import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
+import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import {
   AesGcmSecretCipher,
@@ -29,6 +30,7 @@ import {
 import { SesMailer, SkippingMailer } from './adapters/ses-mailer.js';
 import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
+import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import {
   DEFAULT_ALERT_EMAILS_PER_DAY,
@@ -36,7 +38,14 @@ import {
   DEFAULT_RECOVERY_COOLDOWN_SECONDS,
 } from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
-import type { EscalationStarter, EventPublisher, HostResolver, Mailer, OpsNotifier } from './domain/ports.js';
+import type {
+  EscalationStarter,
+  EventPublisher,
+  HostResolver,
+  Mailer,
+  OperationalEventSink,
+  OpsNotifier,
+} from './domain/ports.js';
 import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
@@ -52,6 +61,8 @@ export interface RuntimeConfig {
   readonly deliveriesTableName: string;
   readonly deliveryQueueUrl?: string;
   readonly parkedQueueUrl?: string;
+  /** Fan-out's queue: the service's own operational events are sent to it directly. */
+  readonly ingestQueueUrl?: string;
   readonly eventBusName?: string;
   readonly retentionDays: number;
   readonly allowHttpTargets: boolean;
@@ -78,7 +89,7 @@ export interface RuntimeConfig {
   readonly escalation?: EscalationStarter;
   readonly mailer?: Mailer;
   readonly opsNotifier?: OpsNotifier;
-  readonly operationalEvents?: EventPublisher;
+  readonly operationalEvents?: OperationalEventSink;
   /** Escalation (docs/escalation.md): the state machine deliver starts, and its wait. */
   readonly escalationStateMachineArn?: string;
   /** @default DEFAULT_ESCALATION_WAIT_SECONDS (72 h) */
@@ -124,12 +135,21 @@ function wholeNumber(value: string | undefined): number | undefined {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  return { ...configWithoutPlanLimits(env), planLimits: parsePlanLimits(env.PLAN_LIMITS) };
+}
+
+/**
+ * configFromEnv less the plan quotas, for the functions that enforce none (the escalation Tasks):
+ * their bundle then carries no PLAN_LIMITS parser (it is at its 400 KB budget).
+ */
+function configWithoutPlanLimits(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const masterKeyFile = env.MASTER_KEY_FILE;
   return {
     configTableName: required(env, 'CONFIG_TABLE_NAME'),
     deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
     deliveryQueueUrl: env.DELIVERY_QUEUE_URL,
     parkedQueueUrl: env.PARKED_QUEUE_URL,
+    ingestQueueUrl: env.INGEST_QUEUE_URL,
     eventBusName: env.EVENT_BUS_NAME,
     retentionDays: Number(env.RETENTION_DAYS ?? '30'),
     allowHttpTargets: env.ALLOW_HTTP_TARGETS === 'true',
@@ -138,7 +158,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     sqsEndpoint: env.SQS_ENDPOINT,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT,
     masterKey: masterKeyFile ? fileKey(masterKeyFile) : undefined,
-    planLimits: parsePlanLimits(env.PLAN_LIMITS),
     escalationStateMachineArn: env.ESCALATION_STATE_MACHINE_ARN,
     escalationWaitSeconds: env.ESCALATION_WAIT_SECONDS ? Number(env.ESCALATION_WAIT_SECONDS) : undefined,
     alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
@@ -204,6 +223,7 @@ export const dynamoDbPorts = {
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
   usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
+  webhookCounter: (config) => new DynamoWebhookCounter(doc(config), config.configTableName),
 } satisfies PortFactories;
 
 export const sqsPorts = {
@@ -235,11 +255,7 @@ export const eventBridgePorts = {
  * The escalation Tasks touch endpoints and accounts only: without the delivery-history adapters,
  * their bundle (three more SDK clients) stays under budget.
  */
-export const endpointPorts = {
-  accounts: accountsPort,
-  alertEmails: alertEmailsPort,
-  webhooks: webhooksPort,
-} satisfies PortFactories;
+export const endpointPorts = { accounts: accountsPort, webhooks: webhooksPort } satisfies PortFactories;
 
 /** deliver: starts the escalation state machine (Step Functions). */
 export const escalationStarterPorts = {
@@ -253,7 +269,6 @@ export const escalationStarterPorts = {
   },
 } satisfies PortFactories;
 
-/** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (bus). */
 /** SES v2 from `alertSenderEmail`; without one, each mail is logged and skipped. */
 const mailerPort = (config: RuntimeConfig): Mailer => {
   if (config.mailer) return config.mailer;
@@ -265,6 +280,7 @@ const mailerPort = (config: RuntimeConfig): Mailer => {
   return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
 };
 
+/** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (ingest queue). */
 export const alertPorts = {
   mailer: mailerPort,
   opsNotifier: (config) => {
@@ -274,13 +290,13 @@ export const alertPorts = {
   },
   operationalEvents: (config) => {
     if (config.operationalEvents) return config.operationalEvents;
-    if (!config.eventBusName) throw new Error('No event bus configured for this function');
+    if (!config.ingestQueueUrl) throw new Error('No ingest queue configured for this function');
     const client = instrumented(
       config,
-      'eventbridge',
-      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+      'sqs',
+      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
-    return new EventBridgePublisher(client, config.eventBusName, ESCALATION_EVENT_SOURCE);
+    return new SqsOperationalEvents(client, config.ingestQueueUrl);
   },
 } satisfies PortFactories;
 
@@ -323,6 +339,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'idempotency',
     'stats',
     'usage',
+    'webhookCounter',
     'queue',
     'publisher',
     'cipher',
@@ -357,6 +374,9 @@ export const allPorts = (): PortFactories => ({
 /** Each Lambda's dependencies, built once per container from its environment and only its clients. */
 const fromEnv = (factories: () => PortFactories) =>
   lazy(() => createDependencies(configFromEnv(), factories()));
+/** fromEnv for a function that enforces no plan quota (see configWithoutPlanLimits). */
+const fromEnvWithoutPlanLimits = (factories: () => PortFactories) =>
+  lazy(() => createDependencies(configWithoutPlanLimits(), factories()));
 
 export const authorizerDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
 export const adminDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
@@ -375,7 +395,10 @@ export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
   ...outboundPorts,
   ...escalationStarterPorts,
 }));
-export const escalationDependencies = /* @__PURE__ */ fromEnv(() => ({ ...endpointPorts, ...alertPorts }));
+export const escalationDependencies = /* @__PURE__ */ fromEnvWithoutPlanLimits(() => ({
+  ...endpointPorts,
+  ...alertPorts,
+}));
 /** The reconciler also sends queued alert-address confirmation mails (SES v2). */
 export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({
   ...dynamoDbPorts,

@@ -3,7 +3,7 @@ import { fanoutDependencies } from './composition.js';
 import { withRecordLogger } from './logging.js';
 import { addFanOutMetrics, flushMetrics } from './metrics.js';
 import type { DependenciesProvider } from './services/dependencies.js';
-import { type FanOutResult, fanOut, parseBusEvent } from './services/fanout.js';
+import { type FanOutResult, takeIngestMessage } from './services/fanout.js';
 import { processSqsBatch } from './sqs/batch.js';
 
 /**
@@ -17,21 +17,18 @@ export function createFanoutHandler(dependencies: DependenciesProvider) {
     try {
       return await processSqsBatch(event, (record) =>
         withRecordLogger({ messageId: record.messageId }, async (logger) => {
-          const deps = dependencies();
-          const parsed = parseBusEvent(record.body);
-          if (!parsed.ok) {
-            // Never dropped silently: parked with the reason, and the message is then done.
-            await deps.queue.park({ kind: 'invalid_event', reason: parsed.reason, payload: record.body });
+          const outcome = await takeIngestMessage(dependencies(), record.body);
+          if (outcome.kind === 'parked') {
             parkedEvents += 1;
-            logger.warn('parked an event that could not be parsed', { reason: parsed.reason });
+            logger.warn('parked an event that cannot be fanned out', { reason: outcome.reason });
             return;
           }
+          const { event, result } = outcome;
           logger.appendPersistentKeys({
-            eventId: parsed.event.id,
-            eventType: parsed.event.type,
-            accountId: parsed.event.accountId,
+            eventId: event.id,
+            eventType: event.type,
+            accountId: event.accountId,
           });
-          const result = await fanOut(deps, parsed.event, parsed.fromApi);
           results.push(result);
           logger.info('fanned out', { ...result });
         }),

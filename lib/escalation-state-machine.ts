@@ -137,7 +137,8 @@ export class EscalationStateMachine extends Construct {
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       comment: 'Escalates a failing webhook endpoint: alert, wait, re-check, disable or recovered',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: props.maxWait.plus(Duration.days(1)),
+      // In seconds: Duration.plus keeps the coarser unit and rejects e.g. half an hour plus a day.
+      timeout: Duration.seconds(props.maxWait.toSeconds() + Duration.days(1).toSeconds()),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

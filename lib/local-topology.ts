@@ -1,12 +1,13 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
+import type { WebhookFunctionName } from './webhook-service.js';
 import { WebhookServiceStack } from './webhook-service-stack.js';
 
 /**
  * What the local runtime needs to mirror the deployed stack, read from the synthesized template
- * rather than written twice: queue settings (visibility timeout, retention, redrive) and the
- * escalation state machine's definition. Synthesis skips Lambda bundling, so it takes a couple of
+ * rather than written twice: queue settings (visibility timeout, retention, redrive), the
+ * escalation state machine's definition, each function's timeout and the deployed URL policy. Synthesis skips Lambda bundling, so it takes a couple of
  * seconds.
  */
 
@@ -14,6 +15,8 @@ export interface LocalQueue {
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
   readonly messageRetentionSeconds: number;
+  /** SQS refuses a larger body; the default is SQS's own (1 MiB). */
+  readonly maximumMessageSizeBytes: number;
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
@@ -30,8 +33,23 @@ export interface LocalStateMachine {
   readonly defaultWaitSeconds: number;
 }
 
+/** A function as deployed: what the local API twin enforces (Lambda's timeout). */
+export interface LocalFunction {
+  readonly timeoutSeconds: number;
+}
+
+/** The endpoint-URL policy of the deployed functions (their ALLOW_*_TARGETS environment). */
+export interface DeployedTargetPolicy {
+  readonly allowHttpTargets: boolean;
+  readonly allowPrivateTargets: boolean;
+}
+
 export interface LocalTopology {
   readonly escalation: LocalStateMachine;
+  /** Every function of the stack by its name (`management-api`, `deliver`, …). */
+  readonly functions: Readonly<Record<WebhookFunctionName, LocalFunction>>;
+  /** As the management API function is deployed (the stack's defaults: https only, public targets). */
+  readonly targetPolicy: DeployedTargetPolicy;
   readonly queues: readonly LocalQueue[];
   readonly roles: {
     readonly ingest: string;
@@ -69,6 +87,7 @@ export function synthesizeTopology(): LocalTopology {
       name,
       visibilityTimeoutSeconds: Number(properties.VisibilityTimeout ?? 30),
       messageRetentionSeconds: Number(properties.MessageRetentionPeriod ?? 345_600),
+      maximumMessageSizeBytes: Number(properties.MaximumMessageSize ?? 1_048_576),
       redrive: redrive
         ? {
             deadLetterQueue: redrive.deadLetterTargetArn['Fn::GetAtt'][0],
@@ -77,7 +96,24 @@ export function synthesizeTopology(): LocalTopology {
         : undefined,
     };
   });
-  return { queues, roles, escalation: escalationStateMachine(stack, template) };
+  const idOf = (element: unknown): string => stack.resolve((element as CfnElement).logicalId) as string;
+  const propertiesOf = (name: WebhookFunctionName) =>
+    template.Resources[idOf(service.functions[name].node.defaultChild)]?.Properties ?? {};
+  const functions = Object.fromEntries(
+    (Object.keys(service.functions) as WebhookFunctionName[]).map((name) => [
+      name,
+      // CloudFormation's default Lambda timeout is 3 s.
+      { timeoutSeconds: Number(propertiesOf(name).Timeout ?? 3) },
+    ]),
+  ) as Record<WebhookFunctionName, LocalFunction>;
+  const managementEnvironment =
+    (propertiesOf('management-api').Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {};
+  const targetPolicy: DeployedTargetPolicy = {
+    allowHttpTargets: managementEnvironment.ALLOW_HTTP_TARGETS === 'true',
+    allowPrivateTargets: managementEnvironment.ALLOW_PRIVATE_TARGETS === 'true',
+  };
+  return { queues, roles, functions, targetPolicy, escalation: escalationStateMachine(stack, template) };
 }
 
 /** What a Lambda ARN reference becomes in the local definition. */

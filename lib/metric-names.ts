@@ -29,6 +29,11 @@ export const METRIC = {
   messagesParked: 'MessagesParked',
   /** Events dropped because the account's daily event quota was used up. Count. */
   eventsDropped: 'EventsDropped',
+  /**
+   * Authorizer invocations that failed unexpectedly (API Gateway answers 500), written only then.
+   * A wrong API key is not one: the authorizer answers it by throwing `Unauthorized`. Count.
+   */
+  authorizerFailures: 'AuthorizerFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -39,6 +39,13 @@ export interface WebhookServiceObservabilityProps extends WebhookServiceAlarmsPr
   readonly alarmTopic: sns.ITopic;
   /** The functions: an errors alarm and a throttles alarm each, and their dashboard graphs. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * The key in `functions` of the API's Lambda authorizer. It answers every wrong API key by
+   * throwing `Unauthorized` (that is how a Lambda authorizer says 401), which Lambda counts in
+   * `Errors`: instead of an errors alarm it gets one on the AuthorizerFailures metric it writes.
+   * @default - none: every function gets an errors alarm
+   */
+  readonly authorizerFunction?: string;
   /** Queues that hold what could not be processed: alarm as soon as one holds a message. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   /** Queues whose depth and age the dashboard shows (besides the dead-letter queues). */
@@ -59,7 +66,7 @@ const NARROW = 8;
  * Alarms and the dashboard of the webhook service. Every alarm notifies the ops topic:
  * - a dead-letter queue (ingest DLQ, delivery redrive DLQ, parked queue) holds a message;
  * - the share of failed delivery attempts is above a threshold (metric math over the EMF metrics);
- * - any function errors or is throttled;
+ * - any function errors (the authorizer: fails unexpectedly, see `authorizerFunction`) or is throttled;
  * - the API answers a 5xx (every bad input gets a 4xx, so a 5xx is a fault of the service).
  */
 export class WebhookServiceObservability extends Construct {
@@ -125,14 +132,25 @@ export class WebhookServiceObservability extends Construct {
     });
 
     for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(`errors:${name}`, `${pascal(name)}ErrorsAlarm`, {
-        alarmDescription: `The ${name} function failed (an unhandled error or a timeout)`,
-        metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      if (name === props.authorizerFunction) {
+        alarm('authorizerFailures', 'AuthorizerFailuresAlarm', {
+          alarmDescription: `The ${name} function failed checking an API key (API Gateway answered 500); wrong keys (401) are not counted`,
+          metric: this.serviceMetric(METRIC.authorizerFailures, cloudwatch.Stats.SUM),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      } else {
+        alarm(`errors:${name}`, `${pascal(name)}ErrorsAlarm`, {
+          alarmDescription: `The ${name} function failed (an unhandled error or a timeout)`,
+          metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
       alarm(`throttles:${name}`, `${pascal(name)}ThrottlesAlarm`, {
         alarmDescription: `Invocations of the ${name} function were throttled`,
         metric: fn.metricThrottles({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),

@@ -4,17 +4,23 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import {
+  consumerConcurrency,
+  DEFAULT_DELIVERY_CONCURRENCY,
+  DEFAULT_FANOUT_CONCURRENCY,
+} from './consumer-concurrency.js';
 import { EscalationStateMachine } from './escalation-state-machine.js';
 import { DEFAULT_METRICS_NAMESPACE, DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
 import { type WebhookServiceAlarmsProps, WebhookServiceObservability } from './observability.js';
+import { createOpsTopic } from './ops-topic.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
 import { WebhookFunction } from './webhook-function.js';
 
@@ -67,11 +73,25 @@ export interface WebhookServiceProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Reserved concurrency of the deliver function, which also caps the SQS event source's
-   * concurrency so that throttling never burns receive counts. At least 2.
-   * @default - unreserved, no cap
+   * Maximum concurrency of the deliver function: the delivery queue's event source
+   * (`ScalingConfig.MaximumConcurrency`) never runs more than this many invocations, a whole number
+   * from 2 to 1000. A value given here is also reserved for deliver, so that the event source never
+   * invokes more than deliver may run (throttled invocations burn receive counts).
+   * @default 50 - not reserved. Each invocation sends a batch of up to 10 jobs concurrently (30 s
+   * each at most), so 50 is up to 500 requests in flight: tens of thousands of deliveries a minute
+   * to healthy receivers, while slow ones cannot take the account's whole concurrency (1000 by
+   * default) from the API and everything else; the queue absorbs the rest. Reserving nothing lets
+   * the stack deploy in accounts whose concurrency quota has nothing left to reserve.
    */
   readonly deliveryConcurrency?: number;
+  /**
+   * Maximum concurrency of the fanout function (the ingest queue's event source), a whole number
+   * from 2 to 1000. A value given here is also reserved for fanout, as for `deliveryConcurrency`.
+   * @default 10 - not reserved. One event becomes up to thousands of delivery jobs, so a few fan-out
+   * invocations already outpace what deliver drains; more would only grow the delivery queue
+   * faster and add DynamoDB load.
+   */
+  readonly fanoutConcurrency?: number;
   /**
    * Accept `http://` endpoint URLs. For non-production deployments only.
    * @default false
@@ -83,9 +103,13 @@ export interface WebhookServiceProps {
    */
   readonly eventBusName?: string;
   /**
-   * Create the account-level API Gateway CloudWatch role (`AWS::ApiGateway::Account`) that stage
-   * execution and access logging need. Set to false when the account already manages it.
-   * @default true
+   * Create the API Gateway CloudWatch role and set it as the account's (`AWS::ApiGateway::Account`,
+   * retained when the stack is deleted). API Gateway writes the stage's execution and access logs
+   * through that one role per account and region, shared by every API there: most accounts have it
+   * already, and creating it here would silently replace it. Turn it on only in an account and
+   * region where no API Gateway CloudWatch role is set yet (the deploy then fails with "CloudWatch
+   * Logs role ARN must be set in account settings to enable logging").
+   * @default false
    */
   readonly apiGatewayCloudWatchRole?: boolean;
   /**
@@ -144,7 +168,7 @@ const FANOUT_TIMEOUT = Duration.seconds(60);
 /** A batch of up to 10 deliveries is sent concurrently, each bounded by 30 s. */
 const DELIVER_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(10);
-/** One escalation step: a few DynamoDB calls, an email, an SNS publish, a PutEvents. */
+/** One escalation step: a few DynamoDB calls, an email, an SNS publish, an SQS send. */
 const ESCALATION_TIMEOUT = Duration.seconds(30);
 const DEFAULT_ESCALATION_WAIT = Duration.hours(72);
 /** Standard executions live at most a year; the state machine's timeout adds a day to the wait. */
@@ -153,6 +177,8 @@ const MAX_ESCALATION_WAIT = Duration.days(364);
 const visibilityFor = (consumerTimeout: Duration): Duration =>
   Duration.seconds(6 * consumerTimeout.toSeconds());
 
+/** SQS's largest message body (1 MiB). */
+const MAX_SQS_MESSAGE_BYTES = 1_048_576;
 const MAX_RECEIVE_COUNT = 5;
 const DLQ_RETENTION = Duration.days(14);
 
@@ -202,7 +228,8 @@ export class WebhookService extends Construct {
   public readonly escalationStateMachine: sfn.StateMachine;
   /**
    * The platform team's operations topic: every escalation transition (failing, recovered,
-   * disabled). Encrypted with `opsTopicKey`, whose policy also lets CloudWatch alarms publish here.
+   * disabled) and every alarm. Encrypted with `opsTopicKey`; CloudWatch alarms of this account and
+   * region may publish here (lib/ops-topic.ts).
    */
   public readonly opsTopic: sns.Topic;
   public readonly opsTopicKey: kms.Key;
@@ -218,6 +245,16 @@ export class WebhookService extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     validateProps(props, { retentionDays, rateLimit, burstLimit });
+    const deliveryConcurrency = consumerConcurrency(
+      'deliveryConcurrency',
+      props.deliveryConcurrency,
+      DEFAULT_DELIVERY_CONCURRENCY,
+    );
+    const fanoutConcurrency = consumerConcurrency(
+      'fanoutConcurrency',
+      props.fanoutConcurrency,
+      DEFAULT_FANOUT_CONCURRENCY,
+    );
 
     const baseName = this.baseName(id);
 
@@ -241,9 +278,17 @@ export class WebhookService extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     } as const;
-    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', { ...queueDefaults, retentionPeriod: DLQ_RETENTION });
+    // EventBridge's envelope around a 256 KB entry is larger than 256 KiB: the ingest queue, its DLQ
+    // and the parked queue (which keeps unparseable messages whole) take SQS's largest message.
+    const wholeEnvelopes = { maxMessageSizeBytes: MAX_SQS_MESSAGE_BYTES } as const;
+    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', {
+      ...queueDefaults,
+      ...wholeEnvelopes,
+      retentionPeriod: DLQ_RETENTION,
+    });
     this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
       ...queueDefaults,
+      ...wholeEnvelopes,
       visibilityTimeout: visibilityFor(FANOUT_TIMEOUT),
       deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
@@ -258,6 +303,7 @@ export class WebhookService extends Construct {
     });
     this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', {
       ...queueDefaults,
+      ...wholeEnvelopes,
       retentionPeriod: DLQ_RETENTION,
     });
     Validations.of(this.parkedQueue).acknowledge({
@@ -332,7 +378,10 @@ export class WebhookService extends Construct {
         // Bus events that cannot be parsed are parked with their reason, never dropped.
         PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
       },
-      { timeout: FANOUT_TIMEOUT },
+      {
+        timeout: FANOUT_TIMEOUT,
+        reservedConcurrentExecutions: fanoutConcurrency.reservedConcurrentExecutions,
+      },
     );
     const deliver = fn(
       'deliver',
@@ -343,41 +392,26 @@ export class WebhookService extends Construct {
         DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
         PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
       },
-      { timeout: DELIVER_TIMEOUT, reservedConcurrentExecutions: props.deliveryConcurrency },
+      {
+        timeout: DELIVER_TIMEOUT,
+        reservedConcurrentExecutions: deliveryConcurrency.reservedConcurrentExecutions,
+      },
     );
     const reconciler = fn('reconciler', 'Re-queues deliveries still pending long past their due time', {
       ...history,
       DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
     });
     // ---- escalation ------------------------------------------------------------------------------
-    this.opsTopicKey = new kms.Key(this, 'OpsTopicKey', {
-      description: 'Encrypts the webhook service operations topic',
-      enableKeyRotation: true,
-      // Only encrypts messages in flight through SNS: nothing at rest depends on it.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // CloudWatch alarms publishing to an encrypted topic need the key (an AWS managed key would not do).
-    this.opsTopicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublishToOpsTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    this.opsTopic = new sns.Topic(this, 'OpsTopic', {
-      displayName: 'Webhook service operations',
-      masterKey: this.opsTopicKey,
-      enforceSSL: true,
-    });
+    const ops = createOpsTopic(this);
+    this.opsTopic = ops.topic;
+    this.opsTopicKey = ops.key;
 
     const escalationWait = props.escalationWait ?? DEFAULT_ESCALATION_WAIT;
     const escalation = fn(
       'escalation',
       'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
       {
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        INGEST_QUEUE_URL: this.ingestQueue.queueUrl,
         OPS_TOPIC_ARN: this.opsTopic.topicArn,
         ...(props.alertSenderEmail ? { ALERT_SENDER_EMAIL: props.alertSenderEmail } : {}),
       },
@@ -433,9 +467,10 @@ export class WebhookService extends Construct {
     if (props.alertSenderEmail) this.grantSendEmail(reconciler, props.alertSenderEmail);
     this.deliveryQueue.grantSendMessages(reconciler);
 
-    // escalation: the endpoint's configuration and counters, the bus, the ops topic, the sender.
+    // escalation: the endpoint's configuration and counters, the ingest queue (operational events go
+    // to fan-out directly, never through the bus: docs/bus.md), the ops topic, the sender.
     this.grantTable(this.configTable, CONFIG_TABLE, escalation, 'readwrite');
-    this.eventBus.grantPutEventsTo(escalation);
+    this.ingestQueue.grantSendMessages(escalation);
     iam.Grant.addToPrincipal({
       grantee: escalation,
       actions: ['sns:Publish'],
@@ -456,13 +491,14 @@ export class WebhookService extends Construct {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
+        maxConcurrency: fanoutConcurrency.maxConcurrency,
       }),
     );
     deliver.addEventSource(
       new SqsEventSource(this.deliveryQueue, {
         batchSize: 10,
         reportBatchItemFailures: true,
-        maxConcurrency: props.deliveryConcurrency,
+        maxConcurrency: deliveryConcurrency.maxConcurrency,
       }),
     );
 
@@ -474,7 +510,7 @@ export class WebhookService extends Construct {
 
     // ---- REST API ------------------------------------------------------------------------------
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? true;
+    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? false;
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `${baseName}-api`,
       description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
@@ -540,7 +576,7 @@ export class WebhookService extends Construct {
 
     // ---- observability (docs/observability.md) -----------------------------------------------------
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    for (const emitter of [fanout, deliver]) {
+    for (const emitter of [fanout, deliver, authorizerFn]) {
       emitter.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', metricsNamespace);
       emitter.addEnvironment(DEPLOYMENT_ENV, baseName);
     }
@@ -551,6 +587,7 @@ export class WebhookService extends Construct {
       deployment: baseName,
       alarmTopic: this.opsTopic,
       functions: this.functions,
+      authorizerFunction: 'authorizer',
       deadLetterQueues: {
         'ingest-dlq': this.ingestDlq,
         'delivery-redrive-dlq': this.deliveryDlq,
@@ -675,11 +712,15 @@ export class WebhookService extends Construct {
       reason:
         'Requests are validated in the handlers with zod (body, query and path), which answer a JSON 4xx; API Gateway models would duplicate those schemas and answer in another error shape.',
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
-    });
+    // Only with apiGatewayCloudWatchRole: RestApi names that role 'CloudWatchRole'.
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
@@ -746,22 +787,14 @@ function validateProps(
   if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
     throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
   }
-  if (
-    props.deliveryConcurrency !== undefined &&
-    (!Number.isInteger(props.deliveryConcurrency) || props.deliveryConcurrency < 2)
-  ) {
-    throw new Error(
-      `deliveryConcurrency must be an integer >= 2 (the SQS event source's minimum), got ${props.deliveryConcurrency}`,
-    );
-  }
-  if (props.escalationWait !== undefined && props.escalationWait.toSeconds() <= 0) {
-    throw new Error('escalationWait must be positive');
-  }
-  if (
-    props.escalationWait !== undefined &&
-    props.escalationWait.toSeconds() > MAX_ESCALATION_WAIT.toSeconds()
-  ) {
-    throw new Error(`escalationWait must be at most ${MAX_ESCALATION_WAIT.toDays()} days`);
+  if (props.escalationWait !== undefined) {
+    // Whole seconds: the Wait state and ESCALATION_WAIT_SECONDS take an integer.
+    const seconds = props.escalationWait.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_ESCALATION_WAIT.toSeconds()) {
+      throw new Error(
+        `escalationWait must be a whole number of seconds, from 1 second to ${MAX_ESCALATION_WAIT.toDays()} days, got ${props.escalationWait}`,
+      );
+    }
   }
   if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
     throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);

@@ -1,46 +1,22 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { WebhookEvent } from '../domain/model.js';
+import type { BusEntry } from '../domain/bus-event.js';
 import type { EventPublisher } from '../domain/ports.js';
 
-export const EVENT_SOURCE = 'serverless-webhooks.api';
-/** The source of the operational events escalation publishes (endpoint.failing, …). */
-export const ESCALATION_EVENT_SOURCE = 'serverless-webhooks.escalation';
-
-/**
- * Puts an event on the service's bus in the shape internal services use (DetailType = type,
- * Detail = { account_id, data, idempotency_key? }), plus the id the API already answered with, so
- * fan-out keeps it.
- */
+/** Puts an event entry (built by domain/bus-event.ts) on the service's bus; answers its EventId. */
 export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
-    private readonly source: string = EVENT_SOURCE,
   ) {}
 
-  async publish(event: WebhookEvent): Promise<void> {
+  async put(entry: BusEntry): Promise<{ busEventId: string }> {
     const result = await this.client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: this.busName,
-            Source: this.source,
-            DetailType: event.type,
-            Time: new Date(event.timestamp),
-            Detail: JSON.stringify({
-              account_id: event.accountId,
-              data: event.data,
-              idempotency_key: event.idempotencyKey,
-              event_id: event.id,
-            }),
-          },
-        ],
-      }),
+      new PutEventsCommand({ Entries: [{ ...entry, EventBusName: this.busName }] }),
     );
-    if ((result.FailedEntryCount ?? 0) > 0) {
-      throw new Error(
-        `PutEvents failed: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`,
-      );
+    const [answer] = result.Entries ?? [];
+    if ((result.FailedEntryCount ?? 0) > 0 || !answer?.EventId) {
+      throw new Error(`PutEvents failed: ${answer?.ErrorCode} ${answer?.ErrorMessage}`);
     }
+    return { busEventId: answer.EventId };
   }
 }

@@ -74,6 +74,15 @@ const familyOf = (family: LookupOptions['family']): 0 | 4 | 6 => {
   return 0;
 };
 
+/**
+ * Node writes a header value one byte per character, and refuses a character above U+00FF: each
+ * value goes as its UTF-8 bytes instead, so a custom header with emoji arrives as the tenant set it.
+ */
+const asUtf8Bytes = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, Buffer.from(value, 'utf8').toString('latin1')]),
+  );
+
 export class HttpWebhookSender implements WebhookSender {
   private readonly policy: TargetPolicy;
   private readonly resolve: HostResolver;
@@ -163,7 +172,10 @@ export class HttpWebhookSender implements WebhookSender {
         {
           method: 'POST',
           // Ours last: a stray content-length in the request headers must not misframe the body.
-          headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+          headers: {
+            ...asUtf8Bytes(request.headers),
+            'content-length': String(Buffer.byteLength(request.body)),
+          },
           // The retry after a stale pooled socket gets a connection of its own.
           agent: timing.freshConnection ? false : pooledAgent,
           lookup: this.guardedLookup,
@@ -218,7 +230,9 @@ export class HttpWebhookSender implements WebhookSender {
           STALE_SOCKET_ERROR_CODES.has(errorCode(error) ?? '');
         finish({ response: { error: describeError(error), responseTimeMs: elapsedMs() }, staleSocket });
       });
-      req.end(request.body);
+      // As bytes: Node writes a string body in one piece with the head, in the body's encoding,
+      // which would encode the header bytes above a second time.
+      req.end(Buffer.from(request.body, 'utf8'));
     });
   }
 }

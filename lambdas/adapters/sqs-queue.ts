@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports.js';
+import { sqsSafeJson } from '../domain/sqs-text.js';
 
 const BATCH = 10;
 
@@ -27,6 +28,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         QueueUrl: this.queueUrl,
         Entries: jobs.map((job, index) => ({
           Id: String(index),
+          // Ids and a date only: no outside text ever rides in a job, so plain JSON is SQS-safe.
           MessageBody: JSON.stringify(job),
           DelaySeconds: delaySeconds,
         })),
@@ -44,7 +46,9 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   async park(record: ParkedRecord): Promise<void> {
     if (!this.parkedQueueUrl) throw new Error('No parked queue configured');
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.parkedQueueUrl, MessageBody: JSON.stringify(record) }),
+      // A parked record carries outside text (a receiver's response, a publisher's message): escaped
+      // so SQS takes any character in it.
+      new SendMessageCommand({ QueueUrl: this.parkedQueueUrl, MessageBody: sqsSafeJson(record) }),
     );
   }
 }

@@ -84,13 +84,17 @@ export function platformAddresses(
   return new Set(addresses.map(normaliseEmail));
 }
 
+/**
+ * Confirmed: set by the platform, or confirmed through its link (both on the account item, the one
+ * source the escalation Tasks read).
+ */
 export function alertEmailStatus(
   address: string,
-  account: Pick<Account, 'alertEmail' | 'alertEmails'> | undefined,
-  record: Pick<AlertEmailRecord, 'status'> | undefined,
+  account: Pick<Account, 'alertEmail' | 'alertEmails' | 'confirmedAlertEmails'> | undefined,
 ): AlertEmailStatus {
-  if (platformAddresses(account).has(normaliseEmail(address))) return 'confirmed';
-  return record?.status === 'confirmed' ? 'confirmed' : 'pending_confirmation';
+  const key = normaliseEmail(address);
+  if (platformAddresses(account).has(key) || account?.confirmedAlertEmails?.includes(key)) return 'confirmed';
+  return 'pending_confirmation';
 }
 
 /** Whether a use of an unconfirmed address may queue a (new) confirmation mail now. */

@@ -20,6 +20,8 @@ export interface Account {
    * account may name them without a confirmation mail. Stored normalised (lower case).
    */
   readonly alertEmails?: readonly string[];
+  /** Alert addresses confirmed through their confirmation link (normalised). */
+  readonly confirmedAlertEmails?: readonly string[];
   readonly createdAt: string;
 }
 

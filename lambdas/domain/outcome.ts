@@ -1,8 +1,9 @@
 /**
- * What one HTTP attempt means for the delivery: done, endpoint gone, try again, or give up.
- * Redirects are final failures: following them would let a public URL bounce the service into a
- * private network.
+ * What one HTTP attempt means for the delivery: done, endpoint gone, try again, or give up; and what
+ * of the attempts a delivery stores. Redirects are final failures: following them would let a public
+ * URL bounce the service into a private network.
  */
+import type { DeliveryAttempt } from './model.js';
 import type { OutboundResponse } from './ports.js';
 
 export type AttemptOutcome =
@@ -47,4 +48,49 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   else if (ASCTIME_DATE_PATTERN.test(trimmed)) dateMs = Date.parse(`${trimmed} GMT`);
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
+}
+
+/**
+ * What one delivery item keeps of its attempts (docs/storage.md, "Bounded delivery items"): the
+ * newest MAX_STORED_ATTEMPTS, each bounded, while `attempt_count` keeps the true total. Worst case
+ * ~5.3 KB per attempt (4 KB of response body, 1 KB of error text, names, numbers and two times), so
+ * 50 attempts are ~265 KB, well under DynamoDB's 400 KB item limit whatever the number of retries.
+ */
+export const MAX_STORED_ATTEMPTS = 50;
+/** Response body bytes (UTF-8) kept with an attempt. */
+export const MAX_RESPONSE_BODY_BYTES = 4096;
+/** Error text bytes (UTF-8) kept with an attempt. */
+export const MAX_ATTEMPT_ERROR_BYTES = 1024;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8');
+
+/** The longest prefix of `text` that is at most `maxBytes` in UTF-8, cut between characters. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const encoded = utf8.encode(text);
+  if (encoded.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
+  while (end > 0 && ((encoded[end] ?? 0) & 0xc0) === 0x80) end--;
+  return fromUtf8.decode(encoded.subarray(0, end));
+}
+
+/** An attempt with its response body and error text cut to what is stored. */
+export function boundAttempt(attempt: DeliveryAttempt): DeliveryAttempt {
+  const { responseBody, error, ...rest } = attempt;
+  return {
+    ...rest,
+    ...(responseBody !== undefined
+      ? { responseBody: truncateUtf8(responseBody, MAX_RESPONSE_BODY_BYTES) }
+      : {}),
+    ...(error !== undefined ? { error: truncateUtf8(error, MAX_ATTEMPT_ERROR_BYTES) } : {}),
+  };
+}
+
+/** The attempts a delivery keeps after `latest`: the newest MAX_STORED_ATTEMPTS, oldest first, bounded. */
+export function keptAttempts(
+  previous: readonly DeliveryAttempt[],
+  latest: DeliveryAttempt,
+): DeliveryAttempt[] {
+  return [...previous, latest].slice(-MAX_STORED_ATTEMPTS).map(boundAttempt);
 }

@@ -4,6 +4,7 @@
  * local twins; lambdas/composition.ts wires one set. Nothing here imports an SDK.
  */
 import type { AlertEmailRecord, ConfirmationToken, QueuedConfirmation } from './alert-emails.js';
+import type { BusEntry } from './bus-event.js';
 import type { EscalationInput, Transition } from './escalation.js';
 import type {
   Account,
@@ -31,8 +32,6 @@ export interface AccountRepository {
   /** Throws DomainError('conflict') when the id exists. */
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | undefined>;
-  /** Sets the given fields; throws DomainError('not_found') when the account does not exist. */
-  update(id: string, changes: { alertEmails?: readonly string[] }): Promise<Account>;
 }
 
 /**
@@ -40,6 +39,16 @@ export interface AccountRepository {
  * config table. Addresses are passed normalised (lambdas/domain/alert-emails.ts).
  */
 export interface AlertEmailRepository {
+  /**
+   * Replaces the account's platform-set alert addresses (`alert_emails` on the account item); throws
+   * DomainError('not_found') when the account does not exist.
+   */
+  setPlatformAddresses(accountId: string, addresses: readonly string[]): Promise<Account>;
+  /**
+   * Adds an address confirmed through its link to the account item's set (repeats change nothing),
+   * so the escalation Tasks know who may be mailed from the account read they make anyway.
+   */
+  addConfirmed(accountId: string, address: string): Promise<void>;
   get(accountId: string, address: string): Promise<AlertEmailRecord | undefined>;
   getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>>;
   /**
@@ -225,6 +234,8 @@ export interface IdempotencyRepository {
    * or undefined when this call claimed it.
    */
   claim(accountId: string, key: string, eventId: string, expiresAt: string): Promise<string | undefined>;
+  /** The event id holding an unexpired claim on `key`, if any. */
+  holder(accountId: string, key: string): Promise<string | undefined>;
 }
 
 export interface StatsRepository {
@@ -242,6 +253,46 @@ export interface StatsRepository {
    * batch still in flight cannot bring them back.
    */
   retire(webhookId: string): Promise<void>;
+}
+
+/** The account's webhook counter as stored: slots taken, and when it last moved (ISO 8601). */
+export interface WebhookCount {
+  readonly count: number;
+  readonly updatedAt?: string;
+}
+
+/** What a reservation found: a slot taken, the plan full, no counter yet, or no account. */
+export type WebhookSlotReservation =
+  | { readonly outcome: 'reserved' }
+  | { readonly outcome: 'full'; readonly counter: WebhookCount }
+  | { readonly outcome: 'uncounted' }
+  | { readonly outcome: 'no_account' };
+
+/**
+ * The per-account webhook counter (plan quota, docs/quotas.md): one slot per endpoint, taken by a
+ * conditional write before the endpoint is created and given back when it is deleted, so concurrent
+ * creates can never go past the limit between them.
+ */
+export interface WebhookCounter {
+  /** Takes one slot if fewer than `limit` are taken (null = no limit), in one conditional write. */
+  reserve(accountId: string, limit: number | null, now: string): Promise<WebhookSlotReservation>;
+  /**
+   * Gives one slot back (never below zero) for an endpoint deleted, or a create given up, after
+   * `since` (ISO 8601, taken before that delete or reservation). A no-op for an account without a
+   * counter, and when the counter was (re)counted after `since`: that count already left it out.
+   */
+  release(accountId: string, since: string, now: string): Promise<void>;
+  /**
+   * Starts the counter of an account that has none at `count`, a count of its endpoints taken
+   * before this call; false when one exists already.
+   */
+  initialise(accountId: string, count: number, now: string): Promise<boolean>;
+  /**
+   * Sets the counter to `count` only if it is still exactly `seen` (value and time of its last move):
+   * a recount that raced a create or a delete changes nothing. Returns whether it was set.
+   */
+  repair(accountId: string, seen: WebhookCount, count: number, now: string): Promise<boolean>;
+  get(accountId: string): Promise<WebhookCount | undefined>;
 }
 
 /** Per-account, per-UTC-day event counters (quota). */
@@ -278,7 +329,17 @@ export interface DeliveryQueue {
   park(record: ParkedRecord): Promise<void>;
 }
 
+/** The service's event bus, for POST /v1/events. */
 export interface EventPublisher {
+  /** Puts the entry on the bus and answers the id the bus gave it: the event's id derives from it. */
+  put(entry: BusEntry): Promise<{ busEventId: string }>;
+}
+
+/**
+ * Where the service's own operational events (endpoint.failing, …) go: straight to fan-out's queue,
+ * never through the bus, so no bus publisher can send one (fan-out refuses those types on the bus).
+ */
+export interface OperationalEventSink {
   publish(event: WebhookEvent): Promise<void>;
 }
 

@@ -128,8 +128,12 @@ export const deliverySummaryResource = (delivery: Delivery) => ({
 
 export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent | undefined) => ({
   ...deliverySummaryResource(delivery),
+  /** The newest attempts, oldest first: at most MAX_STORED_ATTEMPTS (50) are kept. */
   attempts: delivery.attempts.map(attemptResource),
+  /** Every attempt made, kept or not. */
   attempt_count: delivery.attemptCount,
+  /** Older attempts were trimmed: `attempts` holds fewer than `attempt_count`. */
+  attempts_truncated: delivery.attempts.length < delivery.attemptCount,
   payload: event ? eventPayload(event) : null,
 });
 

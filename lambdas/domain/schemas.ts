@@ -98,9 +98,12 @@ const jsonObject = z.record(z.string(), z.unknown()).check(
 
 export const idempotencyKey = z.string().check(z.minLength(1), z.maxLength(200));
 
+/** An event's data, from the API or the bus alike. */
+export const eventData = jsonObject;
+
 export const publishEventBody = z.strictObject({
   type: eventTypeName,
-  data: jsonObject,
+  data: eventData,
   idempotency_key: z.optional(idempotencyKey),
 });
 export type PublishEventBody = z.infer<typeof publishEventBody>;

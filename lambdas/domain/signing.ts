@@ -3,7 +3,9 @@
  * official `standardwebhooks` / `svix` libraries) plus `X-Webhook-Signature: sha256=<hex>` for
  * receivers that verify with a few lines of HMAC code.
  */
+
 import { createHmac, randomBytes } from 'node:crypto';
+import { isWellFormedText } from './unicode.js';
 
 const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
@@ -78,8 +80,13 @@ export function isReservedHeaderName(name: string): boolean {
 /** RFC 7230 `token`. */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const LINE_BREAK_OR_NUL_PATTERN = /[\r\n\0]/;
-/** Visible ASCII, space, tab and obs-text: what Node's HTTP client accepts in a value. */
-const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * A value may hold any character but controls (tab aside): HTTP has no place for those. It is sent
+ * as its UTF-8 bytes (RFC 9110's obs-text), so emoji and astral characters reach the receiver as
+ * given; a lone surrogate has no UTF-8 form and is refused.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** Why a set of custom headers is unacceptable, or undefined when it is fine. */
 export function validateCustomHeaders(headers: Readonly<Record<string, string>>): string | undefined {
@@ -98,8 +105,10 @@ export function validateCustomHeaders(headers: Readonly<Record<string, string>>)
     seen.add(lower);
     if (LINE_BREAK_OR_NUL_PATTERN.test(value))
       return `header ${shownName} value must not contain CR, LF or NUL`;
-    if (!HEADER_VALUE_PATTERN.test(value))
-      return `header ${shownName} value contains characters not allowed in HTTP`;
+    if (HEADER_VALUE_CONTROL.test(value))
+      return `header ${shownName} value must not contain control characters`;
+    if (!isWellFormedText(value))
+      return `header ${shownName} value must be well-formed Unicode (it holds a lone surrogate)`;
     if (value.length > MAX_CUSTOM_HEADER_VALUE_LENGTH) {
       return `header ${shownName} value must be at most ${MAX_CUSTOM_HEADER_VALUE_LENGTH} characters`;
     }

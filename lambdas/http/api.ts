@@ -3,6 +3,7 @@ import httpErrorHandler from '@middy/http-error-handler';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { requestTimeLeftMs } from '../domain/deadlines.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Scope } from '../domain/model.js';
 
@@ -27,6 +28,11 @@ export interface ValidRequest<Body, Query> {
   readonly body: Body;
   readonly query: Query;
   readonly principal: Principal;
+  /**
+   * The time this request has left, in ms: the function's remaining time and API Gateway's
+   * integration limit, whichever ends first (lambdas/domain/deadlines.ts).
+   */
+  readonly timeLeftMs: () => number;
 }
 
 export interface RouteResult {
@@ -180,7 +186,9 @@ function validate<T>(schema: z.ZodMiniType<T>, input: unknown, where: 'body' | '
 
 const emptyObject = z.strictObject({});
 
-function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ValidRequest<unknown, unknown> {
+type ParsedRequest = Omit<ValidRequest<unknown, unknown>, 'timeLeftMs'>;
+
+function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ParsedRequest {
   const { route: definition, params } = match;
   const principal = principalOf(event);
   authorise(definition.access, principal);
@@ -215,10 +223,7 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
 
 export function createApiHandler(routes: readonly Route[]) {
   const match = compile(routes);
-  const requests = new WeakMap<
-    APIGatewayProxyEvent,
-    { match: MatchedRoute; request: ValidRequest<unknown, unknown> }
-  >();
+  const requests = new WeakMap<APIGatewayProxyEvent, { match: MatchedRoute; request: ParsedRequest }>();
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
@@ -227,10 +232,17 @@ export function createApiHandler(routes: readonly Route[]) {
       const matched = match(request.event.httpMethod, request.event.path);
       requests.set(request.event, { match: matched, request: parseRequest(request.event, matched) });
     })
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const parsed = requests.get(event);
       if (!parsed) throw new Error('request was not parsed');
-      const result = await parsed.match.route.handle(parsed.request);
+      const receivedAt = event.requestContext?.requestTimeEpoch ?? Date.now();
+      const timeLeftMs = () =>
+        requestTimeLeftMs({
+          functionRemainingMs: context.getRemainingTimeInMillis(),
+          requestReceivedAtMs: receivedAt,
+          nowMs: Date.now(),
+        });
+      const result = await parsed.match.route.handle({ ...parsed.request, timeLeftMs });
       return {
         statusCode: result.status,
         headers: { 'content-type': 'application/json' },

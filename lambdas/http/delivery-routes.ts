@@ -57,12 +57,13 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     path: '/v1/webhooks/{id}/test',
     access: 'webhooks:write',
     body: testWebhookBody,
-    handle: async ({ principal, params, body }) => {
+    handle: async ({ principal, params, body, timeLeftMs }) => {
       const result = await history.sendTestEvent(
         dependencies(),
         tenantOf(principal),
         params.id!,
         body.event_type,
+        timeLeftMs,
       );
       return {
         status: 200,

@@ -120,8 +120,12 @@ const SCHEMAS: Record<string, Schema> = {
   }),
   DeliveryDetail: object({
     ...deliverySummary,
-    attempts: arrayOf(ref('DeliveryAttempt')),
-    attempt_count: integer,
+    attempts: {
+      ...arrayOf(ref('DeliveryAttempt')),
+      description: 'The newest attempts, oldest first; at most 50 are kept (attempts_truncated)',
+    },
+    attempt_count: { ...integer, description: 'Every attempt made, including trimmed ones' },
+    attempts_truncated: { ...boolean, description: 'Older attempts were trimmed from `attempts`' },
     payload: orNull(ref('EventPayload')),
   }),
   EventPayload: object({ id: string, type: string, timestamp: dateTime, data: { type: 'object' } }),

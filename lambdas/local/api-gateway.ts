@@ -7,12 +7,20 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
 
 /**
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
  * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, /v1/* → management.
+ *
+ * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
+ * the synthesized stack) with a real `context.getRemainingTimeInMillis()`, and the integration under
+ * the REST API's 29 s. A function that runs out its timeout or fails answers 502
+ * `{"message":"Internal server error"}`; an integration that runs past 29 s answers 504
+ * `{"message":"Endpoint request timed out"}`, as API Gateway does. (Lambda would freeze the
+ * function; here its late result is dropped.)
  */
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -24,6 +32,10 @@ export interface ApiGatewayTwinOptions {
   readonly management: ProxyHandler;
   readonly publish: ProxyHandler;
   readonly admin: ProxyHandler;
+  /** Each function's configured timeout, in milliseconds. */
+  readonly functionTimeoutsMs: Readonly<Record<'management' | 'publish' | 'admin', number>>;
+  /** @default API_GATEWAY_INTEGRATION_TIMEOUT_MS (29 s, the REST API's integration limit) */
+  readonly integrationTimeoutMs?: number;
   /** Requests carrying X-Amz-Target (the AWS JSON protocol) go here: the local EventBridge. */
   readonly awsJson: (target: string, body: string) => Promise<{ status: number; body: unknown }>;
 }
@@ -32,7 +44,12 @@ const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const API_ID = 'local';
 const STAGE = 'prod';
 
-const lambdaContext = (functionName: string): Context =>
+/** What API Gateway answers for a function that timed out or failed (Lambda's invoke error). */
+export const LAMBDA_FAILURE_BODY = { message: 'Internal server error' } as const;
+/** What API Gateway answers when the integration runs past its timeout. */
+export const INTEGRATION_TIMEOUT_BODY = { message: 'Endpoint request timed out' } as const;
+
+const lambdaContext = (functionName: string, deadline: number): Context =>
   ({
     functionName,
     awsRequestId: randomUUID(),
@@ -42,7 +59,7 @@ const lambdaContext = (functionName: string): Context =>
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 29_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -164,7 +181,57 @@ async function authorise(
   }
 }
 
+type Invocation = { status: number; body: unknown };
+
+/**
+ * Runs a proxy handler as Lambda behind API Gateway would: under its timeout and the integration's,
+ * whichever comes first; a rejection is Lambda's invoke error.
+ */
+async function invoke(
+  handler: ProxyHandler,
+  event: APIGatewayProxyEvent,
+  functionName: string,
+  limits: { timeoutMs: number; integrationTimeoutMs: number },
+): Promise<Invocation> {
+  const deadline = Date.now() + limits.timeoutMs;
+  const lambdaTimesOutFirst = limits.timeoutMs < limits.integrationTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<Invocation>((resolve) => {
+    timer = setTimeout(
+      () => {
+        if (lambdaTimesOutFirst) {
+          console.error(
+            `${functionName}: Task timed out after ${(limits.timeoutMs / 1000).toFixed(2)} seconds`,
+          );
+          resolve({ status: 502, body: LAMBDA_FAILURE_BODY });
+        } else {
+          console.error(`${functionName}: integration timed out after ${limits.integrationTimeoutMs} ms`);
+          resolve({ status: 504, body: INTEGRATION_TIMEOUT_BODY });
+        }
+      },
+      Math.min(limits.timeoutMs, limits.integrationTimeoutMs),
+    );
+  });
+  const run = handler(event, lambdaContext(functionName, deadline)).then(
+    (result): Invocation => ({ status: result.statusCode, body: result.body }),
+    (error: unknown): Invocation => {
+      console.error(`${functionName}: invocation failed`, error);
+      return { status: 502, body: LAMBDA_FAILURE_BODY };
+    },
+  );
+  try {
+    return await Promise.race([run, overrun]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
+  const limits = (name: keyof ApiGatewayTwinOptions['functionTimeoutsMs']) => ({
+    timeoutMs: options.functionTimeoutsMs[name],
+    integrationTimeoutMs,
+  });
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -195,22 +262,26 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
           send(response, 403, gatewayError('forbidden', 'Admin credentials required'));
           return;
         }
-        const result = await options.admin(
+        const result = await invoke(
+          options.admin,
           proxyEvent(request, url, body, { admin: 'true' }),
-          lambdaContext('admin-api'),
+          'admin-api',
+          limits('admin'),
         );
-        send(response, result.statusCode, result.body);
+        send(response, result.status, result.body);
         return;
       }
       // Public routes (no authorizer in the stack either): the API description and the links in
       // alert-address confirmation mails.
       const isPublic = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
       if (isPublic && request.method === 'GET') {
-        const result = await options.management(
+        const result = await invoke(
+          options.management,
           proxyEvent(request, url, body, undefined),
-          lambdaContext('management-api'),
+          'management-api',
+          limits('management'),
         );
-        send(response, result.statusCode, result.body);
+        send(response, result.status, result.body);
         return;
       }
       const auth = await authorise(options, request, url);
@@ -221,12 +292,13 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         return;
       }
       const isPublish = path === '/v1/events' || path === '/v1/events/';
-      const handler = isPublish ? options.publish : options.management;
-      const result = await handler(
+      const result = await invoke(
+        isPublish ? options.publish : options.management,
         proxyEvent(request, url, body, auth.context),
-        lambdaContext(isPublish ? 'publish-api' : 'management-api'),
+        isPublish ? 'publish-api' : 'management-api',
+        limits(isPublish ? 'publish' : 'management'),
       );
-      send(response, result.statusCode, result.body);
+      send(response, result.status, result.body);
     } catch (error) {
       console.error('local gateway error', error);
       if (!response.headersSent) send(response, 500, gatewayError('internal_error', 'Internal server error'));

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type RequestListener, Server } from 'node:http';
-import type { AddressInfo, ListenOptions } from 'node:net';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
 import { ensureTables } from '../adapters/dynamodb/tables.js';
 import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
@@ -36,7 +35,10 @@ import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
 import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
+import { measureItemsLikeDynamoDb } from './dynalite-item-size.js';
 import { LocalEventBus } from './event-bus.js';
+import { withLocalReceiver } from './local-receiver.js';
+import { startSqsEngine } from './sqs-engine.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 import { LocalEscalationStateMachine, type LocalExecution } from './step-functions.js';
 
@@ -55,6 +57,7 @@ export interface QueueTopology {
     readonly name: string;
     readonly visibilityTimeoutSeconds: number;
     readonly messageRetentionSeconds: number;
+    readonly maximumMessageSizeBytes: number;
     readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
   }[];
   readonly roles: {
@@ -64,6 +67,10 @@ export interface QueueTopology {
     readonly deliveryDlq: string;
     readonly parked: string;
   };
+  /** Each function's configured timeout, by function name (`management-api`, …). */
+  readonly functions: Readonly<Record<string, { readonly timeoutSeconds: number }>>;
+  /** The deployed functions' endpoint-URL policy (WEBHOOKS_ALLOW_PRIVATE_TARGETS=false applies it). */
+  readonly targetPolicy: { readonly allowHttpTargets: boolean; readonly allowPrivateTargets: boolean };
   /** The escalation state machine of the synthesized stack. */
   readonly escalation: {
     readonly definition: Record<string, unknown>;
@@ -79,8 +86,16 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   readonly apiKey?: string;
   readonly adminToken?: string;
+  /**
+   * Loopback/private targets; on by default locally. `false` applies the deployed URL policy
+   * (the topology's `targetPolicy`: https only, no private targets) unless `allowHttpTargets` says
+   * otherwise, as `WEBHOOKS_ALLOW_PRIVATE_TARGETS=false` documents.
+   */
   readonly allowPrivateTargets?: boolean;
-  /** Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS). */
+  /**
+   * Plain-http endpoint URLs; on by default locally (receivers on a laptop rarely have TLS), as
+   * deployed when private targets are disallowed.
+   */
   readonly allowHttpTargets?: boolean;
   /** Overrides every queue's visibility timeout (tests: crashed batches come back quickly). */
   readonly visibilityTimeoutSeconds?: number;
@@ -117,6 +132,12 @@ export interface LocalRuntimeOptions {
   readonly recoveryCooldownSeconds?: number;
   /** Alert mails one endpoint may send per UTC day (default 3). */
   readonly alertEmailsPerDay?: number;
+  /** Overrides the API functions' timeouts of the topology, in ms (tests: short ones). */
+  readonly functionTimeoutsMs?: Partial<Record<ApiFunctionName, number>>;
+  /** Overrides API Gateway's 29 s integration timeout (tests). */
+  readonly integrationTimeoutMs?: number;
+  /** Awaited after the server listens (answering 503), before the bootstrap (tests: requests meanwhile). */
+  readonly beforeBootstrap?: (url: string) => Promise<void>;
   /** Fault injection for tests: wraps the delivery consumer (e.g. to crash mid-batch). */
   readonly wrapDeliverHandler?: (handler: SqsHandler) => SqsHandler;
 }
@@ -147,32 +168,13 @@ export interface LocalRuntime {
 }
 
 export const LOCAL_ACCOUNT_ID = 'acc_local';
+type ApiFunctionName = 'management-api' | 'publish-api' | 'admin-api';
 const TABLES = { config: 'webhooks-config', deliveries: 'webhooks-deliveries' } as const;
 
 async function loadOrCreateMasterKey(dataDir: string): Promise<string> {
   const path = join(dataDir, 'master.key');
   if (!existsSync(path)) await writeFile(path, randomBytes(32).toString('base64'), { mode: 0o600 });
   return path;
-}
-
-/**
- * fauxqs 1.9 listens on 0.0.0.0 whatever `host` says (it only names its URLs after it): while it
- * starts, a listen on every interface is narrowed to loopback, so the local queues are never
- * reachable from the network.
- */
-async function onLoopbackOnly<T>(start: () => Promise<T>): Promise<T> {
-  const listen = Server.prototype.listen;
-  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
-    const [options] = args;
-    if (typeof options === 'object' && options !== null && (options as ListenOptions).host === '0.0.0.0')
-      args[0] = { ...(options as ListenOptions), host: '127.0.0.1' };
-    return listen.apply(this, args as Parameters<Server['listen']>);
-  } as Server['listen'];
-  try {
-    return await start();
-  } finally {
-    Server.prototype.listen = listen;
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -193,6 +195,7 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
     const attributes: Record<string, string> = {
       VisibilityTimeout: String(visibilityOverride ?? queue.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(queue.messageRetentionSeconds),
+      MaximumMessageSize: String(queue.maximumMessageSizeBytes),
     };
     if (queue.redrive) {
       attributes.RedrivePolicy = JSON.stringify({
@@ -209,6 +212,15 @@ async function createQueues(sqs: SQSClient, topology: QueueTopology, visibilityO
     arns[queue.name] = described.Attributes?.QueueArn ?? '';
   }
   return { urls, arns };
+}
+
+/** Local development allows every target; private targets disallowed means the deployed policy. */
+function targetPolicy(options: LocalRuntimeOptions) {
+  const deployed = options.allowPrivateTargets === false ? options.topology.targetPolicy : undefined;
+  return {
+    allowHttpTargets: options.allowHttpTargets ?? deployed?.allowHttpTargets ?? true,
+    allowPrivateTargets: options.allowPrivateTargets ?? true,
+  };
 }
 
 async function ignoreConflict(work: () => Promise<unknown>): Promise<void> {
@@ -248,6 +260,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
   const masterKeyPath = await loadOrCreateMasterKey(options.dataDir);
 
+  // Items measured in UTF-8 bytes, as DynamoDB does: the 400 KB limit bites locally where it bites in AWS.
+  measureItemsLikeDynamoDb();
   const dynamo = dynalite({
     path: join(options.dataDir, 'dynamodb'),
     createTableMs: 0,
@@ -259,7 +273,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const tables = TABLES;
   await ensureTables(new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1' }), tables);
 
-  const fauxqs = await onLoopbackOnly(() => startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }));
+  const fauxqs = await startSqsEngine();
   const sqsEndpoint = fauxqs.address;
   const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1' });
   options.instrumentPlatform?.('sqs', sqs as unknown as InstrumentableClient);
@@ -273,7 +287,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     parked: urls[roles.parked] ?? '',
   };
 
-  const bus = await LocalEventBus.open(sqs, queueUrls.ingest, options.dataDir);
+  const bus = await LocalEventBus.open(sqs, queueUrls.ingest, options.dataDir, log);
   /** Fan-out's successes leave the bus journal (see LocalEventBus). */
   const journaled =
     (handler: SqsHandler): SqsHandler =>
@@ -286,8 +300,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       return response;
     };
   // The port must be known before the handlers are built (the local PutEvents endpoint is this
-  // server), so it listens first and answers 503 until then: a request that came early (a client
-  // retrying through a restart) must never be left hanging.
+  // server), so it listens first and answers 503 with Retry-After until the handlers are built and
+  // the bootstrap is done: a request that came early (a client retrying through a restart) must
+  // never be left hanging, nor see a half-made account.
   let serveRequest: RequestListener | undefined;
   const server = createServer((request, response) => {
     if (serveRequest) return serveRequest(request, response);
@@ -320,10 +335,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deliveriesTableName: tables.deliveries,
     deliveryQueueUrl: queueUrls.delivery,
     parkedQueueUrl: queueUrls.parked,
+    ingestQueueUrl: queueUrls.ingest,
     eventBusName: 'webhooks-local',
     retentionDays: options.retentionDays ?? 30,
-    allowHttpTargets: options.allowHttpTargets ?? true,
-    allowPrivateTargets: options.allowPrivateTargets ?? true,
+    ...targetPolicy(options),
     dynamoDbEndpoint,
     sqsEndpoint,
     eventBridgeEndpoint: url,
@@ -343,20 +358,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   deps = createDependencies(config, allPorts());
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const timeoutMs = (name: ApiFunctionName): number => {
+    const configured = options.topology.functions[name]?.timeoutSeconds;
+    if (configured === undefined) throw new Error(`The topology has no function ${name}`);
+    return options.functionTimeoutsMs?.[name] ?? configured * 1000;
+  };
 
-  serveRequest = createApiGatewayTwin({
+  // The API serves once the local account, its key and the catalog exist: until then every request
+  // gets the 503 above (never a 401 for the configured key, nor an unknown event type).
+  const apiKey = options.apiKey ?? newApiKey();
+  await options.beforeBootstrap?.(url);
+  await bootstrap(deps, apiKey);
+  const gateway = createApiGatewayTwin({
     authorizer: createAuthorizer(provider),
     adminToken,
     management: createManagementHandler(provider),
     publish: createPublishHandler(provider),
     admin: createAdminHandler(provider),
+    functionTimeoutsMs: {
+      management: timeoutMs('management-api'),
+      publish: timeoutMs('publish-api'),
+      admin: timeoutMs('admin-api'),
+    },
+    integrationTimeoutMs: options.integrationTimeoutMs,
     awsJson: async (target, body) =>
       target === 'AWSEvents.PutEvents'
         ? bus.putEvents(body)
         : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
   });
-  const apiKey = options.apiKey ?? newApiKey();
-  await bootstrap(deps, apiKey);
+  // $BASE/local/receiver: an endpoint URL that works offline (the README's examples use it).
+  serveRequest = withLocalReceiver(gateway, join(options.dataDir, 'receiver.jsonl'));
 
   const onError = (error: unknown) => log(`consumer error: ${String(error)}`);
   const wrapDeliver = options.wrapDeliverHandler ?? ((handler: SqsHandler) => handler);

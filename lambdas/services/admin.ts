@@ -38,9 +38,12 @@ export async function updateAccount(
   accountId: string,
   input: z.infer<typeof updateAccountBody>,
 ): Promise<Account> {
-  return deps.accounts.update(accountId, {
-    ...(input.alert_emails ? { alertEmails: input.alert_emails.map(normaliseEmail) } : {}),
-  });
+  const account =
+    input.alert_emails === undefined
+      ? await deps.accounts.get(accountId)
+      : await deps.alertEmails.setPlatformAddresses(accountId, input.alert_emails.map(normaliseEmail));
+  if (!account) throw notFound('Account');
+  return account;
 }
 
 /** The key itself is returned once, here; only its hash is stored. */

@@ -9,7 +9,6 @@ import {
   MAX_CONFIRMATION_MAILS_PER_ACCOUNT_PER_DAY,
   newConfirmationToken,
   normaliseEmail,
-  platformAddresses,
   resendAllowedBefore,
 } from '../domain/alert-emails.js';
 import { DomainError } from '../domain/errors.js';
@@ -34,7 +33,7 @@ export async function useAlertEmail(
 ): Promise<AlertEmailStatus> {
   const key = normaliseEmail(address);
   const account = await deps.accounts.get(accountId);
-  if (platformAddresses(account).has(key)) return 'confirmed';
+  if (alertEmailStatus(key, account) === 'confirmed') return 'confirmed';
   const record = await deps.alertEmails.get(accountId, key);
   if (record?.status === 'confirmed') return 'confirmed';
   const now = deps.clock.now();
@@ -60,7 +59,7 @@ export async function useAlertEmail(
 
 /** The status of each of the account's addresses (by normalised address), for webhook resources. */
 export async function alertEmailStatuses(
-  deps: Pick<Dependencies, 'accounts' | 'alertEmails'>,
+  deps: Pick<Dependencies, 'accounts'>,
   accountId: string,
   addresses: readonly string[],
 ): Promise<Map<string, AlertEmailStatus>> {
@@ -68,20 +67,8 @@ export async function alertEmailStatuses(
   const statuses = new Map<string, AlertEmailStatus>();
   if (keys.length === 0) return statuses;
   const account = await deps.accounts.get(accountId);
-  const platform = platformAddresses(account);
-  const unknown = keys.filter((key) => !platform.has(key));
-  const records = await deps.alertEmails.getMany(accountId, unknown);
-  for (const key of keys) statuses.set(key, alertEmailStatus(key, account, records.get(key)));
+  for (const key of keys) statuses.set(key, alertEmailStatus(key, account));
   return statuses;
-}
-
-/** Whether an alert may be mailed to `address` for `accountId`. */
-export async function isConfirmedAlertEmail(
-  deps: Pick<Dependencies, 'accounts' | 'alertEmails'>,
-  accountId: string,
-  address: string,
-): Promise<boolean> {
-  return (await alertEmailStatuses(deps, accountId, [address])).get(normaliseEmail(address)) === 'confirmed';
 }
 
 /** At most this many confirmation mails per sweep (the reconciler runs every few minutes). */
@@ -141,5 +128,7 @@ export async function confirmAlertEmail(
   if (!found || !(Date.parse(found.expiresAt) > now.getTime())) throw invalidLink();
   const record = await deps.alertEmails.confirm(found.accountId, found.address, now.toISOString());
   if (!record) throw invalidLink();
+  // The account's set is what alerting reads; a repeat of the link repairs a crash in between.
+  await deps.alertEmails.addConfirmed(found.accountId, found.address);
   return { email: record.address, status: 'confirmed', confirmedAt: record.confirmedAt ?? now.toISOString() };
 }

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Delivery, DeliveryAttempt, FailureState, Webhook, WebhookEvent } from '../domain/model.js';
 import type { AttemptOutcome } from '../domain/outcome.js';
-import { classifyAttempt } from '../domain/outcome.js';
+import { boundAttempt, classifyAttempt } from '../domain/outcome.js';
 import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
 import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
@@ -17,7 +17,6 @@ import { activeSecrets } from './signing-secrets.js';
  */
 
 export const USER_AGENT = 'serverless-webhooks/0.1 (+https://github.com/serverless-webhooks)';
-const RESPONSE_BODY_LIMIT = 4096;
 
 export type JobResult =
   | { kind: 'deferred' }
@@ -40,23 +39,25 @@ function attemptRecord(
   finishedAt: Date,
   response: OutboundResponse,
 ): DeliveryAttempt {
-  return {
+  // Bounded here (4 KB of body, 1 KB of error text) so that what is stored is what is reported.
+  return boundAttempt({
     attempt,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     statusCode: response.statusCode,
     responseTimeMs: Math.round(response.responseTimeMs),
-    responseBody: response.bodySnippet?.slice(0, RESPONSE_BODY_LIMIT),
+    responseBody: response.bodySnippet,
     error: response.error,
-  };
+  });
 }
 
-/** Signs and sends one attempt of `event` to `webhook`. */
+/** Signs and sends one attempt of `event` to `webhook`, waiting up to its timeout (or `timeoutMs`). */
 export async function sendAttempt(
   deps: Dependencies,
   webhook: Webhook,
   event: WebhookEvent,
   attempt: number,
+  timeoutMs: number = webhook.timeoutSeconds * 1000,
 ): Promise<{ record: DeliveryAttempt; outcome: AttemptOutcome }> {
   const startedAt = deps.clock.now();
   const request = buildDeliveryRequest({
@@ -73,7 +74,7 @@ export async function sendAttempt(
     url: webhook.url,
     headers: request.headers,
     body: request.body,
-    timeoutMs: webhook.timeoutSeconds * 1000,
+    timeoutMs,
   });
   const finishedAt = deps.clock.now();
   return {
@@ -205,7 +206,8 @@ export async function processDeliveryJob(
     return { kind: 'ended', reason: ended ?? 'endpoint_deleted', webhookId: delivery.webhookId };
   }
   const event = await reads.event(delivery.eventId);
-  if (!event) {
+  // Only ever an event of the delivery's own account: another account's is as good as absent.
+  if (!event || event.accountId !== delivery.accountId) {
     await deps.deliveries.markFailed(delivery.id, 'event_expired');
     return { kind: 'ended', reason: 'event_expired', webhookId: delivery.webhookId };
   }

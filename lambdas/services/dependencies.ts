@@ -12,10 +12,12 @@ import type {
   HostResolver,
   IdempotencyRepository,
   Mailer,
+  OperationalEventSink,
   OpsNotifier,
   SecretCipher,
   StatsRepository,
   UsageRepository,
+  WebhookCounter,
   WebhookRepository,
   WebhookSender,
 } from '../domain/ports.js';
@@ -36,6 +38,8 @@ export interface Dependencies {
   readonly idempotency: IdempotencyRepository;
   readonly stats: StatsRepository;
   readonly usage: UsageRepository;
+  /** The per-account webhook counter that enforces the plan's webhook limit. */
+  readonly webhookCounter: WebhookCounter;
   readonly queue: DeliveryQueue;
   readonly publisher: EventPublisher;
   readonly cipher: SecretCipher;
@@ -48,7 +52,7 @@ export interface Dependencies {
   /** Alert emails, the ops topic and the operational events on the bus (escalation tasks). */
   readonly mailer: Mailer;
   readonly opsNotifier: OpsNotifier;
-  readonly operationalEvents: EventPublisher;
+  readonly operationalEvents: OperationalEventSink;
   readonly escalationSettings: EscalationSettings;
   /** The deployment's plan quotas (defaults from the seed, overridable per deployment). */
   readonly planLimits: PlanLimits;

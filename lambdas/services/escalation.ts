@@ -1,3 +1,4 @@
+import { alertEmailStatus } from '../domain/alert-emails.js';
 import { DomainError } from '../domain/errors.js';
 import {
   type AlertContext,
@@ -17,7 +18,6 @@ import {
   type Transition,
 } from '../domain/escalation.js';
 import type { DeliveryAttempt, Webhook, WebhookEvent } from '../domain/model.js';
-import { isConfirmedAlertEmail } from './alert-emails.js';
 import type { Dependencies } from './dependencies.js';
 
 /**
@@ -192,14 +192,14 @@ async function alertRecipient(
   deps: Dependencies,
   webhook: Webhook,
 ): Promise<{ recipient?: string; skipped?: string }> {
+  const account = await deps.accounts.get(webhook.accountId);
   const own = webhook.alerting.email;
   if (own) {
-    return (await isConfirmedAlertEmail(deps, webhook.accountId, own))
+    return alertEmailStatus(own, account) === 'confirmed'
       ? { recipient: own }
       : { skipped: 'email_unconfirmed' };
   }
-  const fallback = (await deps.accounts.get(webhook.accountId))?.alertEmail;
-  return fallback ? { recipient: fallback } : { skipped: 'no_email' };
+  return account?.alertEmail ? { recipient: account.alertEmail } : { skipped: 'no_email' };
 }
 
 /** What the check and disable steps conclude; `healthy` has been turned into `recovered`. */

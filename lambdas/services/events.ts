@@ -1,7 +1,7 @@
-import { invalid } from '../domain/errors.js';
+import { busEntryFor, busEntrySize, MAX_BUS_ENTRY_BYTES } from '../domain/bus-event.js';
+import { DomainError, invalid } from '../domain/errors.js';
 import { isOperationalEventType } from '../domain/escalation.js';
-import { newEventId } from '../domain/ids.js';
-import type { WebhookEvent } from '../domain/model.js';
+import { eventIdFromBusEvent } from '../domain/ids.js';
 import type { PublishEventBody } from '../domain/schemas.js';
 import type { Dependencies } from './dependencies.js';
 import { assertEventQuota } from './usage.js';
@@ -9,9 +9,14 @@ import { assertEventQuota } from './usage.js';
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**
- * POST /v1/events: checks the type and the day's quota (429 when it is used up), claims the
- * idempotency key, and puts the event on the bus.
- * A repeated key within 24 h answers with the first event's id and never delivers twice.
+ * POST /v1/events: checks the type, the entry's size and the day's quota (429 when it is used up),
+ * puts the event on the bus, and claims the idempotency key for it.
+ *
+ * The event's id derives from the id EventBridge gives the entry, exactly as fan-out derives it
+ * from the envelope: ids are the service's, and nothing a publisher writes names an event. So the
+ * key is claimed after the PutEvents. A repeated key within 24 h answers with the holder's id; its
+ * extra entry reaches fan-out, which claims the key too, finds another holder and drops it. A call
+ * that dies between its PutEvents and its claim loses nothing: fan-out claims the key for it.
  */
 export async function publishEvent(
   deps: Dependencies,
@@ -28,27 +33,33 @@ export async function publishEvent(
       { path: 'body.type', message: 'unknown event type' },
     ]);
   }
-  // Before the idempotency claim: a refused event must not hold its key.
-  await assertEventQuota(deps, accountId);
   const now = deps.clock.now();
-  const event: WebhookEvent = {
-    id: newEventId(now.getTime()),
+  const entry = busEntryFor({
     accountId,
     type: input.type,
     data: input.data,
-    timestamp: now.toISOString(),
     idempotencyKey: input.idempotency_key,
-  };
+    time: now,
+  });
+  const size = busEntrySize(entry);
+  if (size > MAX_BUS_ENTRY_BYTES) {
+    throw new DomainError(
+      'payload_too_large',
+      `The event is ${size} bytes as an EventBridge entry (type, data, idempotency key and the service's own fields); at most ${MAX_BUS_ENTRY_BYTES} fit`,
+      { entry_bytes: size, max_entry_bytes: MAX_BUS_ENTRY_BYTES },
+    );
+  }
+  await assertEventQuota(deps, accountId);
+  const held = input.idempotency_key
+    ? await deps.idempotency.holder(accountId, input.idempotency_key)
+    : undefined;
+  if (held) return { id: held, duplicate: true };
+  const { busEventId } = await deps.publisher.put(entry);
+  const id = eventIdFromBusEvent(busEventId, entry.Time.getTime());
   if (input.idempotency_key) {
     const expiresAt = new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS).toISOString();
-    const holder = await deps.idempotency.claim(accountId, input.idempotency_key, event.id, expiresAt);
-    if (holder) {
-      // The first call may have died between its claim and its publish. Publishing again under the
-      // held id completes it, and is harmless otherwise: fan-out is idempotent per event id.
-      await deps.publisher.publish({ ...event, id: holder });
-      return { id: holder, duplicate: true };
-    }
+    const holder = await deps.idempotency.claim(accountId, input.idempotency_key, id, expiresAt);
+    if (holder && holder !== id) return { id: holder, duplicate: true };
   }
-  await deps.publisher.publish(event);
-  return { id: event.id, duplicate: false };
+  return { id, duplicate: false };
 }

@@ -1,9 +1,8 @@
-import * as z from 'zod/mini';
-import { deliveryIdFor, eventIdFromBusEvent, isEventId } from '../domain/ids.js';
+import { deliveryIdFor } from '../domain/ids.js';
 import type { Delivery, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob } from '../domain/ports.js';
-import { accountId, eventTypeName, idempotencyKey } from '../domain/schemas.js';
 import type { Dependencies } from './dependencies.js';
+import { parseIngestMessage } from './ingest-message.js';
 import { admitEvent } from './usage.js';
 
 /**
@@ -15,75 +14,6 @@ import { admitEvent } from './usage.js';
 
 const SUBSCRIPTION_PAGE = 1000;
 const WRITE_CONCURRENCY = 25;
-
-/** The EventBridge envelope as the ingest queue receives it. */
-const busEnvelope = z.object({
-  id: z.string().check(z.minLength(1)),
-  time: z.string().check(z.minLength(1)),
-  'detail-type': eventTypeName,
-  detail: z.object({
-    account_id: accountId,
-    data: z.unknown(),
-    idempotency_key: z.optional(idempotencyKey),
-    event_id: z.optional(z.string()),
-  }),
-});
-
-/**
- * The design card spells the detail `{accountId, data, idempotencyKey?}`, the API `account_id` and
- * `idempotency_key`: publishers may use either. The snake_case field wins when both are present.
- */
-function withSnakeCaseDetail(json: unknown): unknown {
-  if (typeof json !== 'object' || json === null) return json;
-  const detail = (json as { detail?: unknown }).detail;
-  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return json;
-  const { accountId: camelAccountId, idempotencyKey: camelKey, ...rest } = detail as Record<string, unknown>;
-  return {
-    ...json,
-    detail: {
-      ...(camelAccountId !== undefined ? { account_id: camelAccountId } : {}),
-      ...(camelKey !== undefined ? { idempotency_key: camelKey } : {}),
-      ...rest,
-    },
-  };
-}
-
-export type ParsedBusEvent =
-  | { ok: true; event: WebhookEvent; fromApi: boolean }
-  | { ok: false; reason: string };
-
-export function parseBusEvent(body: string): ParsedBusEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'message body is not JSON' };
-  }
-  const parsed = busEnvelope.safeParse(withSnakeCaseDetail(json));
-  if (!parsed.success) {
-    return {
-      ok: false,
-      reason: `not a webhook event: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
-    };
-  }
-  const envelope = parsed.data;
-  const timeMs = Date.parse(envelope.time);
-  if (Number.isNaN(timeMs)) return { ok: false, reason: 'event time is not a date' };
-  const apiEventId = envelope.detail.event_id;
-  const fromApi = apiEventId !== undefined && isEventId(apiEventId);
-  return {
-    ok: true,
-    fromApi,
-    event: {
-      id: fromApi ? apiEventId : eventIdFromBusEvent(envelope.id, timeMs),
-      accountId: envelope.detail.account_id,
-      type: envelope['detail-type'],
-      data: envelope.detail.data ?? {},
-      timestamp: new Date(timeMs).toISOString(),
-      idempotencyKey: envelope.detail.idempotency_key,
-    },
-  };
-}
 
 async function inChunks<T>(
   items: readonly T[],
@@ -114,14 +44,41 @@ export interface FanOutResult {
   readonly dropped: boolean;
 }
 
-export async function fanOut(
-  deps: Dependencies,
-  event: WebhookEvent,
-  fromApi: boolean,
-): Promise<FanOutResult> {
-  // The API claimed the idempotency key before publishing; events put on the bus directly are
-  // claimed here. A replay of the same bus event carries the same id and passes.
-  if (event.idempotencyKey && !fromApi) {
+export type IngestOutcome =
+  | { readonly kind: 'fanned_out'; readonly event: WebhookEvent; readonly result: FanOutResult }
+  | { readonly kind: 'parked'; readonly reason: string };
+
+/**
+ * One ingest message: parsed, checked as POST /v1/events checks an event (a known type, an account
+ * that exists), then fanned out. What fails a check is parked with its reason, never dropped
+ * silently; the message is then done.
+ */
+export async function takeIngestMessage(deps: Dependencies, body: string): Promise<IngestOutcome> {
+  const parsed = parseIngestMessage(body);
+  const reason = parsed.ok ? await refusalOf(deps, parsed.event) : parsed.reason;
+  if (reason !== undefined || !parsed.ok) {
+    const why = reason ?? 'unreadable message';
+    await deps.queue.park({ kind: 'invalid_event', reason: why, payload: body });
+    return { kind: 'parked', reason: why };
+  }
+  return { kind: 'fanned_out', event: parsed.event, result: await fanOut(deps, parsed.event) };
+}
+
+async function refusalOf(deps: Dependencies, event: WebhookEvent): Promise<string | undefined> {
+  const [type, account] = await Promise.all([
+    deps.eventTypes.get(event.type),
+    deps.accounts.get(event.accountId),
+  ]);
+  if (!type) return `unknown event type: ${event.type}`;
+  if (!account) return `unknown account: ${event.accountId}`;
+  return undefined;
+}
+
+export async function fanOut(deps: Dependencies, event: WebhookEvent): Promise<FanOutResult> {
+  // Whoever published, the key is claimed here too: POST /v1/events claims it after its PutEvents,
+  // so of two publishes under one key only the holder's event goes on. A replay of the same bus
+  // event carries the same id and passes.
+  if (event.idempotencyKey) {
     const expiresAt = new Date(Date.parse(event.timestamp) + 24 * 3600 * 1000).toISOString();
     const holder = await deps.idempotency.claim(event.accountId, event.idempotencyKey, event.id, expiresAt);
     if (holder !== undefined && holder !== event.id)

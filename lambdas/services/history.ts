@@ -1,3 +1,4 @@
+import { RECORDING_MARGIN_MS, synchronousSendTimeoutMs } from '../domain/deadlines.js';
 import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
@@ -102,14 +103,24 @@ export async function retryFailed(deps: Dependencies, accountId: string, webhook
 }
 
 /**
+ * Why a test delivery is failed when nothing else was recorded: it is written failed before the
+ * send, so a request cut off (function timeout, crash) never leaves it pending (issue 9).
+ */
+export const TEST_INTERRUPTED = 'test_interrupted';
+
+/**
  * POST /v1/webhooks/{id}/test: one synchronous, signed delivery of the type's example payload,
- * kept in the history like any other (one attempt, no retries).
+ * kept in the history like any other (one attempt, no retries). It waits for the receiver up to the
+ * endpoint's timeout, cut to the time the request has left (`timeLeftMs`: the function's remaining
+ * time, under API Gateway's 29 s) less a margin to record the outcome: a receiver that hangs gets a
+ * timely `success: false` with a timeout error, never a gateway timeout.
  */
 export async function sendTestEvent(
   deps: Dependencies,
   accountId: string,
   webhookId: string,
   eventType?: string,
+  timeLeftMs: () => number = () => Number.POSITIVE_INFINITY,
 ) {
   const webhook = await getWebhook(deps, accountId, webhookId);
   const typeName = eventType ?? webhook.events[0] ?? (await deps.eventTypes.list())[0]?.name;
@@ -124,20 +135,32 @@ export async function sendTestEvent(
     timestamp: now.toISOString(),
   };
   await deps.deliveries.putEvent(event);
+  // Final from the start (failed, no attempt): the attempt recorded below replaces that outcome.
   const delivery: Delivery = {
     id: deliveryIdFor(event.id, webhook.id),
     accountId,
     webhookId: webhook.id,
     eventId: event.id,
     eventType: event.type,
-    status: 'pending',
+    status: 'failed',
+    failureReason: TEST_INTERRUPTED,
     attemptCount: 0,
     attempts: [],
     createdAt: event.timestamp,
     updatedAt: event.timestamp,
   };
   await deps.deliveries.createDelivery(delivery);
-  const { record, outcome } = await sendAttempt(deps, webhook, event, 1);
+  const endpointTimeoutMs = webhook.timeoutSeconds * 1000;
+  const timeoutMs = synchronousSendTimeoutMs(endpointTimeoutMs, timeLeftMs());
+  const sent = await sendAttempt(deps, webhook, event, 1, timeoutMs);
+  const { outcome } = sent;
+  const record =
+    timeoutMs < endpointTimeoutMs && sent.record.error?.startsWith('timeout')
+      ? {
+          ...sent.record,
+          error: `${sent.record.error} (a test send waits at most the time the API request has left, less ${RECORDING_MARGIN_MS} ms to record it; the endpoint's timeout is ${webhook.timeoutSeconds} s)`,
+        }
+      : sent.record;
   const success = outcome.kind === 'delivered';
   await deps.deliveries.recordAttempt(delivery.id, record, {
     status: success ? 'succeeded' : 'failed',

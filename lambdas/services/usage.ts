@@ -2,6 +2,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { isOperationalEventType } from '../domain/escalation.js';
 import type { Account, Admission, DailyUsage, Plan, WebhookEvent } from '../domain/model.js';
 import { DEFAULT_PLAN, DEFAULT_PLAN_LIMITS, hasRoom, type PlanLimit, usageDay } from '../domain/plans.js';
+import type { WebhookCount } from '../domain/ports.js';
 import type { Dependencies } from './dependencies.js';
 
 /**
@@ -25,19 +26,76 @@ async function accountOf(deps: Dependencies, accountId: string): Promise<Account
 const nextUtcMidnight = (now: Date): string =>
   new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
 
-/** Creating one more endpoint must stay within the plan; throws plan_limit_exceeded (403) otherwise. */
-export async function assertWebhookQuota(deps: Dependencies, accountId: string): Promise<void> {
+/**
+ * How long the webhook counter must have stood still before a refusal recounts the endpoints: any
+ * create that reserved a slot earlier has written its endpoint or died by then (the management API's
+ * timeout is far shorter), so a lower count is drift (a crash between two writes), not a create in
+ * flight.
+ */
+export const WEBHOOK_RECOUNT_QUIET_MS = 120_000;
+
+const planLimitExceeded = (plan: Plan, max: number, count: number): DomainError =>
+  new DomainError(
+    'plan_limit_exceeded',
+    `The ${plan} plan allows ${max} webhooks and this account has ${count}: delete one or move to a larger plan`,
+    { plan, max_webhooks: max, webhooks: count },
+  );
+
+/**
+ * Takes one of the account's webhook slots before an endpoint is created; throws
+ * plan_limit_exceeded (403) when the plan has none left. The slot is one conditional write on the
+ * account's counter, so concurrent creates can never go past the limit between them
+ * (docs/quotas.md). An account without a counter (created before there was one) gets it from a
+ * count of its endpoints first. A refusal from a counter that has not moved for a while recounts,
+ * and repairs a counter that drifted high (a crash between a slot and its endpoint).
+ * Returns the reservation time: what releaseWebhookSlot needs if the create is given up.
+ */
+export async function reserveWebhookSlot(deps: Dependencies, accountId: string): Promise<string> {
   const account = await accountOf(deps, accountId);
   const max = limitsFor(deps, account.plan).maxWebhooks;
-  if (max === null) return;
-  const count = await deps.webhooks.countForAccount(accountId);
-  if (!hasRoom(count, max)) {
-    throw new DomainError(
-      'plan_limit_exceeded',
-      `The ${account.plan} plan allows ${max} webhooks and this account has ${count}: delete one or move to a larger plan`,
-      { plan: account.plan, max_webhooks: max, webhooks: count },
-    );
+  let recounted = false;
+  // A few rounds at most: initialising, a slot given back meanwhile, a repair.
+  for (let round = 0; round < 5; round++) {
+    const reservedAt = deps.clock.now().toISOString();
+    const result = await deps.webhookCounter.reserve(accountId, max, reservedAt);
+    if (result.outcome === 'reserved') return reservedAt;
+    if (result.outcome === 'no_account') throw notFound('Account');
+    if (result.outcome === 'uncounted') {
+      const count = await deps.webhooks.countForAccount(accountId);
+      await deps.webhookCounter.initialise(accountId, count, deps.clock.now().toISOString());
+      continue;
+    }
+    const { counter } = result;
+    if (max === null || counter.count < max) continue; // a slot was given back since the refusal
+    if (!recounted && (await repairDrift(deps, accountId, counter))) {
+      recounted = true;
+      continue;
+    }
+    throw planLimitExceeded(account.plan, max, counter.count);
   }
+  throw new DomainError('conflict', 'The webhooks of this account are changing; try again');
+}
+
+/** Recounts a counter that stood still long enough; true when it was lowered to the true count. */
+async function repairDrift(deps: Dependencies, accountId: string, counter: WebhookCount): Promise<boolean> {
+  const now = deps.clock.now();
+  const movedAt = counter.updatedAt === undefined ? Number.NaN : Date.parse(counter.updatedAt);
+  if (now.getTime() - movedAt < WEBHOOK_RECOUNT_QUIET_MS) return false;
+  const count = await deps.webhooks.countForAccount(accountId);
+  if (count >= counter.count) return false;
+  return deps.webhookCounter.repair(accountId, counter, count, deps.clock.now().toISOString());
+}
+
+/**
+ * Gives a slot back: after an endpoint was deleted (`since` taken before the delete), or when a
+ * create that reserved one (`since` = the reservation time) did not write its endpoint.
+ */
+export async function releaseWebhookSlot(
+  deps: Dependencies,
+  accountId: string,
+  since: string,
+): Promise<void> {
+  await deps.webhookCounter.release(accountId, since, deps.clock.now().toISOString());
 }
 
 /**

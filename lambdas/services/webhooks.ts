@@ -15,7 +15,7 @@ import { validateTargetUrl } from '../domain/url-safety.js';
 import { useAlertEmail } from './alert-emails.js';
 import type { Dependencies } from './dependencies.js';
 import { INLINE_PURGE_LIMIT, purgeWebhookHistory } from './retention.js';
-import { assertWebhookQuota } from './usage.js';
+import { releaseWebhookSlot, reserveWebhookSlot } from './usage.js';
 import { getWebhook } from './webhook-lookup.js';
 
 /** Endpoint management: the use cases behind /v1/webhooks. */
@@ -62,10 +62,10 @@ export async function createWebhook(
   assertValidHeaders(input.headers);
   await assertKnownEventTypes(deps, input.events);
   await assertSafeUrl(deps, input.url);
-  // After validation (bad input is a 400 whatever the plan), before anything is written.
-  await assertWebhookQuota(deps, accountId);
   const now = deps.clock.now().toISOString();
   const secret = await newStoredSecret(deps, now);
+  // After validation (bad input is a 400 whatever the plan, and takes no slot), before any write.
+  const reservedAt = await reserveWebhookSlot(deps, accountId);
   const webhook: Webhook = {
     id: newWebhookId(),
     accountId,
@@ -92,10 +92,20 @@ export async function createWebhook(
     updatedAt: now,
     version: 1,
   };
-  // Before the write: an address over the account's daily confirmation limit refuses the create
-  // (429) with nothing written. (Should the write fail after it, the address got a mail it can ignore.)
-  if (webhook.alerting.email) await useAlertEmail(deps, accountId, webhook.alerting.email);
-  await deps.webhooks.create(webhook);
+  try {
+    // After the slot, before the write: an address over the account's daily confirmation limit
+    // refuses the create (429) and gives the slot back. (Should the write fail after it, the
+    // address got a confirmation mail it can ignore.)
+    if (webhook.alerting.email) await useAlertEmail(deps, accountId, webhook.alerting.email);
+    await deps.webhooks.create(webhook);
+  } catch (error) {
+    // The slot goes back unless the endpoint was written after all (a write that failed late). When
+    // that cannot be told, or the release fails too, the counter stays one high: the safe side, and
+    // a later refusal recounts it (docs/quotas.md). The create's own error is the one reported.
+    const written = await deps.webhooks.get(accountId, webhook.id).catch(() => webhook);
+    if (!written) await releaseWebhookSlot(deps, accountId, reservedAt).catch(() => undefined);
+    throw error;
+  }
   return { webhook, secret: secret.plain };
 }
 
@@ -172,8 +182,11 @@ export async function deleteWebhook(
     webhookId,
     requestedAt: deps.clock.now().toISOString(),
   });
-  // A concurrent DELETE removed it first: that request purges (the same purge request, idempotent).
+  const deletedAt = deps.clock.now().toISOString();
+  // A concurrent DELETE removed it first: that request purges (the same purge request, idempotent)
+  // and gives the quota slot back; only the delete that removed the item does.
   if (!(await deps.webhooks.delete(accountId, webhookId))) throw notFound('Webhook');
+  await releaseWebhookSlot(deps, accountId, deletedAt);
   const { done } = await purgeWebhookHistory(deps, webhookId, options.inlinePurgeLimit ?? INLINE_PURGE_LIMIT);
   return { historyPurged: done };
 }

@@ -5,7 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookServiceStack } from '../../lib/webhook-service-stack.js';
+import { WebhookServiceStack } from '../../lib/webhook-service-stack.js';
 import { newApp, newStack } from './helpers.js';
 
 /**
@@ -26,12 +26,17 @@ interface ValidationReport {
 const PACK = 'AwsSolutions';
 
 let stack: WebhookServiceStack;
+/** The stack with the opt-in account-level API Gateway logging role (apiGatewayCloudWatchRole). */
+let withRoleStack: WebhookServiceStack;
 let violations: { rule: string; severity: string; path: string }[];
 
 beforeAll(() => {
   // Read the report instead of letting synthesis throw, so failures list every finding.
   const app = newApp({ [cxapi.FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false });
   stack = newStack(app);
+  withRoleStack = new WebhookServiceStack(app, 'TestWebhooksWithApiGatewayRole', {
+    service: { apiGatewayCloudWatchRole: true },
+  });
   // A canary stack with one known finding proves the pack really ran in this synthesis.
   new sqs.Queue(new Stack(app, 'NagCanary'), 'QueueWithoutDlq', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -57,8 +62,8 @@ beforeAll(() => {
 });
 
 /** Every `{ rule id -> reason }` acknowledged on a construct of the stack. */
-function acknowledgments(): { path: string; id: string; reason: string }[] {
-  return stack.node.findAll().flatMap((construct) =>
+function acknowledgments(of: WebhookServiceStack = stack): { path: string; id: string; reason: string }[] {
+  return of.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) =>
@@ -99,11 +104,34 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-APIG3',
       'AwsSolutions-APIG4',
       'AwsSolutions-COG4',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
+    ]);
+  });
+
+  it('reports nothing either with the account-level API Gateway logging role', () => {
+    // Prepare: the stack with apiGatewayCloudWatchRole (beforeAll).
+    // Act
+    const found = violations.filter((violation) => violation.path.startsWith(`${withRoleStack.node.path}/`));
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it('acknowledges the AWS managed policy of that role on the role only, and only when it exists', () => {
+    // Prepare
+    const iam4 = (of: WebhookServiceStack) =>
+      acknowledgments(of)
+        .filter((ack) => ack.id.startsWith('AwsSolutions-IAM4'))
+        .map((ack) => [ack.path, ack.id]);
+    // Act / Assess
+    expect(iam4(stack)).toEqual([]);
+    expect(iam4(withRoleStack)).toEqual([
+      [
+        `${withRoleStack.node.path}/WebhookService/Api/CloudWatchRole`,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      ],
     ]);
   });
 

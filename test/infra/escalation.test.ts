@@ -244,7 +244,7 @@ describe('escalation grants and settings', () => {
     expect(envOf('escalation', bare).ALERT_SENDER_EMAIL).toBeUndefined();
   });
 
-  it('lets the escalation function publish to the ops topic and the bus, and write only the config table', () => {
+  it('lets the escalation function publish to the ops topic and the ingest queue (not the bus), and write only the config table', () => {
     const statements = statementsOf('escalation');
     expect(statements).toContainEqual({
       Effect: 'Allow',
@@ -256,11 +256,14 @@ describe('escalation grants and settings', () => {
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: arnOf(service.opsTopicKey),
     });
-    expect(statements).toContainEqual({
-      Effect: 'Allow',
-      Action: 'events:PutEvents',
-      Resource: arnOf(service.eventBus),
-    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Resource: arnOf(service.ingestQueue),
+      }),
+    );
+    expect(JSON.stringify(statements)).not.toContain('events:PutEvents');
     const tables = JSON.stringify(statements.map((statement) => statement.Resource));
     expect(tables).toContain(logicalId(service.configTable));
     expect(tables).not.toContain(logicalId(service.deliveriesTable));
@@ -275,7 +278,7 @@ describe('escalation grants and settings', () => {
     expect(envOf('deliver', bare).ESCALATION_WAIT_SECONDS).toBe(String(72 * 3600));
     expect(envOf('escalation')).toMatchObject({
       OPS_TOPIC_ARN: ref(service.opsTopic),
-      EVENT_BUS_NAME: ref(service.eventBus),
+      INGEST_QUEUE_URL: ref(service.ingestQueue),
       API_URL: expect.anything(),
     });
   });

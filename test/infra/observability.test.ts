@@ -177,7 +177,9 @@ describe('delivery failure-rate alarm', () => {
 });
 
 describe('function alarms', () => {
-  it.each(FUNCTION_NAMES)('alarm on any error of the %s function', (name) => {
+  const NOT_AUTHORIZER = FUNCTION_NAMES.filter((name) => name !== 'authorizer');
+
+  it.each(NOT_AUTHORIZER)('alarm on any error of the %s function', (name) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -187,6 +189,47 @@ describe('function alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: [ref(service.opsTopic)],
+    });
+  });
+
+  it("raises no alarm on the authorizer's Lambda Errors: each wrong API key is one (a 401)", () => {
+    // Prepare: the default stack (beforeAll).
+    // Act
+    const alarms = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(service.functions.authorizer) }],
+      },
+    });
+    // Assess
+    expect(Object.keys(alarms)).toEqual([]);
+  });
+
+  it('alarms on any AuthorizerFailures, the unexpected failures the authorizer counts', () => {
+    // Prepare: the default stack (beforeAll).
+    // Act / Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ServerlessWebhooks',
+      MetricName: METRIC.authorizerFailures,
+      Dimensions: SERVICE_DIMENSIONS,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(service.opsTopic)],
+    });
+  });
+
+  it('tells the authorizer where to write AuthorizerFailures: the namespace and deployment the alarm reads', () => {
+    // Prepare: the default stack (beforeAll).
+    // Act
+    const environment = envOf(template, service, 'authorizer');
+    // Assess
+    expect(environment).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'ServerlessWebhooks',
+      POWERTOOLS_SERVICE_NAME: 'serverless-webhooks',
+      METRICS_DEPLOYMENT: DEPLOYMENT,
     });
   });
 

@@ -30,7 +30,7 @@ beforeAll(() => {
       deliveryConcurrency: 20,
       allowHttpTargets: true,
       eventBusName: 'custom-bus',
-      apiGatewayCloudWatchRole: false,
+      apiGatewayCloudWatchRole: true,
     },
   });
   service = stack.service;
@@ -78,8 +78,11 @@ describe('WebhookService props', () => {
     expect(propsOf(service.eventBus).Name).toBe('custom-bus');
   });
 
-  it('leaves the account-level API Gateway role alone when apiGatewayCloudWatchRole is false', () => {
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  it('sets the account-level API Gateway logging role with apiGatewayCloudWatchRole, retained on delete', () => {
+    template.hasResource('AWS::ApiGateway::Account', {
+      Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('CloudWatchRole'), 'Arn'] } },
+      DeletionPolicy: 'Retain',
+    });
   });
 });
 
@@ -97,6 +100,28 @@ describe('WebhookService prop validation', () => {
 
   it('rejects a non-positive escalationWait', () => {
     expect(build({ escalationWait: Duration.seconds(0) })).toThrow(/escalationWait/);
+  });
+
+  it('rejects an escalationWait that is not whole seconds, naming the rule', () => {
+    expect(build({ escalationWait: Duration.seconds(90.5) })).toThrow(
+      'escalationWait must be a whole number of seconds, from 1 second to 364 days, got Duration.seconds(90.5)',
+    );
+  });
+
+  it('accepts a fractional unit that is whole seconds: half an hour waits 1800 s, executions live a day more', () => {
+    // Prepare
+    const stack = newStack(newApp(), { service: { escalationWait: Duration.hours(0.5) } });
+    // Act
+    const custom = Template.fromStack(stack);
+    // Assess
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ESCALATION_WAIT_SECONDS: '1800' }) },
+    });
+    custom.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: {
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"TimeoutSeconds":88200')])],
+      },
+    });
   });
 
   it('rejects an alertSenderEmail that is not an address', () => {

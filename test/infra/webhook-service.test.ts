@@ -380,6 +380,13 @@ describe('REST API', () => {
     });
   });
 
+  it('leaves the account-level API Gateway logging role alone by default (it is shared by every API)', () => {
+    // Prepare: the default stack (beforeAll).
+    // Act / Assess
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(service.api.node.tryFindChild('CloudWatchRole')).toBeUndefined();
+  });
+
   it('answers its own errors in the API error shape', () => {
     const responses = template.findResources('AWS::ApiGateway::GatewayResponse');
     const byType = Object.fromEntries(

@@ -1,5 +1,4 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDependencies,
@@ -8,6 +7,7 @@ import {
   sqsPorts,
 } from '../../lambdas/composition.js';
 import { newEventId } from '../../lambdas/domain/ids.js';
+import { type SqsEngine, startSqsEngine } from '../../lambdas/local/sqs-engine.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
 import { dynamoConfig, startDynamo } from '../support/dynamodb.js';
@@ -23,7 +23,7 @@ const ALL_TYPES = 1_000;
 const PAUSED = 50;
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
-let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+let fauxqs: SqsEngine;
 let deps: Dependencies;
 let queueUrl: string;
 const calls = new Map<string, number>();
@@ -46,7 +46,7 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  fauxqs = await startSqsEngine();
   queueUrl = fauxqs.createQueue('fanout-scale-deliveries').queueUrl;
   deps = createDependencies(
     dynamoConfig(dynamo, {
@@ -85,7 +85,7 @@ describe('fan-out to 10,000 endpoints', () => {
     };
 
     // Act
-    const result = await fanOut(deps, event, true);
+    const result = await fanOut(deps, event);
 
     // Assess
     expect(result.deliveries).toBe(ENDPOINTS - PAUSED);

@@ -14,7 +14,7 @@ import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
 import { getDelivery } from '../../lambdas/services/history.js';
 import { continueHistoryPurges } from '../../lambdas/services/retention.js';
-import { assertEventQuota, assertWebhookQuota, getUsage } from '../../lambdas/services/usage.js';
+import { assertEventQuota, getUsage, reserveWebhookSlot } from '../../lambdas/services/usage.js';
 import { deleteWebhook } from '../../lambdas/services/webhooks.js';
 import { rejection } from '../support/assertions.js';
 import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
@@ -196,7 +196,7 @@ describe('fan-out quota', () => {
     const events = [event(), event(), event()];
     // Act
     const results = [];
-    for (const each of events) results.push(await fanOut(deps, each, true));
+    for (const each of events) results.push(await fanOut(deps, each));
     // Assess
     expect(results.map((result) => [result.deliveries, result.dropped])).toEqual([
       [1, false],
@@ -213,12 +213,12 @@ describe('fan-out quota', () => {
     // Prepare: the day's 2 events are used up; the webhook subscribes to endpoint.failing as well.
     const subscribed = aWebhook({ accountId, events: ['endpoint.failing'] });
     await deps.webhooks.create(subscribed);
-    await fanOut(deps, event(), true);
-    await fanOut(deps, event(), true);
+    await fanOut(deps, event());
+    await fanOut(deps, event());
     const notice = event({ type: 'endpoint.failing', data: { webhook_id: webhookId } });
 
     // Act
-    const result = await fanOut(deps, notice, false);
+    const result = await fanOut(deps, notice);
 
     // Assess
     expect(result).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
@@ -229,10 +229,10 @@ describe('fan-out quota', () => {
   it('counts a replayed event once, admitted or dropped, and a replay of a dropped event stays dropped', async () => {
     // Prepare
     const [first, second, third] = [event(), event(), event()];
-    for (const each of [first!, second!, third!]) await fanOut(deps, each, true);
+    for (const each of [first!, second!, third!]) await fanOut(deps, each);
     // Act: the ingest messages come again (a crashed batch); a new day would have room
     const replays = [];
-    for (const each of [first!, second!, third!]) replays.push(await fanOut(deps, each, true));
+    for (const each of [first!, second!, third!]) replays.push(await fanOut(deps, each));
     // Assess
     expect(replays.map((result) => result.dropped)).toEqual([false, false, true]);
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
@@ -249,8 +249,8 @@ describe('fan-out quota', () => {
     const original = event({ idempotencyKey: 'order-1' });
     const duplicate = event({ idempotencyKey: 'order-1' });
     // Act
-    await fanOut(deps, original, false);
-    const result = await fanOut(deps, duplicate, false);
+    await fanOut(deps, original);
+    const result = await fanOut(deps, duplicate);
     // Assess
     expect(result.duplicateEvent).toBe(true);
     expect(await deps.usage.get(accountId, day)).toEqual({ events: 1, dropped: 0 });
@@ -258,13 +258,13 @@ describe('fan-out quota', () => {
 
   it('drops at 23:59:59.999 UTC when the day is full, and admits again at 00:00:00.000 UTC', async () => {
     // Prepare: the day is used up
-    await fanOut(deps, event(), true);
-    await fanOut(deps, event(), true);
+    await fanOut(deps, event());
+    await fanOut(deps, event());
     clock.now = new Date('2025-01-15T23:59:59.999Z');
     // Act
-    const lastMillisecond = await fanOut(deps, event(), true);
+    const lastMillisecond = await fanOut(deps, event());
     clock.now = new Date('2025-01-16T00:00:00.000Z');
-    const nextDay = await fanOut(deps, event(), true);
+    const nextDay = await fanOut(deps, event());
     // Assess
     expect(lastMillisecond.dropped).toBe(true);
     expect(nextDay).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
@@ -274,10 +274,10 @@ describe('fan-out quota', () => {
 
   it('refuses POST /v1/events up front only once the day is full, and counts the refusal as dropped', async () => {
     // Prepare
-    await fanOut(deps, event(), true);
+    await fanOut(deps, event());
     // Act
     await assertEventQuota(deps, accountId); // limit−1 used: accepted
-    await fanOut(deps, event(), true);
+    await fanOut(deps, event());
     const error = await rejection(assertEventQuota(deps, accountId)); // limit used
     // Assess
     expect(error.code).toBe('quota_exceeded');
@@ -295,7 +295,7 @@ describe('fan-out quota', () => {
     const crashed = event();
     await deps.usage.admitEvent(accountId, '2025-01-15', 2);
     // Act: the ingest message comes back
-    const replay = await fanOut(deps, crashed, true);
+    const replay = await fanOut(deps, crashed);
     // Assess
     expect(replay.deliveries).toBe(1);
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 0 });
@@ -305,7 +305,7 @@ describe('fan-out quota', () => {
     // Prepare
     const enterprise = await anAccountOnPlan(deps, 'enterprise');
     // Act
-    for (let index = 0; index < 5; index++) await fanOut(deps, event({ accountId: enterprise }), true);
+    for (let index = 0; index < 5; index++) await fanOut(deps, event({ accountId: enterprise }));
     // Assess
     expect(await deps.usage.get(enterprise, '2025-01-15')).toEqual({ events: 5, dropped: 0 });
     expect(await getUsage(deps, enterprise)).toMatchObject({
@@ -323,11 +323,12 @@ describe('webhook quota', () => {
     // Prepare: scale allows 2 here; one exists (limit−1)
     const deps = dependencies({ now: new Date() });
     const accountId = await anAccountOnPlan(deps, 'scale');
+    await reserveWebhookSlot(deps, accountId);
     await deps.webhooks.create(aWebhook({ accountId }));
     // Act
-    await assertWebhookQuota(deps, accountId); // creating the 2nd (the limit) is allowed
+    await reserveWebhookSlot(deps, accountId); // creating the 2nd (the limit) is allowed
     await deps.webhooks.create(aWebhook({ accountId }));
-    const error = await rejection(assertWebhookQuota(deps, accountId)); // the 3rd is not
+    const error = await rejection(reserveWebhookSlot(deps, accountId)); // the 3rd is not
     // Assess
     expect(error.code).toBe('plan_limit_exceeded');
     expect(error.details).toEqual({ plan: 'scale', max_webhooks: 2, webhooks: 2 });
@@ -337,9 +338,12 @@ describe('webhook quota', () => {
     // Prepare
     const deps = dependencies({ now: new Date() });
     const accountId = await anAccountOnPlan(deps, 'enterprise');
-    for (let index = 0; index < 3; index++) await deps.webhooks.create(aWebhook({ accountId }));
+    for (let index = 0; index < 3; index++) {
+      await reserveWebhookSlot(deps, accountId);
+      await deps.webhooks.create(aWebhook({ accountId }));
+    }
     // Act + Assess
-    await expect(assertWebhookQuota(deps, accountId)).resolves.toBeUndefined();
+    await expect(reserveWebhookSlot(deps, accountId)).resolves.toEqual(expect.any(String));
   });
 });
 

@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
 import { ensureTables } from '../../lambdas/adapters/dynamodb/tables.js';
 import type { RuntimeConfig } from '../../lambdas/composition.js';
+import { measureItemsLikeDynamoDb } from '../../lambdas/local/dynalite-item-size.js';
 
 /**
  * A DynamoDB for integration tests: dynalite in memory by default, or the engine at
@@ -55,6 +56,8 @@ export async function startDynamo(): Promise<TestDynamo> {
     };
   }
 
+  // As the local runtime does: items measured in UTF-8 bytes, DynamoDB's 400 KB limit enforced.
+  measureItemsLikeDynamoDb();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

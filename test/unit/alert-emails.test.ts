@@ -31,15 +31,19 @@ describe('alert-address confirmation (domain)', () => {
     expect(hashConfirmationToken(token)).toBe(hash);
   });
 
-  it('counts platform-set addresses (any case) as confirmed, others only once confirmed', () => {
+  it('counts platform-set addresses (any case) and link-confirmed ones as confirmed, no others', () => {
     // Prepare
-    const account = { alertEmail: 'Billing@Acme.example', alertEmails: ['oncall@acme.example'] };
+    const account = {
+      alertEmail: 'Billing@Acme.example',
+      alertEmails: ['oncall@acme.example'],
+      confirmedAlertEmails: ['dev@acme.example'],
+    };
     // Act / Assess
-    expect(alertEmailStatus('ONCALL@acme.example', account, undefined)).toBe('confirmed');
-    expect(alertEmailStatus('billing@acme.example', account, undefined)).toBe('confirmed');
-    expect(alertEmailStatus('dev@acme.example', account, undefined)).toBe('pending_confirmation');
-    expect(alertEmailStatus('dev@acme.example', account, { status: 'pending' })).toBe('pending_confirmation');
-    expect(alertEmailStatus('dev@acme.example', undefined, { status: 'confirmed' })).toBe('confirmed');
+    expect(alertEmailStatus('ONCALL@acme.example', account)).toBe('confirmed');
+    expect(alertEmailStatus('billing@acme.example', account)).toBe('confirmed');
+    expect(alertEmailStatus('Dev@Acme.example', account)).toBe('confirmed');
+    expect(alertEmailStatus('new@acme.example', account)).toBe('pending_confirmation');
+    expect(alertEmailStatus('new@acme.example', undefined)).toBe('pending_confirmation');
   });
 
   it('allows a new confirmation mail only once the last link has expired (7 days)', () => {

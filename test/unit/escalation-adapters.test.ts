@@ -1,16 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ESCALATION_EVENT_SOURCE,
-  EventBridgePublisher,
-} from '../../lambdas/adapters/eventbridge-publisher.js';
 import { FileOpsNotifier, OutboxMailer } from '../../lambdas/adapters/local-outbox.js';
 import { SesMailer, SkippingMailer } from '../../lambdas/adapters/ses-mailer.js';
 import { SfnEscalationStarter } from '../../lambdas/adapters/sfn-escalation.js';
@@ -175,36 +170,6 @@ describe('SnsOpsNotifier (SNS Publish)', () => {
   it('keeps subjects within SNS limits', () => {
     expect(snsSubject(`a\nb${'x'.repeat(200)}`)).toHaveLength(100);
     expect(snsSubject('a\nb').includes('\n')).toBe(false);
-  });
-});
-
-describe('EventBridgePublisher for operational events', () => {
-  const events = mockClient(EventBridgeClient);
-  beforeEach(() => events.reset());
-
-  it('puts them on the bus with the escalation source and their stable id', async () => {
-    // Prepare
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
-    // Act
-    await new EventBridgePublisher(new EventBridgeClient({}), 'bus', ESCALATION_EVENT_SOURCE).publish({
-      id: 'evt_01jh0000000000000000000000',
-      accountId: 'acc_1',
-      type: 'endpoint.disabled',
-      data: { webhook_id: 'wh_abc' },
-      timestamp: '2025-01-18T10:00:00.000Z',
-    });
-    // Assess
-    const entry = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.[0];
-    expect(entry).toMatchObject({
-      EventBusName: 'bus',
-      Source: 'serverless-webhooks.escalation',
-      DetailType: 'endpoint.disabled',
-    });
-    expect(JSON.parse(entry?.Detail ?? '')).toEqual({
-      account_id: 'acc_1',
-      data: { webhook_id: 'wh_abc' },
-      event_id: 'evt_01jh0000000000000000000000',
-    });
   });
 });
 

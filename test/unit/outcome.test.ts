@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { type AttemptOutcome, classifyAttempt, parseRetryAfter } from '../../lambdas/domain/outcome.js';
+import {
+  type AttemptOutcome,
+  boundAttempt,
+  classifyAttempt,
+  keptAttempts,
+  MAX_ATTEMPT_ERROR_BYTES,
+  MAX_RESPONSE_BODY_BYTES,
+  MAX_STORED_ATTEMPTS,
+  parseRetryAfter,
+  truncateUtf8,
+} from '../../lambdas/domain/outcome.js';
 import type { OutboundResponse } from '../../lambdas/domain/ports.js';
+import { anAttempt } from '../support/factories.js';
 
 const NOW_MS = Date.parse('2024-05-01T10:00:00.000Z');
 
@@ -134,5 +145,50 @@ describe('parseRetryAfter', () => {
     const seconds = parseRetryAfter('Wed, 01 May 2024 10:00:10 GMT', now);
     // Assess
     expect(seconds).toBe(10);
+  });
+});
+
+describe('what a delivery stores of its attempts', () => {
+  const utf8Bytes = (text: string | undefined) => new TextEncoder().encode(text ?? '').length;
+
+  it.each([
+    ['ascii', 'a'.repeat(5000), 10, 'a'.repeat(10)],
+    ['short enough', 'héllo', 6, 'héllo'],
+    ['a 2-byte character at the cut', 'aé', 2, 'a'],
+    ['3-byte characters', '€€€', 8, '€€'],
+    ['a 4-byte character (surrogate pair)', 'a😀', 4, 'a'],
+  ])('truncateUtf8 cuts %s between characters', (_, text, maxBytes, expected) => {
+    // Act
+    const cut = truncateUtf8(text, maxBytes);
+    // Assess
+    expect(cut).toBe(expected);
+    expect(utf8Bytes(cut)).toBeLessThanOrEqual(maxBytes);
+  });
+
+  it('bounds the response body to 4 KB and the error text to 1 KB, in UTF-8 bytes', () => {
+    // Prepare
+    const attempt = anAttempt({ responseBody: '€'.repeat(4000), error: 'ß'.repeat(4000) });
+    // Act
+    const bounded = boundAttempt(attempt);
+    // Assess
+    expect(utf8Bytes(bounded.responseBody)).toBe(MAX_RESPONSE_BODY_BYTES - 1); // 1365 × 3 bytes
+    expect(utf8Bytes(bounded.error)).toBe(MAX_ATTEMPT_ERROR_BYTES);
+    expect(bounded).toMatchObject({ attempt: attempt.attempt, statusCode: attempt.statusCode });
+    expect(boundAttempt(anAttempt({ responseBody: 'ok' }))).toEqual(anAttempt({ responseBody: 'ok' }));
+  });
+
+  it('keeps the newest 50 attempts, oldest first', () => {
+    // Prepare
+    const previous = Array.from({ length: MAX_STORED_ATTEMPTS }, (_, index) =>
+      anAttempt({ attempt: index + 1 }),
+    );
+    // Act
+    const kept = keptAttempts(previous, anAttempt({ attempt: MAX_STORED_ATTEMPTS + 1 }));
+    const few = keptAttempts(previous.slice(0, 2), anAttempt({ attempt: 3 }));
+    // Assess
+    expect(kept.map((attempt) => attempt.attempt)).toEqual(
+      Array.from({ length: MAX_STORED_ATTEMPTS }, (_, index) => index + 2),
+    );
+    expect(few.map((attempt) => attempt.attempt)).toEqual([1, 2, 3]);
   });
 });

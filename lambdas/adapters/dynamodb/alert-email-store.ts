@@ -12,9 +12,12 @@ import {
   normaliseEmail,
   type QueuedConfirmation,
 } from '../../domain/alert-emails.js';
+import { notFound } from '../../domain/errors.js';
+import type { Account } from '../../domain/model.js';
 import type { AlertEmailRepository } from '../../domain/ports.js';
 import { batchGetAll } from './batch.js';
 import { isConditionalCheckFailed } from './client.js';
+import { itemToAccount } from './config-store.js';
 
 /**
  * Alert-address confirmations in the config table (docs/storage.md):
@@ -25,7 +28,8 @@ import { isConditionalCheckFailed } from './client.js';
  * - `EMAILTOKEN#<sha-256 of the token>` / `#EMAILTOKEN`: what a link confirms, until it expires;
  * - `ACCOUNT#<account>` / `ALERTEMAILDAY#<YYYY-MM-DD>`: `mails`, the account's confirmation mails
  *   that day (bounded).
- * The token itself is never stored.
+ * The token itself is never stored. On the account item it writes `alert_emails` (platform-set) and
+ * `confirmed_alert_emails` (a string set of link-confirmed addresses).
  */
 
 type Item = Record<string, unknown>;
@@ -55,6 +59,42 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  async setPlatformAddresses(accountId: string, addresses: readonly string[]): Promise<Account> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ACCOUNT#${accountId}`, sk: '#ACCOUNT' },
+          UpdateExpression: 'SET alert_emails = :addresses',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':addresses': [...addresses] },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return itemToAccount(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw notFound('Account');
+      throw error;
+    }
+  }
+
+  async addConfirmed(accountId: string, address: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `ACCOUNT#${accountId}`, sk: '#ACCOUNT' },
+          UpdateExpression: 'ADD confirmed_alert_emails :address',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':address': new Set([address]) },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw notFound('Account');
+      throw error;
+    }
+  }
 
   async get(accountId: string, address: string): Promise<AlertEmailRecord | undefined> {
     const { Item: item } = await this.doc.send(

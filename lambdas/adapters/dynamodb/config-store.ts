@@ -28,6 +28,7 @@ import type {
   PageRequest,
   WebhookRepository,
 } from '../../domain/ports.js';
+import { storableText, textFromStorage } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
@@ -81,6 +82,10 @@ export class DynamoAccountRepository implements AccountRepository {
             alert_email: account.alertEmail,
             ...(account.alertEmails ? { alert_emails: [...account.alertEmails] } : {}),
             created_at: account.createdAt,
+            // The webhook counter (webhook-count-store.ts) starts with the account: no endpoints yet.
+            webhook_count: 0,
+            webhook_count_at: account.createdAt,
+            webhook_count_since: account.createdAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -101,32 +106,10 @@ export class DynamoAccountRepository implements AccountRepository {
     );
     return item ? itemToAccount(item) : undefined;
   }
-
-  async update(id: string, changes: { alertEmails?: readonly string[] }): Promise<Account> {
-    const expr = new Expr();
-    if (changes.alertEmails !== undefined) expr.set('alert_emails', [...changes.alertEmails]);
-    // Nothing to change still checks that the account exists (and returns it).
-    if (changes.alertEmails === undefined) expr.setExpr('pk', expr.n('pk'));
-    try {
-      const result = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: accountPk(id), sk: '#ACCOUNT' },
-          UpdateExpression: expr.update(),
-          ConditionExpression: `attribute_exists(${expr.n('pk')})`,
-          ...expr.attributes(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return itemToAccount(result.Attributes ?? {});
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw notFound('Account');
-      throw error;
-    }
-  }
 }
 
-function itemToAccount(item: Item): Account {
+/** The account item as the domain sees it (its alert-address attributes are written by the alert-email store). */
+export function itemToAccount(item: Item): Account {
   const alertEmail = optionalStr(item.alert_email);
   const alertEmails = Array.isArray(item.alert_emails)
     ? (item.alert_emails as unknown[]).map(str)
@@ -137,6 +120,9 @@ function itemToAccount(item: Item): Account {
     plan: str(item.plan) as Plan,
     ...(alertEmail !== undefined ? { alertEmail } : {}),
     ...(alertEmails !== undefined ? { alertEmails } : {}),
+    ...(item.confirmed_alert_emails instanceof Set
+      ? { confirmedAlertEmails: [...(item.confirmed_alert_emails as Set<string>)] }
+      : {}),
     createdAt: str(item.created_at),
   };
 }
@@ -296,9 +282,10 @@ export function webhookToItem(webhook: Webhook): Item {
     sk: webhookSk(webhook.id),
     webhook_id: webhook.id,
     account_id: webhook.accountId,
-    name: webhook.name,
+    // Tenant text that must read back exactly, lone surrogates and all (domain/unicode.ts).
+    name: storableText(webhook.name),
     url: webhook.url,
-    description: webhook.description,
+    description: webhook.description === undefined ? undefined : storableText(webhook.description),
     events: [...webhook.events],
     status: webhook.status,
     disabled_reason: webhook.disabledReason,
@@ -328,13 +315,14 @@ export function webhookToItem(webhook: Webhook): Item {
 export function itemToWebhook(item: Item): Webhook {
   const retryPolicy = (item.retry_policy ?? {}) as Item;
   const alerting = (item.alerting ?? {}) as Item;
-  const description = optionalStr(item.description);
+  const storedDescription = optionalStr(item.description);
+  const description = storedDescription === undefined ? undefined : textFromStorage(storedDescription);
   const disabledReason = optionalStr(item.disabled_reason);
   const alertEmail = optionalStr(alerting.email);
   return {
     id: str(item.webhook_id),
     accountId: str(item.account_id),
-    name: str(item.name),
+    name: textFromStorage(str(item.name)),
     url: str(item.url),
     ...(description !== undefined ? { description } : {}),
     events: Array.isArray(item.events) ? (item.events as string[]) : [],
@@ -545,15 +533,25 @@ export class DynamoWebhookRepository implements WebhookRepository {
     await this.deleteSubscriptions(webhook.accountId, webhook.id, toDelete);
   }
 
-  /** The webhook item first, then its subscription entries. */
+  /**
+   * The webhook item first, then its subscription entries. Conditional on the item existing: of
+   * concurrent deletes exactly one gets `true` (and gives the account's quota slot back).
+   */
   async delete(accountId: string, webhookId: string): Promise<boolean> {
-    const { Attributes: old } = await this.doc.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+    let old: Item | undefined;
+    try {
+      ({ Attributes: old } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
     if (!old) return false;
     const events = Array.isArray(old.events) ? (old.events as string[]) : [];
     await this.deleteSubscriptions(accountId, webhookId, subscribedTypes(events));
@@ -664,105 +662,52 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async recordSuccess(accountId: string, webhookId: string, now: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          UpdateExpression:
-            'SET consecutive_failures = :zero, healthy_since = if_not_exists(healthy_since, :now)',
-          ConditionExpression: 'episode_state = :escalated',
-          ExpressionAttributeValues: { ':zero': 0, ':now': now, ':escalated': 'escalated' },
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const escalated = await this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression:
+        'SET consecutive_failures = :zero, healthy_since = if_not_exists(healthy_since, :now)',
+      ConditionExpression: 'episode_state = :escalated',
+      ExpressionAttributeValues: { ':zero': 0, ':now': now, ':escalated': 'escalated' },
+    });
     // No escalated episode: nothing was announced, so nothing needs damping.
-    await this.resetFailures(accountId, webhookId);
+    if (!escalated) await this.resetFailures(accountId, webhookId);
   }
 
-  async closeRecovered(
+  closeRecovered(
     accountId: string,
     webhookId: string,
     episode: number,
     healthyBefore: string,
   ): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          UpdateExpression: 'SET episode_state = :closed REMOVE healthy_since',
-          ConditionExpression:
-            'failing_episode = :episode AND episode_state <> :closed AND consecutive_failures = :zero AND ' +
-            '(attribute_not_exists(healthy_since) OR healthy_since <= :healthyBefore)',
-          ExpressionAttributeValues: {
-            ':closed': 'closed',
-            ':episode': episode,
-            ':zero': 0,
-            ':healthyBefore': healthyBefore,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+    return this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression: 'SET episode_state = :closed REMOVE healthy_since',
+      ConditionExpression:
+        'failing_episode = :episode AND episode_state <> :closed AND consecutive_failures = :zero AND ' +
+        '(attribute_not_exists(healthy_since) OR healthy_since <= :healthyBefore)',
+      ExpressionAttributeValues: {
+        ':closed': 'closed',
+        ':episode': episode,
+        ':zero': 0,
+        ':healthyBefore': healthyBefore,
+      },
+    });
   }
 
   /**
-   * `alert_mail_day` and `alert_mails` on the webhook item: one conditional increment within the
-   * day, else one conditional restart of the count for a new day. A lost race between the two is
-   * tried again; no transactions needed.
+   * One conditional ADD on the endpoint's item for the day (`ALERTMAILS#<webhook id>#<day>`, ~80
+   * bytes, kept like the usage days): of concurrent claims, at most `cap` succeed.
    */
   async claimAlertMail(accountId: string, webhookId: string, day: string, cap: number): Promise<boolean> {
     if (cap <= 0) return false;
-    const key = { pk: accountPk(accountId), sk: webhookSk(webhookId) };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET alert_mails = alert_mails + :one',
-            ConditionExpression: 'alert_mail_day = :day AND alert_mails < :cap',
-            ExpressionAttributeValues: { ':one': 1, ':day': day, ':cap': cap },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET alert_mail_day = :day, alert_mails = :one',
-            ConditionExpression:
-              'attribute_exists(pk) AND (attribute_not_exists(alert_mail_day) OR alert_mail_day <> :day)',
-            ExpressionAttributeValues: { ':one': 1, ':day': day },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
-      // Neither applied: today's count is at the cap, or another claim just started the day.
-      const { Item: item } = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: key,
-          ProjectionExpression: 'alert_mail_day, alert_mails',
-          ConsistentRead: true,
-        }),
-      );
-      if (!item || (item.alert_mail_day === day && num(item.alert_mails) >= cap)) return false;
-    }
-    return false;
+    return this.conditionalUpdate(
+      accountId,
+      webhookId,
+      {
+        UpdateExpression: 'ADD mails :one',
+        ConditionExpression: 'attribute_not_exists(mails) OR mails < :cap',
+        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+      },
+      `ALERTMAILS#${webhookId}#${day}`,
+    );
   }
 
   /**
@@ -831,6 +776,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   /** An update of the delivery path's attributes that is simply skipped when its condition fails. */
+  /** True when it applied; `sk` defaults to the webhook item's. */
   private async conditionalUpdate(
     accountId: string,
     webhookId: string,
@@ -839,17 +785,16 @@ export class DynamoWebhookRepository implements WebhookRepository {
       ConditionExpression: string;
       ExpressionAttributeValues: Record<string, unknown>;
     },
-  ): Promise<void> {
+    sk = webhookSk(webhookId),
+  ): Promise<boolean> {
     try {
       await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          ...update,
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: accountPk(accountId), sk }, ...update }),
       );
+      return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 

@@ -23,6 +23,7 @@ import type {
   WebhookStats,
   WindowStats,
 } from '../../domain/model.js';
+import { boundAttempt, keptAttempts, MAX_STORED_ATTEMPTS } from '../../domain/outcome.js';
 import type {
   CreateDeliveryResult,
   DeliveryRepository,
@@ -31,6 +32,7 @@ import type {
   PageRequest,
   StatsRepository,
 } from '../../domain/ports.js';
+import { storableText } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {
   collectQuery,
@@ -150,7 +152,9 @@ export function deliveryToItem(delivery: Delivery, expiresAt: number): Item {
     event_type: delivery.eventType,
     status: delivery.status,
     attempt_count: delivery.attemptCount,
-    attempts: delivery.attempts.map(attemptToItem),
+    attempts: delivery.attempts
+      .slice(-MAX_STORED_ATTEMPTS)
+      .map((attempt) => attemptToItem(boundAttempt(attempt))),
     last_status_code: delivery.lastStatusCode,
     last_response_time_ms: delivery.lastResponseTimeMs,
     next_attempt_at: delivery.nextAttemptAt,
@@ -387,10 +391,19 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
     if (!keys) return false;
     const nextAttemptAt = next.status === 'pending' ? next.nextAttemptAt : undefined;
     const expr = new Expr();
-    expr.setExpr(
-      'attempts',
-      `list_append(if_not_exists(${expr.n('attempts')}, ${expr.v([])}), ${expr.v([attemptToItem(attempt)])})`,
-    );
+    if (attempt.attempt <= MAX_STORED_ATTEMPTS) {
+      expr.setExpr(
+        'attempts',
+        `list_append(if_not_exists(${expr.n('attempts')}, ${expr.v([])}), ${expr.v([attemptToItem(boundAttempt(attempt))])})`,
+      );
+    } else {
+      // The list is full: the oldest kept attempt makes room. A list_append cannot also drop its head
+      // (overlapping paths in one expression), so the list is read and written whole; the condition on
+      // attempt_count below makes sure it did not change in between.
+      const previous = await this.storedAttempts(keys.key, attempt.attempt - 1);
+      if (!previous) return false;
+      expr.set('attempts', keptAttempts(previous, attempt).map(attemptToItem));
+    }
     expr
       .set('status', next.status)
       .set('attempt_count', attempt.attempt)
@@ -415,6 +428,23 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  /** The stored attempts of a delivery whose attempt_count is `count`; undefined when it is not (or gone). */
+  private async storedAttempts(
+    key: { pk: string; sk: string },
+    count: number,
+  ): Promise<DeliveryAttempt[] | undefined> {
+    const { Item: item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ProjectionExpression: 'attempts, attempt_count',
+        ConsistentRead: true,
+      }),
+    );
+    if (!item || num(item.attempt_count) !== count) return undefined;
+    return (Array.isArray(item.attempts) ? (item.attempts as Item[]) : []).map(itemToAttempt);
   }
 
   /** Ends a pending delivery without an attempt; a delivery already final is left alone. */
@@ -682,14 +712,25 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
 // ---------------------------------------------------------------------------------------------
 // Idempotency claims
 
+/** Any key: one with a lone surrogate would otherwise share its claim with every other such key. */
+const claimKey = (accountId: string, key: string) => ({
+  pk: `IDEMPOTENCY#${accountId}#${storableText(key)}`,
+  sk: '#IDEMPOTENCY',
+});
+
 export class DynamoIdempotencyRepository extends DeliveriesTable implements IdempotencyRepository {
+  async holder(accountId: string, key: string): Promise<string | undefined> {
+    const holder = await this.getLive(claimKey(accountId, key));
+    return holder && isLive(holder, this.nowSeconds()) ? str(holder.event_id) : undefined;
+  }
+
   async claim(
     accountId: string,
     key: string,
     eventId: string,
     expiresAt: string,
   ): Promise<string | undefined> {
-    const itemKey = { pk: `IDEMPOTENCY#${accountId}#${key}`, sk: '#IDEMPOTENCY' };
+    const itemKey = claimKey(accountId, key);
     for (let round = 0; round < 3; round++) {
       try {
         await this.doc.send(

@@ -1,0 +1,85 @@
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ApiKeyRecord } from '../../lambdas/domain/model.js';
+import type { Dependencies } from '../../lambdas/services/dependencies.js';
+
+/**
+ * lambdas/authorizer.ts: a wrong key is a 401 (`Unauthorized`, which Lambda counts as an error), an
+ * unexpected failure is a 500 and the one thing that writes AuthorizerFailures, the metric the
+ * authorizer's alarm watches (lib/observability.ts).
+ */
+
+let stdout: string[];
+const savedDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
+
+beforeEach(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  stdout = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  vi.resetModules();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  if (savedDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+  else process.env.POWERTOOLS_METRICS_DISABLED = savedDisabled;
+});
+
+/** The authorizer over an API key store whose lookup does `findByHash`. */
+async function authorizerWith(findByHash: (hash: string) => Promise<ApiKeyRecord | undefined>) {
+  const { createAuthorizer } = await import('../../lambdas/authorizer.js');
+  const dependencies = { apiKeys: { create: async () => {}, findByHash } } as unknown as Dependencies;
+  return createAuthorizer(() => dependencies);
+}
+
+const request = (authorization: string) =>
+  ({
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/webhooks',
+    headers: { Authorization: authorization },
+  }) as unknown as APIGatewayRequestAuthorizerEvent;
+
+const failureCounts = (): unknown[] =>
+  stdout
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => (JSON.parse(line) as Record<string, unknown>).AuthorizerFailures);
+
+describe('authorizer', () => {
+  it('answers an unknown key with Unauthorized and counts no failure', async () => {
+    // Prepare
+    const authorize = await authorizerWith(async () => undefined);
+    // Act
+    const answer = authorize(request('Bearer ak_unknown'));
+    // Assess
+    await expect(answer).rejects.toThrow(/^Unauthorized$/);
+    expect(failureCounts()).toEqual([]);
+  });
+
+  it('answers a malformed header with Unauthorized and counts no failure', async () => {
+    // Prepare
+    const authorize = await authorizerWith(async () => {
+      throw new Error('must not be looked up');
+    });
+    // Act
+    const answer = authorize(request('Basic dXNlcjpwYXNz'));
+    // Assess
+    await expect(answer).rejects.toThrow(/^Unauthorized$/);
+    expect(failureCounts()).toEqual([]);
+  });
+
+  it('rethrows a failing key lookup and counts one AuthorizerFailures', async () => {
+    // Prepare
+    const authorize = await authorizerWith(async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    });
+    // Act
+    const answer = authorize(request('Bearer ak_valid'));
+    // Assess
+    await expect(answer).rejects.toThrow('ProvisionedThroughputExceededException');
+    expect(failureCounts()).toEqual([1]);
+  });
+});
