@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
+import { DynamoAlertEmailRepository } from './adapters/dynamodb/alert-email-store.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import {
   DynamoAccountRepository,
@@ -31,7 +32,11 @@ import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
-import { DEFAULT_ESCALATION_WAIT_SECONDS } from './domain/escalation.js';
+import {
+  DEFAULT_ALERT_EMAILS_PER_DAY,
+  DEFAULT_ESCALATION_WAIT_SECONDS,
+  DEFAULT_RECOVERY_COOLDOWN_SECONDS,
+} from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
 import type {
   EscalationStarter,
@@ -95,6 +100,10 @@ export interface RuntimeConfig {
   readonly opsTopicArn?: string;
   /** Base URL of the REST API, for links in alerts. */
   readonly apiBaseUrl?: string;
+  /** @default DEFAULT_RECOVERY_COOLDOWN_SECONDS (10 minutes) */
+  readonly recoveryCooldownSeconds?: number;
+  /** @default DEFAULT_ALERT_EMAILS_PER_DAY (3) */
+  readonly alertEmailsPerDay?: number;
   /** Plan quotas; the seed's defaults when absent. */
   readonly planLimits?: PlanLimits;
 }
@@ -119,7 +128,21 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/** A non-negative integer setting, or undefined (unset or not a whole number: the default applies). */
+function wholeNumber(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,9}$/.test(value)) return undefined;
+  return Number(value);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  return { ...configWithoutPlanLimits(env), planLimits: parsePlanLimits(env.PLAN_LIMITS) };
+}
+
+/**
+ * configFromEnv less the plan quotas, for the functions that enforce none (the escalation Tasks):
+ * their bundle then carries no PLAN_LIMITS parser (it is at its 400 KB budget).
+ */
+function configWithoutPlanLimits(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const masterKeyFile = env.MASTER_KEY_FILE;
   return {
     configTableName: required(env, 'CONFIG_TABLE_NAME'),
@@ -135,12 +158,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     sqsEndpoint: env.SQS_ENDPOINT,
     eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT,
     masterKey: masterKeyFile ? fileKey(masterKeyFile) : undefined,
-    planLimits: parsePlanLimits(env.PLAN_LIMITS),
     escalationStateMachineArn: env.ESCALATION_STATE_MACHINE_ARN,
     escalationWaitSeconds: env.ESCALATION_WAIT_SECONDS ? Number(env.ESCALATION_WAIT_SECONDS) : undefined,
     alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
     opsTopicArn: env.OPS_TOPIC_ARN,
     apiBaseUrl: env.API_URL,
+    recoveryCooldownSeconds: wholeNumber(env.RECOVERY_COOLDOWN_SECONDS),
+    alertEmailsPerDay: wholeNumber(env.ALERT_EMAILS_PER_DAY),
   };
 }
 
@@ -181,10 +205,13 @@ const accountsPort = (config: RuntimeConfig) =>
   new DynamoAccountRepository(doc(config), config.configTableName);
 const webhooksPort = (config: RuntimeConfig) =>
   new DynamoWebhookRepository(doc(config), config.configTableName);
+const alertEmailsPort = (config: RuntimeConfig) =>
+  new DynamoAlertEmailRepository(doc(config), config.configTableName);
 
 /** The adapter groups, by the AWS client they need: a function wires only the groups it uses. */
 export const dynamoDbPorts = {
   accounts: accountsPort,
+  alertEmails: alertEmailsPort,
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
   // Operational event types (endpoint.failing, …) are built into the catalog (docs/escalation.md).
   eventTypes: (config) =>
@@ -242,17 +269,20 @@ export const escalationStarterPorts = {
   },
 } satisfies PortFactories;
 
+/** SES v2 from `alertSenderEmail`; without one, each mail is logged and skipped. */
+const mailerPort = (config: RuntimeConfig): Mailer => {
+  if (config.mailer) return config.mailer;
+  if (!config.alertSenderEmail) {
+    return new SkippingMailer((message) =>
+      log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
+    );
+  }
+  return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
+};
+
 /** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (ingest queue). */
 export const alertPorts = {
-  mailer: (config) => {
-    if (config.mailer) return config.mailer;
-    if (!config.alertSenderEmail) {
-      return new SkippingMailer((message) =>
-        log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
-      );
-    }
-    return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
-  },
+  mailer: mailerPort,
   opsNotifier: (config) => {
     if (config.opsNotifier) return config.opsNotifier;
     if (!config.opsTopicArn) throw new Error('No ops topic configured for this function');
@@ -295,10 +325,13 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     escalationSettings: {
       waitSeconds: config.escalationWaitSeconds ?? DEFAULT_ESCALATION_WAIT_SECONDS,
       apiBaseUrl: config.apiBaseUrl,
+      recoveryCooldownSeconds: config.recoveryCooldownSeconds ?? DEFAULT_RECOVERY_COOLDOWN_SECONDS,
+      alertEmailsPerDay: config.alertEmailsPerDay ?? DEFAULT_ALERT_EMAILS_PER_DAY,
     },
   };
   const names = [
     'accounts',
+    'alertEmails',
     'apiKeys',
     'eventTypes',
     'webhooks',
@@ -341,6 +374,9 @@ export const allPorts = (): PortFactories => ({
 /** Each Lambda's dependencies, built once per container from its environment and only its clients. */
 const fromEnv = (factories: () => PortFactories) =>
   lazy(() => createDependencies(configFromEnv(), factories()));
+/** fromEnv for a function that enforces no plan quota (see configWithoutPlanLimits). */
+const fromEnvWithoutPlanLimits = (factories: () => PortFactories) =>
+  lazy(() => createDependencies(configWithoutPlanLimits(), factories()));
 
 export const authorizerDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
 export const adminDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
@@ -359,5 +395,13 @@ export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
   ...outboundPorts,
   ...escalationStarterPorts,
 }));
-export const escalationDependencies = /* @__PURE__ */ fromEnv(() => ({ ...endpointPorts, ...alertPorts }));
-export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));
+export const escalationDependencies = /* @__PURE__ */ fromEnvWithoutPlanLimits(() => ({
+  ...endpointPorts,
+  ...alertPorts,
+}));
+/** The reconciler also sends queued alert-address confirmation mails (SES v2). */
+export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  mailer: mailerPort,
+}));

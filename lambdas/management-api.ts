@@ -1,4 +1,5 @@
 import { managementDependencies } from './composition.js';
+import { normaliseEmail } from './domain/alert-emails.js';
 import type { Page } from './domain/model.js';
 import { eventTypeResource, webhookResource } from './domain/resources.js';
 import {
@@ -12,6 +13,7 @@ import { createApiHandler, type Route, route, tenantOf } from './http/api.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
 import { openApiRoute } from './http/openapi-route.js';
 import { operationsRoutes } from './http/operations-routes.js';
+import { alertEmailStatuses, confirmAlertEmail } from './services/alert-emails.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';
 
@@ -21,8 +23,27 @@ import * as webhooks from './services/webhooks.js';
  * → resource.
  */
 
-async function toResource(deps: Dependencies, webhook: Parameters<typeof webhookResource>[0]) {
-  return webhookResource(webhook, await deps.stats.get(webhook.id));
+type WebhookRecord = Parameters<typeof webhookResource>[0];
+
+/** The resources of one account's webhooks: stats, and their alert addresses' status in one read. */
+async function toResources(deps: Dependencies, accountId: string, list: readonly WebhookRecord[]) {
+  const emails = list.flatMap((webhook) => (webhook.alerting.email ? [webhook.alerting.email] : []));
+  const statuses = await alertEmailStatuses(deps, accountId, emails);
+  return Promise.all(
+    list.map(async (webhook) =>
+      webhookResource(
+        webhook,
+        await deps.stats.get(webhook.id),
+        webhook.alerting.email ? (statuses.get(normaliseEmail(webhook.alerting.email)) ?? null) : null,
+      ),
+    ),
+  );
+}
+
+async function toResource(deps: Dependencies, webhook: WebhookRecord) {
+  const [resource] = await toResources(deps, webhook.accountId, [webhook]);
+  if (!resource) throw new Error('no resource');
+  return resource;
 }
 
 const listBody = <T>(page: Page<T>) => ({ data: page.items, next_cursor: page.nextCursor ?? null });
@@ -48,7 +69,7 @@ export function managementRoutes(dependencies: DependenciesProvider): Route[] {
       handle: async ({ principal, query }) => {
         const deps = dependencies();
         const page = await webhooks.listWebhooks(deps, tenantOf(principal), query);
-        const items = await Promise.all(page.items.map((webhook) => toResource(deps, webhook)));
+        const items = await toResources(deps, tenantOf(principal), page.items);
         return { status: 200, body: listBody({ items, nextCursor: page.nextCursor }) };
       },
     }),
@@ -103,6 +124,19 @@ export function managementRoutes(dependencies: DependenciesProvider): Route[] {
       handle: async () => {
         const eventTypes = await dependencies().eventTypes.list();
         return { status: 200, body: { data: eventTypes.map(eventTypeResource) } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/email-confirmations/{token}',
+      // The link in a confirmation mail: no API key; the unguessable token is the credential.
+      access: 'public',
+      handle: async ({ params }) => {
+        const confirmed = await confirmAlertEmail(dependencies(), params.token ?? '');
+        return {
+          status: 200,
+          body: { email: confirmed.email, status: confirmed.status, confirmed_at: confirmed.confirmedAt },
+        };
       },
     }),
     ...deliveryRoutes(dependencies),

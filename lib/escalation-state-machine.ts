@@ -12,6 +12,8 @@ import { Construct } from 'constructs';
  *   NotifyFailing → WaitForRecovery ($.waitSeconds) → CheckEndpoint → IsStillFailing?
  *     failing   → DisableEndpoint → WasDisabled? disabled → NotifyDisabled → Disabled
  *                                              recovered → NotifyRecovered
+ *                                              cooling   → CheckEndpoint
+ *     cooling   → WaitForCooldown ($.check.waitSeconds) → CheckEndpoint
  *     recovered → NotifyRecovered → Recovered
  *     otherwise → Ended (deleted, paused, or a newer episode took over)
  *
@@ -97,6 +99,12 @@ export class EscalationStateMachine extends Construct {
 
     notifyRecovered.next(recovered);
     notifyDisabled.next(disabled);
+    // Healthy again, but not for the recovery cool-down yet: wait out the rest, then check again.
+    const cooldown = new sfn.Wait(this, 'WaitForCooldown', {
+      time: sfn.WaitTime.secondsPath('$.check.waitSeconds'),
+      comment: 'The endpoint must stay healthy this much longer before the episode closes as recovered',
+    });
+    cooldown.next(check);
     const definition = notifyFailing
       .next(wait)
       .next(check)
@@ -108,10 +116,13 @@ export class EscalationStateMachine extends Construct {
               new sfn.Choice(this, 'WasDisabled')
                 .when(sfn.Condition.stringEquals('$.disable.outcome', 'disabled'), notifyDisabled)
                 .when(sfn.Condition.stringEquals('$.disable.outcome', 'recovered'), notifyRecovered)
+                // A 2xx landed since the check: the check works out the cool-down.
+                .when(sfn.Condition.stringEquals('$.disable.outcome', 'cooling'), check)
                 .otherwise(ended),
             ),
           )
           .when(sfn.Condition.stringEquals('$.check.outcome', 'recovered'), notifyRecovered)
+          .when(sfn.Condition.stringEquals('$.check.outcome', 'cooling'), cooldown)
           .otherwise(ended),
       );
 

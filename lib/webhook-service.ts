@@ -462,7 +462,9 @@ export class WebhookService extends Construct {
     this.parkedQueue.grantSendMessages(deliver);
 
     this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, reconciler, 'readwrite');
-    this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'read');
+    // readwrite: it also sends the queued alert-address confirmation mails (docs/escalation.md).
+    this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'readwrite');
+    if (props.alertSenderEmail) this.grantSendEmail(reconciler, props.alertSenderEmail);
     this.deliveryQueue.grantSendMessages(reconciler);
 
     // escalation: the endpoint's configuration and counters, the ingest queue (operational events go
@@ -530,6 +532,9 @@ export class WebhookService extends Construct {
     });
     this.addGatewayResponses();
     escalation.addEnvironment('API_URL', this.api.url);
+    // The confirmation links the reconciler mails (it is no API integration: no dependency cycle).
+    reconciler.addEnvironment('API_URL', this.api.url);
+    if (props.alertSenderEmail) reconciler.addEnvironment('ALERT_SENDER_EMAIL', props.alertSenderEmail);
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: authorizerFn,
@@ -553,9 +558,21 @@ export class WebhookService extends Construct {
     const openApiMethod = v1
       .addResource('openapi.json')
       .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
+    // The link in an alert-address confirmation mail: the unguessable token is the credential.
+    const confirmationMethod = v1
+      .addResource('email-confirmations')
+      .addResource('{token}')
+      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
     const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
 
     this.acknowledgeApiFindings({ publishMethod, adminMethod, openApiMethod, managementMethod });
+    for (const id of ['AwsSolutions-COG4', 'AwsSolutions-APIG4']) {
+      Validations.of(confirmationMethod).acknowledge({
+        id,
+        reason:
+          'GET /v1/email-confirmations/{token} is the link in an alert-address confirmation mail: the single-purpose 260-bit token is the credential, and the answer names only the address.',
+      });
+    }
 
     // ---- observability (docs/observability.md) -----------------------------------------------------
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;

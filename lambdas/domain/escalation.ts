@@ -1,4 +1,5 @@
 import { eventIdFromBusEvent } from './ids.js';
+import { quoted, safeLine } from './mail-text.js';
 import type { EventType, FailureState, Webhook, WebhookEvent } from './model.js';
 
 /**
@@ -153,18 +154,38 @@ export function escalationInput(input: {
   };
 }
 
+/** Deployed default of the recovery cool-down (docs/escalation.md, "Flapping"). */
+export const DEFAULT_RECOVERY_COOLDOWN_SECONDS = 600;
+/** Deployed default of the alert mails one endpoint may send per UTC day. */
+export const DEFAULT_ALERT_EMAILS_PER_DAY = 3;
+
 export type RecheckOutcome =
-  /** The episode ended with a 2xx (or a re-enable) while the execution waited. */
+  /** The episode ended while the execution waited (closed by a re-enable, or after the cool-down). */
   | { readonly outcome: 'recovered' }
-  /** Still the same episode, still active, no success since: disable. */
+  /** Healthy for the whole cool-down: close the episode (conditionally), then it is recovered. */
+  | { readonly outcome: 'healthy'; readonly healthySince: string }
+  /** Healthy, but not for the cool-down yet: check again in `waitSeconds`. */
+  | { readonly outcome: 'cooling'; readonly waitSeconds: number }
+  /** Still the same episode, still active, failing now: disable. */
   | { readonly outcome: 'failing' }
   /** Nothing left to do: deleted, paused or disabled meanwhile, or a newer episode took over. */
   | { readonly outcome: 'ended'; readonly reason: string };
+
+/**
+ * How long after the wait an execution keeps re-checking an endpoint that is healthy whenever it
+ * looks but never for a whole cool-down (the execution must end within its timeout, a day past the
+ * wait): after this, healthy-now counts as recovered.
+ */
+export const MAX_COOLING_SECONDS = 12 * 3600;
 
 export function recheck(input: {
   episode: number;
   webhook: Pick<Webhook, 'status'> | undefined;
   state: FailureState | undefined;
+  now: Date;
+  cooldownSeconds: number;
+  /** When the execution's wait ended (failedAt + waitSeconds); absent: no bound. */
+  waitEndedAt?: Date;
 }): RecheckOutcome {
   const { webhook, state } = input;
   if (!webhook || !state) return { outcome: 'ended', reason: 'endpoint_deleted' };
@@ -172,8 +193,27 @@ export function recheck(input: {
   if (state.episode !== input.episode) return { outcome: 'ended', reason: 'superseded' };
   if (webhook.status !== 'active') return { outcome: 'ended', reason: `endpoint_${webhook.status}` };
   if (state.episodeState === 'closed') return { outcome: 'recovered' };
-  return { outcome: 'failing' };
+  if (state.consecutiveFailures > 0) return { outcome: 'failing' };
+  // No failure since the last 2xx. Without a recorded start (an item from before cool-downs), the
+  // spell counts as long enough.
+  const since = state.healthySince ?? new Date(0).toISOString();
+  const healthyMs = input.now.getTime() - Date.parse(since);
+  const remainingMs = input.cooldownSeconds * 1000 - healthyMs;
+  if (remainingMs <= 0) return { outcome: 'healthy', healthySince: since };
+  if (input.waitEndedAt && input.now.getTime() - input.waitEndedAt.getTime() >= MAX_COOLING_SECONDS * 1000) {
+    return { outcome: 'healthy', healthySince: since };
+  }
+  return { outcome: 'cooling', waitSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
 }
+
+/** A webhook's own cool-down, else the deployment's. */
+export const cooldownOf = (
+  webhook: Pick<Webhook, 'alerting'> | undefined,
+  deploymentDefault: number,
+): number => webhook?.alerting.recoveryCooldownSeconds ?? deploymentDefault;
+
+/** The UTC day an alert mail counts toward (the per-endpoint daily cap). */
+export const mailDay = (now: Date): string => now.toISOString().slice(0, 10);
 
 export const disabledReason = (input: Pick<EscalationInput, 'consecutiveFailures' | 'waitSeconds'>): string =>
   `Disabled by escalation: ${input.consecutiveFailures} consecutive failed attempts and no successful delivery within ${humanDuration(input.waitSeconds)}`;
@@ -205,22 +245,32 @@ export interface AlertContext {
   readonly disabledReason?: string;
 }
 
-/** The email of a transition (also the SNS subject and message for the platform team). */
+/** Bounds of the tenant text in alerts (names are quoted, every piece is one safe line). */
+const MAX_URL_IN_MAIL = 300;
+const MAX_ERROR_IN_MAIL = 300;
+
+/**
+ * The email of a transition (also the SNS subject and message for the platform team). Tenant text
+ * (the endpoint's name and URL, the receiver's error) is quoted or reduced to one bounded line
+ * without control or bidi characters (lambdas/domain/mail-text.ts): it cannot add header lines or
+ * disguise the rest of the message.
+ */
 export function alertMessage(transition: Transition, context: AlertContext): AlertMessage {
   const { webhook, input, link } = context;
-  const endpoint = `"${webhook.name}" (${webhook.id}, ${webhook.url})`;
+  const name = quoted(webhook.name);
+  const endpoint = `${name} (${webhook.id}, ${safeLine(webhook.url, MAX_URL_IN_MAIL)})`;
   const wait = humanDuration(input.waitSeconds);
   switch (transition) {
     case 'failing': {
       const status = input.lastStatusCode === null ? 'no HTTP response' : `HTTP ${input.lastStatusCode}`;
       return {
-        subject: `Webhook endpoint failing: ${webhook.name}`,
+        subject: `Webhook endpoint failing: ${name}`,
         text: [
           `Your webhook endpoint ${endpoint} has failed ${input.consecutiveFailures} consecutive delivery attempts (threshold ${input.threshold}).`,
           '',
           `Last attempt: ${input.failedAt}, ${input.lastEventType} event, delivery ${input.lastDeliveryId}`,
           `Last status: ${status}`,
-          `Last error: ${input.lastError ?? 'none'}`,
+          `Last error: ${input.lastError === null ? 'none' : safeLine(input.lastError, MAX_ERROR_IN_MAIL)}`,
           '',
           `If it does not deliver successfully within ${wait}, it will be disabled and receive no more events.`,
           `Failed deliveries: ${link}`,
@@ -229,7 +279,7 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
     }
     case 'recovered':
       return {
-        subject: `Webhook endpoint recovered: ${webhook.name}`,
+        subject: `Webhook endpoint recovered: ${name}`,
         text: [
           `Your webhook endpoint ${endpoint} delivered successfully again; it stays active.`,
           '',
@@ -239,9 +289,9 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
       };
     case 'disabled':
       return {
-        subject: `Webhook endpoint disabled: ${webhook.name}`,
+        subject: `Webhook endpoint disabled: ${name}`,
         text: [
-          `Your webhook endpoint ${endpoint} was disabled: ${context.disabledReason ?? disabledReason(input)}.`,
+          `Your webhook endpoint ${endpoint} was disabled: ${safeLine(context.disabledReason ?? disabledReason(input), MAX_ERROR_IN_MAIL)}.`,
           'It receives no more events; deliveries due to it end as failed (endpoint_disabled).',
           '',
           `To re-enable it: PATCH /v1/webhooks/${webhook.id} {"status":"active"}, then POST /v1/webhooks/${webhook.id}/retry-failed to re-send what failed.`,

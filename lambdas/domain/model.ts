@@ -15,6 +15,13 @@ export interface Account {
   readonly plan: Plan;
   /** Where escalation emails go when an endpoint names no address of its own. */
   readonly alertEmail?: string;
+  /**
+   * Alert addresses the platform vouches for (PATCH /v1/admin/accounts/{id}): webhooks of the
+   * account may name them without a confirmation mail. Stored normalised (lower case).
+   */
+  readonly alertEmails?: readonly string[];
+  /** Alert addresses confirmed through their confirmation link (normalised). */
+  readonly confirmedAlertEmails?: readonly string[];
   readonly createdAt: string;
 }
 
@@ -48,8 +55,14 @@ export interface RetryPolicy {
 }
 
 export interface Alerting {
+  /** Alerts reach it only once confirmed (docs/escalation.md). */
   readonly email?: string;
   readonly failureThreshold: number;
+  /**
+   * How long the endpoint must stay healthy before its episode closes as recovered; absent: the
+   * deployment's default (10 minutes).
+   */
+  readonly recoveryCooldownSeconds?: number;
 }
 
 /** A signing secret as stored: AES-256-GCM ciphertext under the deployment's master key. */
@@ -97,6 +110,11 @@ export interface FailureState {
   /** Number of the latest failing episode; 0 before the first. Only ever increases. */
   readonly episode: number;
   readonly episodeState: EpisodeState;
+  /**
+   * ISO 8601: the first 2xx after the last failure while an episode is escalated. The episode closes
+   * as recovered only once the endpoint has stayed healthy this long past it (the cool-down).
+   */
+  readonly healthySince?: string;
 }
 
 /** What fan-out needs of an endpoint, kept small so 10,000 of them fit in a few query pages. */

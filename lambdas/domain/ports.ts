@@ -1,9 +1,10 @@
-import type { BusEntry } from './bus-event.js';
 /**
  * Ports: what the use cases need from the outside world. Adapters in lambdas/adapters implement
  * them against AWS (DynamoDB, SQS, EventBridge, Secrets Manager, SES, SNS, Step Functions) or their
  * local twins; lambdas/composition.ts wires one set. Nothing here imports an SDK.
  */
+import type { AlertEmailRecord, ConfirmationToken, QueuedConfirmation } from './alert-emails.js';
+import type { BusEntry } from './bus-event.js';
 import type { EscalationInput, Transition } from './escalation.js';
 import type {
   Account,
@@ -31,6 +32,52 @@ export interface AccountRepository {
   /** Throws DomainError('conflict') when the id exists. */
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | undefined>;
+}
+
+/**
+ * Alert addresses tenants named, their confirmation mails (an outbox) and tokens (by hash), in the
+ * config table. Addresses are passed normalised (lambdas/domain/alert-emails.ts).
+ */
+export interface AlertEmailRepository {
+  /**
+   * Replaces the account's platform-set alert addresses (`alert_emails` on the account item); throws
+   * DomainError('not_found') when the account does not exist.
+   */
+  setPlatformAddresses(accountId: string, addresses: readonly string[]): Promise<Account>;
+  /**
+   * Adds an address confirmed through its link to the account item's set (repeats change nothing),
+   * so the escalation Tasks know who may be mailed from the account read they make anyway.
+   */
+  addConfirmed(accountId: string, address: string): Promise<void>;
+  get(accountId: string, address: string): Promise<AlertEmailRecord | undefined>;
+  getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>>;
+  /**
+   * Marks the address pending and queues one confirmation mail, in one conditional write: only if
+   * the address is new to the account, or still pending with its last mail queued before
+   * `resendBefore`. True when this call queued a mail (of concurrent callers, one does).
+   */
+  requestConfirmation(
+    accountId: string,
+    address: string,
+    displayAddress: string,
+    now: string,
+    resendBefore: string,
+  ): Promise<boolean>;
+  /**
+   * Counts one confirmation mail of the account for `day` (UTC) if fewer than `cap` were counted
+   * (one conditional ADD). False when the day's cap is reached.
+   */
+  claimConfirmationSlot(accountId: string, day: string, cap: number): Promise<boolean>;
+  /** Oldest first, at most `limit`. */
+  listQueued(limit: number): Promise<QueuedConfirmation[]>;
+  /** Takes a queued mail off the outbox (conditional delete): true for exactly one caller. */
+  claimQueued(entry: QueuedConfirmation): Promise<boolean>;
+  /** Puts a claimed mail back (its send failed): the next sweep tries again. */
+  requeue(entry: QueuedConfirmation): Promise<void>;
+  putToken(token: ConfirmationToken): Promise<void>;
+  findToken(tokenHash: string): Promise<ConfirmationToken | undefined>;
+  /** Marks the address confirmed (first confirmation time kept); a no-op for an unknown address. */
+  confirm(accountId: string, address: string, now: string): Promise<AlertEmailRecord | undefined>;
 }
 
 export interface ApiKeyRepository {
@@ -66,8 +113,28 @@ export interface WebhookRepository {
    * configuration fields. Throws DomainError('not_found') when the endpoint is gone.
    */
   recordFailure(accountId: string, webhookId: string): Promise<FailureState>;
-  /** Ends a failing streak and its episode (a 2xx, or re-enabling). */
+  /** Ends a failing streak and its episode at once (re-enabling; a 2xx before any escalation). */
   resetFailures(accountId: string, webhookId: string): Promise<void>;
+  /**
+   * A 2xx: ends the failing streak. An escalated episode stays open, marked healthy since `now`
+   * (kept if already set), until its execution sees the cool-down pass; any other is closed at once.
+   */
+  recordSuccess(accountId: string, webhookId: string, now: string): Promise<void>;
+  /**
+   * Closes `episode` as recovered, only if no failure came since and the endpoint has been healthy
+   * since `healthyBefore` or earlier. True when this call closed it.
+   */
+  closeRecovered(
+    accountId: string,
+    webhookId: string,
+    episode: number,
+    healthyBefore: string,
+  ): Promise<boolean>;
+  /**
+   * Counts one alert mail of the endpoint for `day` (UTC, YYYY-MM-DD) if fewer than `cap` were
+   * counted that day, atomically (conditional updates). False when the day's cap is reached.
+   */
+  claimAlertMail(accountId: string, webhookId: string, day: string, cap: number): Promise<boolean>;
   /**
    * Opens the next failing episode, only if none is open and the streak is still at least
    * `threshold` (one conditional write: of concurrent callers, exactly one wins). Returns the new

@@ -1,3 +1,4 @@
+import type { AlertEmailStatus } from './alert-emails.js';
 import type {
   Account,
   Delivery,
@@ -43,7 +44,15 @@ export const webhookStatsResource = (
   },
 });
 
-export function webhookResource(webhook: Webhook, stats: WebhookStats) {
+/**
+ * `emailStatus`: whether alerts reach `alerting.email` yet (docs/escalation.md); null without an
+ * address.
+ */
+export function webhookResource(
+  webhook: Webhook,
+  stats: WebhookStats,
+  emailStatus: AlertEmailStatus | null = null,
+) {
   return {
     id: webhook.id,
     name: webhook.name,
@@ -58,7 +67,12 @@ export function webhookResource(webhook: Webhook, stats: WebhookStats) {
       intervals_seconds: webhook.retryPolicy.intervalsSeconds,
     },
     timeout_seconds: webhook.timeoutSeconds,
-    alerting: { email: webhook.alerting.email ?? null, failure_threshold: webhook.alerting.failureThreshold },
+    alerting: {
+      email: webhook.alerting.email ?? null,
+      email_status: webhook.alerting.email === undefined ? null : emailStatus,
+      failure_threshold: webhook.alerting.failureThreshold,
+      recovery_cooldown_seconds: webhook.alerting.recoveryCooldownSeconds ?? null,
+    },
     secret_prefix: webhook.secrets[0]?.prefix ?? null,
     stats: {
       total_deliveries: stats.totalDeliveries,
@@ -77,6 +91,7 @@ export const accountResource = (account: Account) => ({
   name: account.name,
   plan: account.plan,
   alert_email: account.alertEmail ?? null,
+  alert_emails: account.alertEmails ?? [],
   created_at: account.createdAt,
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { MAX_ACCOUNT_ALERT_EMAILS, normaliseEmail } from './alert-emails.js';
 import { jsonShapeProblem, MAX_JSON_DEPTH } from './json.js';
 import { PLANS, TENANT_SCOPES } from './model.js';
 
@@ -38,9 +39,13 @@ const retryPolicy = z.strictObject({
   intervals_seconds: z.optional(z.array(intRange(1, 86_400)).check(z.minLength(1), z.maxLength(10))),
 });
 
+/** Longest recovery cool-down a webhook may ask for (a day). */
+export const MAX_RECOVERY_COOLDOWN_SECONDS = 86_400;
+
 const alerting = z.strictObject({
   email: z.optional(email),
   failure_threshold: z.optional(intRange(1, 100)),
+  recovery_cooldown_seconds: z.optional(intRange(0, MAX_RECOVERY_COOLDOWN_SECONDS)),
 });
 
 const headers = z.record(z.string().check(z.maxLength(256)), z.string().check(z.maxLength(1024)));
@@ -125,12 +130,26 @@ export const accountId = z
   .string()
   .check(z.minLength(1), z.maxLength(64), z.regex(/^[a-zA-Z0-9_-]+$/, 'must be letters, digits, "_" or "-"'));
 
+/** Alert addresses the platform vouches for: confirmed without a mail, bounded, no repeats. */
+const alertEmails = z.array(email).check(
+  z.maxLength(MAX_ACCOUNT_ALERT_EMAILS),
+  z.refine(
+    (list) => new Set(list.map(normaliseEmail)).size === list.length,
+    'must not repeat an address (compared without case)',
+  ),
+);
+
 export const createAccountBody = z.strictObject({
   id: z.optional(accountId),
   name,
   plan: z.optional(z.enum(PLANS)),
   alert_email: z.optional(email),
+  alert_emails: z.optional(alertEmails),
 });
+
+export const updateAccountBody = z
+  .strictObject({ alert_emails: z.optional(alertEmails) })
+  .check(z.refine((body) => Object.keys(body).length > 0, 'at least one field is required'));
 
 export const createApiKeyBody = z.strictObject({
   scopes: z

@@ -45,25 +45,29 @@ interface Ipv4Range {
 const ipv4 = (dotted: string): number =>
   dotted.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
 
-/** IANA special-purpose IPv4 registry entries that are not globally reachable. */
+/**
+ * IANA special-purpose IPv4 registry entries that are not globally reachable. (The top-level
+ * parses here and below are marked pure, so bundles that import this module without using it, such
+ * as the escalation function's through lambdas/composition.ts, drop them.)
+ */
 const IPV4_RANGES: readonly Ipv4Range[] = [
-  { base: ipv4('255.255.255.255'), prefixLength: 32, addressClass: 'broadcast' },
-  { base: ipv4('0.0.0.0'), prefixLength: 8, addressClass: 'unspecified' },
-  { base: ipv4('10.0.0.0'), prefixLength: 8, addressClass: 'private' },
-  { base: ipv4('100.64.0.0'), prefixLength: 10, addressClass: 'shared' },
-  { base: ipv4('127.0.0.0'), prefixLength: 8, addressClass: 'loopback' },
-  { base: ipv4('169.254.0.0'), prefixLength: 16, addressClass: 'link-local' },
-  { base: ipv4('172.16.0.0'), prefixLength: 12, addressClass: 'private' },
-  { base: ipv4('192.0.0.0'), prefixLength: 24, addressClass: 'reserved' },
-  { base: ipv4('192.0.2.0'), prefixLength: 24, addressClass: 'documentation' },
+  { base: /* @__PURE__ */ ipv4('255.255.255.255'), prefixLength: 32, addressClass: 'broadcast' },
+  { base: /* @__PURE__ */ ipv4('0.0.0.0'), prefixLength: 8, addressClass: 'unspecified' },
+  { base: /* @__PURE__ */ ipv4('10.0.0.0'), prefixLength: 8, addressClass: 'private' },
+  { base: /* @__PURE__ */ ipv4('100.64.0.0'), prefixLength: 10, addressClass: 'shared' },
+  { base: /* @__PURE__ */ ipv4('127.0.0.0'), prefixLength: 8, addressClass: 'loopback' },
+  { base: /* @__PURE__ */ ipv4('169.254.0.0'), prefixLength: 16, addressClass: 'link-local' },
+  { base: /* @__PURE__ */ ipv4('172.16.0.0'), prefixLength: 12, addressClass: 'private' },
+  { base: /* @__PURE__ */ ipv4('192.0.0.0'), prefixLength: 24, addressClass: 'reserved' },
+  { base: /* @__PURE__ */ ipv4('192.0.2.0'), prefixLength: 24, addressClass: 'documentation' },
   // Deprecated 6to4 relay anycast.
-  { base: ipv4('192.88.99.0'), prefixLength: 24, addressClass: 'reserved' },
-  { base: ipv4('192.168.0.0'), prefixLength: 16, addressClass: 'private' },
-  { base: ipv4('198.18.0.0'), prefixLength: 15, addressClass: 'benchmarking' },
-  { base: ipv4('198.51.100.0'), prefixLength: 24, addressClass: 'documentation' },
-  { base: ipv4('203.0.113.0'), prefixLength: 24, addressClass: 'documentation' },
-  { base: ipv4('224.0.0.0'), prefixLength: 4, addressClass: 'multicast' },
-  { base: ipv4('240.0.0.0'), prefixLength: 4, addressClass: 'reserved' },
+  { base: /* @__PURE__ */ ipv4('192.88.99.0'), prefixLength: 24, addressClass: 'reserved' },
+  { base: /* @__PURE__ */ ipv4('192.168.0.0'), prefixLength: 16, addressClass: 'private' },
+  { base: /* @__PURE__ */ ipv4('198.18.0.0'), prefixLength: 15, addressClass: 'benchmarking' },
+  { base: /* @__PURE__ */ ipv4('198.51.100.0'), prefixLength: 24, addressClass: 'documentation' },
+  { base: /* @__PURE__ */ ipv4('203.0.113.0'), prefixLength: 24, addressClass: 'documentation' },
+  { base: /* @__PURE__ */ ipv4('224.0.0.0'), prefixLength: 4, addressClass: 'multicast' },
+  { base: /* @__PURE__ */ ipv4('240.0.0.0'), prefixLength: 4, addressClass: 'reserved' },
 ];
 
 const inIpv4Range = (address: number, range: Ipv4Range): boolean => {
@@ -103,23 +107,23 @@ const inIpv6Prefix = (address: bigint, base: bigint, prefixLength: number): bool
 const embeddedIpv4 = (address: bigint, fromBit: number): number =>
   Number((address >> BigInt(fromBit)) & 0xffffffffn);
 
-const IPV6_NAT64 = parseIpv6('64:ff9b::');
-const IPV6_NAT64_LOCAL = parseIpv6('64:ff9b:1::');
-const IPV6_MAPPED = parseIpv6('::ffff:0:0');
-const IPV6_TRANSLATED = parseIpv6('::ffff:0:0:0');
-const IPV6_DISCARD = parseIpv6('100::');
-const IPV6_TEREDO = parseIpv6('2001::');
-const IPV6_BENCHMARKING = parseIpv6('2001:2::');
-const IPV6_ORCHID = parseIpv6('2001:10::');
-const IPV6_ORCHID_V2 = parseIpv6('2001:20::');
-const IPV6_DOCUMENTATION = parseIpv6('2001:db8::');
-const IPV6_DOCUMENTATION_2024 = parseIpv6('3fff::');
-const IPV6_6TO4 = parseIpv6('2002::');
-const IPV6_GLOBAL_UNICAST = parseIpv6('2000::');
-const IPV6_UNIQUE_LOCAL = parseIpv6('fc00::');
-const IPV6_LINK_LOCAL = parseIpv6('fe80::');
-const IPV6_SITE_LOCAL = parseIpv6('fec0::');
-const IPV6_MULTICAST = parseIpv6('ff00::');
+const IPV6_NAT64 = /* @__PURE__ */ parseIpv6('64:ff9b::');
+const IPV6_NAT64_LOCAL = /* @__PURE__ */ parseIpv6('64:ff9b:1::');
+const IPV6_MAPPED = /* @__PURE__ */ parseIpv6('::ffff:0:0');
+const IPV6_TRANSLATED = /* @__PURE__ */ parseIpv6('::ffff:0:0:0');
+const IPV6_DISCARD = /* @__PURE__ */ parseIpv6('100::');
+const IPV6_TEREDO = /* @__PURE__ */ parseIpv6('2001::');
+const IPV6_BENCHMARKING = /* @__PURE__ */ parseIpv6('2001:2::');
+const IPV6_ORCHID = /* @__PURE__ */ parseIpv6('2001:10::');
+const IPV6_ORCHID_V2 = /* @__PURE__ */ parseIpv6('2001:20::');
+const IPV6_DOCUMENTATION = /* @__PURE__ */ parseIpv6('2001:db8::');
+const IPV6_DOCUMENTATION_2024 = /* @__PURE__ */ parseIpv6('3fff::');
+const IPV6_6TO4 = /* @__PURE__ */ parseIpv6('2002::');
+const IPV6_GLOBAL_UNICAST = /* @__PURE__ */ parseIpv6('2000::');
+const IPV6_UNIQUE_LOCAL = /* @__PURE__ */ parseIpv6('fc00::');
+const IPV6_LINK_LOCAL = /* @__PURE__ */ parseIpv6('fe80::');
+const IPV6_SITE_LOCAL = /* @__PURE__ */ parseIpv6('fec0::');
+const IPV6_MULTICAST = /* @__PURE__ */ parseIpv6('ff00::');
 
 /** A public embedded IPv4 keeps the IPv6 form's own verdict; a non-public one wins. */
 const unlessEmbeddedIsNonPublic = (embedded: number, otherwise: AddressClass): AddressClass => {

@@ -6,8 +6,9 @@ import {
   createApiKeyBody,
   eventTypeName,
   putEventTypeBody,
+  updateAccountBody,
 } from '../domain/schemas.js';
-import { createAccount, createApiKey, putEventType } from '../services/admin.js';
+import { createAccount, createApiKey, putEventType, updateAccount } from '../services/admin.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { route } from './api.js';
 
@@ -32,6 +33,16 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
       status: 201,
       body: accountResource(await createAccount(dependencies(), body)),
     }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/v1/admin/accounts/{id}',
+    access: 'admin',
+    body: updateAccountBody,
+    handle: async ({ params, body }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      return { status: 200, body: accountResource(await updateAccount(dependencies(), account, body)) };
+    },
   }),
   route({
     method: 'POST',

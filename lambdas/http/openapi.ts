@@ -46,7 +46,19 @@ const webhook = {
   headers: { type: 'object', additionalProperties: string },
   retry_policy: object({ max_retries: integer, intervals_seconds: arrayOf(integer) }),
   timeout_seconds: integer,
-  alerting: object({ email: orNull(string), failure_threshold: integer }),
+  alerting: object({
+    email: orNull(string),
+    email_status: {
+      anyOf: [oneOf(['pending_confirmation', 'confirmed']), { type: 'null' }],
+      description:
+        'Alerts reach `email` only once confirmed (its confirmation link was followed, or the platform set it on the account)',
+    },
+    failure_threshold: integer,
+    recovery_cooldown_seconds: {
+      ...orNull(integer),
+      description: 'How long the endpoint must stay healthy before an episode closes; null = the default',
+    },
+  }),
   secret_prefix: orNull(string),
   stats: object(counts),
   created_at: dateTime,
@@ -146,8 +158,13 @@ const SCHEMAS: Record<string, Schema> = {
     name: string,
     plan: oneOf(PLANS),
     alert_email: orNull(string),
+    alert_emails: {
+      ...arrayOf(string),
+      description: 'Alert addresses the platform vouches for: confirmed without a mail',
+    },
     created_at: dateTime,
   }),
+  EmailConfirmation: object({ email: string, status: oneOf(['confirmed']), confirmed_at: dateTime }),
   ApiKey: object({
     id: string,
     key: { type: 'string', description: 'The API key (ak_…); shown only in this response' },
@@ -233,7 +250,21 @@ const OPERATIONS: Record<string, Operation> = {
   ),
   'GET /v1/usage': op('getUsage', 'Account', "The plan's limits and today's usage", 200, 'Usage'),
   'GET /v1/openapi.json': op('getOpenApiDocument', 'Meta', 'This OpenAPI document', 200, 'OpenApiDocument'),
+  'GET /v1/email-confirmations/{token}': op(
+    'confirmAlertEmail',
+    'Meta',
+    'Confirm an alert address (the link in its confirmation mail; no API key)',
+    200,
+    'EmailConfirmation',
+  ),
   'POST /v1/admin/accounts': op('createAccount', 'Admin', 'Create an account', 201, 'Account', [409]),
+  'PATCH /v1/admin/accounts/{id}': op(
+    'updateAccount',
+    'Admin',
+    "Set an account's platform-vouched alert addresses (`alert_emails`, at most 20)",
+    200,
+    'Account',
+  ),
   'POST /v1/admin/accounts/{id}/api-keys': op(
     'createApiKey',
     'Admin',

@@ -13,7 +13,7 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
- * /v1/openapi.json → public, /v1/* → management.
+ * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, /v1/* → management.
  *
  * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
  * the synthesized stack) with a real `context.getRemainingTimeInMillis()`, and the integration under
@@ -271,7 +271,10 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         send(response, result.status, result.body);
         return;
       }
-      if (path === '/v1/openapi.json' && request.method === 'GET') {
+      // Public routes (no authorizer in the stack either): the API description and the links in
+      // alert-address confirmation mails.
+      const isPublic = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
+      if (isPublic && request.method === 'GET') {
         const result = await invoke(
           options.management,
           proxyEvent(request, url, body, undefined),

@@ -29,6 +29,7 @@ import { createEscalationHandler } from '../escalation.js';
 import { createFanoutHandler } from '../fanout.js';
 import { createManagementHandler } from '../management-api.js';
 import { createPublishHandler } from '../publish-api.js';
+import { sendQueuedConfirmations } from '../services/alert-emails.js';
 import type { Dependencies } from '../services/dependencies.js';
 import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
 import { continueHistoryPurges } from '../services/retention.js';
@@ -106,6 +107,12 @@ export interface LocalRuntimeOptions {
    */
   readonly indexFirstAttempts?: boolean;
   readonly reconcileIntervalMs?: number;
+  /**
+   * How often queued alert-address confirmation mails are sent (in AWS the reconciler sends them,
+   * every 5 minutes); locally sooner, so a confirmation mail shows up in the outbox at once.
+   * @default 1000
+   */
+  readonly confirmationSweepIntervalMs?: number;
   readonly retentionDays?: number;
   /** Plan quotas over the seed's defaults (the construct's `planLimits`). */
   readonly planLimits?: PlanLimitOverrides;
@@ -121,6 +128,10 @@ export interface LocalRuntimeOptions {
    * WEBHOOKS_ESCALATION_WAIT_SECONDS.
    */
   readonly escalationWaitSeconds?: number;
+  /** How long an endpoint must stay healthy before its episode closes (default 10 minutes). */
+  readonly recoveryCooldownSeconds?: number;
+  /** Alert mails one endpoint may send per UTC day (default 3). */
+  readonly alertEmailsPerDay?: number;
   /** Overrides the API functions' timeouts of the topology, in ms (tests: short ones). */
   readonly functionTimeoutsMs?: Partial<Record<ApiFunctionName, number>>;
   /** Overrides API Gateway's 29 s integration timeout (tests). */
@@ -339,6 +350,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     instrument: options.instrument,
     escalation: escalations,
     escalationWaitSeconds: options.escalationWaitSeconds ?? options.topology.escalation.defaultWaitSeconds,
+    recoveryCooldownSeconds: options.recoveryCooldownSeconds,
+    alertEmailsPerDay: options.alertEmailsPerDay,
     mailer: new OutboxMailer(outboxDir),
     opsNotifier: new FileOpsNotifier(opsTopicLog),
     apiBaseUrl: url,
@@ -413,6 +426,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   if (replayed > 0) log(`replayed ${replayed} events accepted before the last stop`);
   const reconcileTimer = setInterval(() => reconcile(), options.reconcileIntervalMs ?? 60_000);
   reconcileTimer.unref();
+  let sweeping = false;
+  const confirmationTimer = setInterval(async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      await sendQueuedConfirmations(provider());
+    } catch (error) {
+      log(`confirmation mails failed: ${String(error)}`);
+    } finally {
+      sweeping = false;
+    }
+  }, options.confirmationSweepIntervalMs ?? 1000);
+  confirmationTimer.unref();
   // Escalations a previous process left running go on (from their first state).
   escalations.resume();
 
@@ -431,6 +457,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     escalations,
     stop: async () => {
       clearInterval(reconcileTimer);
+      clearInterval(confirmationTimer);
       await escalations.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       server.closeAllConnections();

@@ -1,8 +1,14 @@
 import type * as z from 'zod/mini';
+import { normaliseEmail } from '../domain/alert-emails.js';
 import { notFound } from '../domain/errors.js';
 import { hashApiKey, newAccountId, newApiKey, newApiKeyId } from '../domain/ids.js';
 import type { Account, ApiKeyRecord, EventType } from '../domain/model.js';
-import type { createAccountBody, createApiKeyBody, putEventTypeBody } from '../domain/schemas.js';
+import type {
+  createAccountBody,
+  createApiKeyBody,
+  putEventTypeBody,
+  updateAccountBody,
+} from '../domain/schemas.js';
 import type { Dependencies } from './dependencies.js';
 
 /** Platform-admin use cases: accounts, their API keys, and the event-type catalog. */
@@ -16,9 +22,27 @@ export async function createAccount(
     name: input.name,
     plan: input.plan ?? 'scale',
     alertEmail: input.alert_email,
+    ...(input.alert_emails ? { alertEmails: input.alert_emails.map(normaliseEmail) } : {}),
     createdAt: deps.clock.now().toISOString(),
   };
   await deps.accounts.create(account);
+  return account;
+}
+
+/**
+ * PATCH /v1/admin/accounts/{id}: `alert_emails` replaces the account's platform-set alert
+ * addresses (confirmed without a mail; docs/escalation.md).
+ */
+export async function updateAccount(
+  deps: Dependencies,
+  accountId: string,
+  input: z.infer<typeof updateAccountBody>,
+): Promise<Account> {
+  const account =
+    input.alert_emails === undefined
+      ? await deps.accounts.get(accountId)
+      : await deps.alertEmails.setPlatformAddresses(accountId, input.alert_emails.map(normaliseEmail));
+  if (!account) throw notFound('Account');
   return account;
 }
 

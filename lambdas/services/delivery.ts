@@ -239,7 +239,11 @@ async function settleAttempt(
     }
     // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
     // concurrently after our read stays counted until the next 2xx; the streak is still real.
-    if (input.failing) await deps.webhooks.resetFailures(webhook.accountId, webhook.id);
+    // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
+    // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
+    if (input.failing) {
+      await deps.webhooks.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
+    }
     return { ...base, outcome: 'delivered', final: true };
   }
   const delaySeconds =

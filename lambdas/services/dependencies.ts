@@ -1,6 +1,7 @@
 import type { PlanLimits } from '../domain/plans.js';
 import type {
   AccountRepository,
+  AlertEmailRepository,
   ApiKeyRepository,
   Clock,
   DeliveryQueue,
@@ -28,6 +29,8 @@ import type { TargetPolicy } from '../domain/url-safety.js';
  */
 export interface Dependencies {
   readonly accounts: AccountRepository;
+  /** Alert addresses tenants named, their confirmation mails and tokens. */
+  readonly alertEmails: AlertEmailRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly eventTypes: EventTypeRepository;
   readonly webhooks: WebhookRepository;
@@ -60,6 +63,10 @@ export interface EscalationSettings {
   readonly waitSeconds: number;
   /** Base URL of the REST API, for the links in alerts; absent when unknown. */
   readonly apiBaseUrl?: string;
+  /** How long an endpoint must stay healthy before its episode closes (a webhook may override). */
+  readonly recoveryCooldownSeconds: number;
+  /** Alert mails one endpoint may send per UTC day; beyond, only the ops topic and bus hear. */
+  readonly alertEmailsPerDay: number;
 }
 
 /** Handlers take a getter so a Lambda builds its adapters on first use, not at import time. */

@@ -1,13 +1,16 @@
+import { alertEmailStatus } from '../domain/alert-emails.js';
 import { DomainError } from '../domain/errors.js';
 import {
   type AlertContext,
   afterFailure,
   alertMessage,
+  cooldownOf,
   countsTowardEscalation,
   deliveriesLink,
   disabledReason,
   type EscalationInput,
   escalationInput,
+  mailDay,
   operationalEvent,
   operationalEventData,
   type RecheckOutcome,
@@ -111,11 +114,17 @@ export interface NotifyResult {
   readonly reason?: string;
 }
 
-export type CheckResult = { outcome: 'recovered' | 'failing' } | { outcome: 'ended'; reason: string };
+export type CheckResult =
+  | { outcome: 'recovered' | 'failing' }
+  /** Healthy, not yet for the cool-down: the state machine waits `waitSeconds` and checks again. */
+  | { outcome: 'cooling'; waitSeconds: number }
+  | { outcome: 'ended'; reason: string };
 
 export type DisableResult =
   | { outcome: 'disabled'; disabledReason: string }
   | { outcome: 'recovered' }
+  /** A 2xx landed since the check: back to the check (which waits out the cool-down). */
+  | { outcome: 'cooling'; waitSeconds: number }
   | { outcome: 'ended'; reason: string };
 
 /**
@@ -139,7 +148,19 @@ export async function notify(
     disabledReason: extra.disabledReason ?? webhook.disabledReason,
   };
   const message = alertMessage(transition, context);
-  const recipient = webhook.alerting.email ?? (await deps.accounts.get(webhook.accountId))?.alertEmail;
+  const chosen = await alertRecipient(deps, webhook);
+  // The daily cap is counted before sending (a retried Task may so use up one of them unsent: at
+  // most the cap, never more). The ops topic and the bus are never capped.
+  const capped =
+    chosen.recipient !== undefined &&
+    !(await deps.webhooks.claimAlertMail(
+      webhook.accountId,
+      webhook.id,
+      mailDay(deps.clock.now()),
+      deps.escalationSettings.alertEmailsPerDay,
+    ));
+  const recipient = capped ? undefined : chosen.recipient;
+  const skipped = capped ? 'daily_alert_cap' : chosen.skipped;
   const results = await Promise.allSettled([
     recipient ? deps.mailer.send({ to: recipient, ...message }) : Promise.resolve(),
     deps.opsNotifier.publish({
@@ -159,29 +180,73 @@ export async function notify(
     result.status === 'rejected' ? [`${['email', 'ops topic', 'bus'][index]}: ${String(result.reason)}`] : [],
   );
   if (failures.length > 0) throw new Error(`endpoint.${transition} notices failed: ${failures.join('; ')}`);
-  return { notified: true, emailed: recipient !== undefined };
+  return { notified: true, emailed: recipient !== undefined, ...(skipped ? { reason: skipped } : {}) };
 }
 
-/** Reads the endpoint and its counters and judges the episode (domain `recheck`). */
+/**
+ * Where the alert goes: the endpoint's address once confirmed (an unconfirmed one gets nothing,
+ * and the account's address does not stand in for it), else the account's `alert_email` (set by
+ * the platform, so confirmed).
+ */
+async function alertRecipient(
+  deps: Dependencies,
+  webhook: Webhook,
+): Promise<{ recipient?: string; skipped?: string }> {
+  const account = await deps.accounts.get(webhook.accountId);
+  const own = webhook.alerting.email;
+  if (own) {
+    return alertEmailStatus(own, account) === 'confirmed'
+      ? { recipient: own }
+      : { skipped: 'email_unconfirmed' };
+  }
+  return account?.alertEmail ? { recipient: account.alertEmail } : { skipped: 'no_email' };
+}
+
+/** What the check and disable steps conclude; `healthy` has been turned into `recovered`. */
+type Judgement = Exclude<RecheckOutcome, { outcome: 'healthy' }>;
+
+/**
+ * Reads the endpoint and its counters and judges the episode (domain `recheck`). An endpoint
+ * healthy for the whole cool-down has its episode closed here (conditionally: a failure that
+ * slipped in keeps it open, and it is judged again).
+ */
 async function judge(
   deps: Dependencies,
   input: EscalationInput,
-): Promise<{ outcome: RecheckOutcome; webhook?: Webhook }> {
-  const [webhook, state] = await Promise.all([
-    deps.webhooks.get(input.accountId, input.webhookId),
-    deps.webhooks.getFailureState(input.accountId, input.webhookId),
-  ]);
-  const outcome = recheck({ episode: input.episode, webhook, state });
-  // Paused or disabled meanwhile: this execution is done with the episode. Closing it lets a later
-  // streak (after the endpoint is active again) open a new one.
-  if (
-    outcome.outcome === 'ended' &&
-    outcome.reason !== 'superseded' &&
-    outcome.reason !== 'endpoint_deleted'
-  ) {
-    await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+): Promise<{ outcome: Judgement; webhook?: Webhook }> {
+  for (let attempt = 1; ; attempt++) {
+    const [webhook, state] = await Promise.all([
+      deps.webhooks.get(input.accountId, input.webhookId),
+      deps.webhooks.getFailureState(input.accountId, input.webhookId),
+    ]);
+    const now = deps.clock.now();
+    const cooldownSeconds = cooldownOf(webhook, deps.escalationSettings.recoveryCooldownSeconds);
+    const waitEndedAt = new Date(Date.parse(input.failedAt) + input.waitSeconds * 1000);
+    const outcome = recheck({ episode: input.episode, webhook, state, now, cooldownSeconds, waitEndedAt });
+    if (outcome.outcome === 'healthy') {
+      // Closes only the very spell judged: a failure since removes healthy_since (and a later 2xx
+      // sets a later one), so the condition fails and the endpoint is judged again.
+      const closed = await deps.webhooks.closeRecovered(
+        input.accountId,
+        input.webhookId,
+        input.episode,
+        outcome.healthySince,
+      );
+      if (closed || attempt >= 3)
+        return { outcome: closed ? { outcome: 'recovered' } : { outcome: 'failing' }, webhook };
+      continue;
+    }
+    // Paused or disabled meanwhile: this execution is done with the episode. Closing it lets a later
+    // streak (after the endpoint is active again) open a new one.
+    if (
+      outcome.outcome === 'ended' &&
+      outcome.reason !== 'superseded' &&
+      outcome.reason !== 'endpoint_deleted'
+    ) {
+      await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+    }
+    return { outcome, webhook };
   }
-  return { outcome, webhook };
 }
 
 export async function checkEndpoint(deps: Dependencies, input: EscalationInput): Promise<CheckResult> {

@@ -12,6 +12,7 @@ import {
 } from '../domain/schemas.js';
 import { generateSigningSecret, secretPrefix, validateCustomHeaders } from '../domain/signing.js';
 import { validateTargetUrl } from '../domain/url-safety.js';
+import { useAlertEmail } from './alert-emails.js';
 import type { Dependencies } from './dependencies.js';
 import { INLINE_PURGE_LIMIT, purgeWebhookHistory } from './retention.js';
 import { releaseWebhookSlot, reserveWebhookSlot } from './usage.js';
@@ -82,6 +83,9 @@ export async function createWebhook(
     alerting: {
       email: input.alerting?.email,
       failureThreshold: input.alerting?.failure_threshold ?? DEFAULT_FAILURE_THRESHOLD,
+      ...(input.alerting?.recovery_cooldown_seconds !== undefined
+        ? { recoveryCooldownSeconds: input.alerting.recovery_cooldown_seconds }
+        : {}),
     },
     secrets: [secret.stored],
     createdAt: now,
@@ -89,6 +93,10 @@ export async function createWebhook(
     version: 1,
   };
   try {
+    // After the slot, before the write: an address over the account's daily confirmation limit
+    // refuses the create (429) and gives the slot back. (Should the write fail after it, the
+    // address got a confirmation mail it can ignore.)
+    if (webhook.alerting.email) await useAlertEmail(deps, accountId, webhook.alerting.email);
     await deps.webhooks.create(webhook);
   } catch (error) {
     // The slot goes back unless the endpoint was written after all (a write that failed late). When
@@ -136,10 +144,19 @@ export async function updateWebhook(
     alerting: {
       email: input.alerting?.email ?? current.alerting.email,
       failureThreshold: input.alerting?.failure_threshold ?? current.alerting.failureThreshold,
+      ...(input.alerting?.recovery_cooldown_seconds !== undefined ||
+      current.alerting.recoveryCooldownSeconds !== undefined
+        ? {
+            recoveryCooldownSeconds:
+              input.alerting?.recovery_cooldown_seconds ?? current.alerting.recoveryCooldownSeconds,
+          }
+        : {}),
     },
     updatedAt: deps.clock.now().toISOString(),
     version: current.version + 1,
   };
+  const email = updated.alerting.email;
+  if (email && email !== current.alerting.email) await useAlertEmail(deps, accountId, email);
   await deps.webhooks.update(updated, current.version);
   if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
   return updated;

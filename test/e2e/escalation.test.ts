@@ -30,7 +30,23 @@ let watcher: Receiver;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ escalationWaitSeconds: 2 });
+  // A 1-second recovery cool-down (the default is 10 minutes); the flapping case sets its own.
+  runtime = await startTestRuntime({ escalationWaitSeconds: 2, recoveryCooldownSeconds: 1 });
+  // Alerts reach confirmed addresses only: the platform vouches for the ones these tests use.
+  const patched = await runtime.admin.patch(`/v1/admin/accounts/${runtime.accountId}`, {
+    alert_emails: [
+      'watcher@example.com',
+      'owner-disabled@example.com',
+      'owner-reenable@example.com',
+      'owner-recovers@example.com',
+      'owner-once@example.com',
+      'owner-loop@example.com',
+      'owner-hostile@example.com',
+      'owner-flapping@example.com',
+      'owner-capped@example.com',
+    ],
+  });
+  expect(patched.status).toBe(200);
   // A customer endpoint subscribed to the operational events of its account.
   watcher = await aReceiver([{ status: 200 }]);
   await aWebhook(watcher, {
@@ -270,5 +286,120 @@ describe('escalation of a failing endpoint', () => {
     expect(
       (await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id))?.episode,
     ).toBe(1);
+  });
+});
+
+describe('alert mail is damped and bounded', () => {
+  let typeCount = 0;
+  /** A fresh event type, so the events of these cases reach only their own endpoint. */
+  async function ownEventType(): Promise<string> {
+    typeCount += 1;
+    const name = `damping.case${typeCount}`;
+    expect((await runtime.admin.put(`/v1/admin/event-types/${name}`, {})).status).toBe(200);
+    return name;
+  }
+
+  async function publishAndWait(receiver: Receiver, type: string, count: number): Promise<void> {
+    const response = await runtime.tenant.post('/v1/events', { type, data: { n: count } });
+    expect(response.status).toBe(202);
+    await eventually(async () => (receiver.requests.length >= count ? true : undefined));
+  }
+
+  it('alerts once for an endpoint flapping 500/200 with threshold 1, and keeps the episode open through the cool-down', async () => {
+    // Prepare: 500, 200, 500, 200, … (12 answers), then 200; a 30-second cool-down of its own.
+    const flaps: Behaviour[] = Array.from({ length: 12 }, (_, n) => ({ status: n % 2 === 0 ? 500 : 200 }));
+    const receiver = await aReceiver([...flaps, { status: 200 }]);
+    const type = await ownEventType();
+    const webhook = await aWebhook(receiver, {
+      events: [type],
+      alerting: {
+        email: 'owner-flapping@example.com',
+        failure_threshold: 1,
+        recovery_cooldown_seconds: 30,
+      },
+      retry_policy: { max_retries: 0 },
+    });
+    // Act
+    for (let n = 1; n <= 12; n++) await publishAndWait(receiver, type, n);
+    await sleep(3500);
+    // Assess: one episode, one alert; the check found it healthy but not for 30 s, so it waits.
+    const mails = await emailsTo('owner-flapping@example.com');
+    expect(mails.map((email) => email.subject)).toEqual(['Webhook endpoint failing: "escalating"']);
+    expect((await opsNotices(webhook.id)).map((notice) => notice.transition)).toEqual(['failing']);
+    expect(executionsOf(webhook.id).map((execution) => [execution.name, execution.status])).toEqual([
+      [`${webhook.id}-1`, 'RUNNING'],
+    ]);
+    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toEqual({
+      consecutiveFailures: 0,
+      episode: 1,
+      episodeState: 'escalated',
+      healthySince: expect.any(String),
+    });
+  });
+
+  it('sends an endpoint at most 3 alert mails a day, while the ops topic hears every transition', async () => {
+    // Prepare
+    const receiver = await aReceiver([{ status: 500 }]);
+    const type = await ownEventType();
+    const webhook = await aWebhook(receiver, {
+      events: [type],
+      alerting: { email: 'owner-capped@example.com', failure_threshold: 1 },
+      retry_policy: { max_retries: 0 },
+    });
+    const transitions = async () => (await opsNotices(webhook.id)).map((notice) => notice.transition);
+    // Act: three episodes: fail, recover (healthy for the 1-second cool-down), fail again, …
+    let requests = 0;
+    for (let episode = 1; episode <= 3; episode++) {
+      receiver.respondWith([{ status: 500 }]);
+      await publishAndWait(receiver, type, ++requests);
+      await eventually(async () => ((await transitions()).length === 2 * episode - 1 ? true : undefined));
+      receiver.respondWith([{ status: 200 }]);
+      await publishAndWait(receiver, type, ++requests);
+      await eventually(async () => ((await transitions()).length === 2 * episode ? true : undefined));
+    }
+    // Assess
+    expect(await transitions()).toEqual([
+      'failing',
+      'recovered',
+      'failing',
+      'recovered',
+      'failing',
+      'recovered',
+    ]);
+    await sleep(300);
+    expect((await emailsTo('owner-capped@example.com')).map((email) => email.subject.split(':')[0])).toEqual([
+      'Webhook endpoint failing',
+      'Webhook endpoint recovered',
+      'Webhook endpoint failing',
+    ]);
+  });
+
+  it('quotes a hostile name in the subject: one line, no control or bidi characters, bounded', async () => {
+    // Prepare
+    const receiver = await aReceiver([{ status: 500 }]);
+    const type = await ownEventType();
+    const name = `Evil\r\nBcc: all@example.com\u0000\u0007\u202e\u2066${'n'.repeat(170)}`;
+    const tooLong = await runtime.tenant.post('/v1/webhooks', {
+      name: 'x'.repeat(10_000),
+      url: `${receiver.url}/hook`,
+      events: [type],
+    });
+    const webhook = await aWebhook(receiver, {
+      name,
+      events: [type],
+      alerting: { email: 'owner-hostile@example.com', failure_threshold: 1 },
+      retry_policy: { max_retries: 0 },
+    });
+    // Act
+    await publishAndWait(receiver, type, 1);
+    // Assess
+    expect(tooLong.status).toBe(400);
+    const failing = await emailLike('owner-hostile@example.com', 'Webhook endpoint failing');
+    expect(failing.subject).toMatch(/^Webhook endpoint failing: "Evil Bcc: all@example\.com n+…"$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters.
+    expect(failing.subject).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect([...failing.subject.slice('Webhook endpoint failing: '.length)]).toHaveLength(82);
+    expect(failing.text).toContain(webhook.id);
+    expect(failing.text.split('\n').some((line) => line.startsWith('Bcc'))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newConfirmationToken } from '../../lambdas/domain/alert-emails.js';
 import { deliveryIdFor, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import { type Scope, TENANT_SCOPES } from '../../lambdas/domain/model.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
@@ -41,6 +42,8 @@ interface Fixtures {
 /** Per served route: a body it accepts (none for routes without one). */
 interface RouteCase {
   readonly body?: (fixtures: Fixtures) => unknown;
+  /** A public route whose path carries a credential: what a caller without one gets. */
+  readonly withoutCredential?: 'not_found';
 }
 
 const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
@@ -65,8 +68,11 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'GET /v1/webhooks/{id}/stats': {},
   'GET /v1/usage': {},
   'GET /v1/openapi.json': {},
+  // The token in the path is the credential: a made-up one confirms nothing and reveals nothing.
+  'GET /v1/email-confirmations/{token}': { withoutCredential: 'not_found' },
   'POST /v1/events': { body: () => ({ type: 'order.created', data: { order_id: 'ord_matrix' } }) },
   'POST /v1/admin/accounts': { body: () => ({ name: 'Intruder' }) },
+  'PATCH /v1/admin/accounts/{id}': { body: () => ({ alert_emails: ['intruder@attacker.example'] }) },
   'POST /v1/admin/accounts/{id}/api-keys': { body: () => ({ scopes: [...TENANT_SCOPES] }) },
   'PUT /v1/admin/event-types/{name}': { body: () => ({ description: 'Planted by a tenant' }) },
 };
@@ -104,7 +110,11 @@ function casesFor(route: Route): MatrixCase[] {
     expected,
     name: `${routeKey(route)}: ${callerName(caller)}${what} → ${expected}`,
   });
-  if (route.access === 'public') return [make({ kind: 'no key' }, 'allowed', ', showing no tenant data')];
+  if (route.access === 'public') {
+    const refused = ROUTE_CASES[routeKey(route)]?.withoutCredential;
+    if (refused) return [make({ kind: 'no key' }, refused, ', with a made-up token')];
+    return [make({ kind: 'no key' }, 'allowed', ', showing no tenant data')];
+  }
   if (route.access === 'admin') {
     return [
       make({ kind: 'key', account: 'A', scopes: TENANT_SCOPES }, 'forbidden', ''),
@@ -208,6 +218,7 @@ describe('tenant isolation and scopes', () => {
         deliveries: { target: deliveryIdA, missing: deliveryIdFor(newEventId(Date.now()), newWebhookId()) },
         accounts: { target: accountBId, missing: `acc_${randomBytes(8).toString('hex')}` },
         'event-types': { target: 'matrix.planted', missing: 'matrix.planted' },
+        'email-confirmations': { target: newConfirmationToken(), missing: newConfirmationToken() },
       };
       const id = ids[resource]?.[which];
       if (id === undefined) throw new Error(`No isolation fixture for ids of /${resource}/ in ${route.path}`);

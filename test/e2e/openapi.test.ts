@@ -3,6 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashConfirmationToken, newConfirmationToken } from '../../lambdas/domain/alert-emails.js';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import type { Route } from '../../lambdas/http/api.js';
 import { aWebhookBody } from '../support/factories.js';
@@ -65,6 +66,8 @@ interface Ids {
   eventType: string;
   webhook: string;
   delivery: string;
+  /** An alert-address confirmation token minted in Prepare. */
+  confirmationToken: string;
 }
 
 /**
@@ -82,12 +85,23 @@ interface Sample {
 const SAMPLES: Sample[] = [
   { key: 'GET /v1/openapi.json', as: 'anonymous' },
   {
+    key: 'GET /v1/email-confirmations/{token}',
+    as: 'anonymous',
+    path: (ids) => `/v1/email-confirmations/${ids.confirmationToken}`,
+  },
+  {
     key: 'POST /v1/admin/accounts',
     as: 'admin',
     body: () => ({ name: 'Initech', plan: 'pro' }),
     keep: (body, ids) => {
       ids.account = String(body.id);
     },
+  },
+  {
+    key: 'PATCH /v1/admin/accounts/{id}',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}`,
+    body: () => ({ alert_emails: ['oncall@initech.example'] }),
   },
   {
     key: 'POST /v1/admin/accounts/{id}/api-keys',
@@ -282,7 +296,23 @@ describe('OpenAPI document', () => {
       eventType: `docs.${randomBytes(3).toString('hex')}`,
       webhook: '',
       delivery: '',
+      confirmationToken: newConfirmationToken(),
     };
+    const alertEmails = runtime.dependencies.alertEmails;
+    const now = new Date().toISOString();
+    await alertEmails.requestConfirmation(
+      runtime.accountId,
+      'docs@example.com',
+      'docs@example.com',
+      now,
+      now,
+    );
+    await alertEmails.putToken({
+      tokenHash: hashConfirmationToken(ids.confirmationToken),
+      accountId: runtime.accountId,
+      address: 'docs@example.com',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
     const clients = { anonymous, tenant: runtime.tenant, admin: runtime.admin };
 
     for (const sample of SAMPLES) {

@@ -114,7 +114,7 @@ describe('escalation state machine', () => {
     });
   });
 
-  it('runs alert → wait ($.waitSeconds) → re-check → disable or recovered', () => {
+  it('runs alert → wait ($.waitSeconds) → re-check → disable or recovered, re-checking after a cool-down wait', () => {
     expect(definition.StartAt).toBe('NotifyFailing');
     expect(Object.keys(definition.States).sort()).toEqual(
       [
@@ -128,11 +128,17 @@ describe('escalation state machine', () => {
         'NotifyFailing',
         'NotifyRecovered',
         'Recovered',
+        'WaitForCooldown',
         'WaitForRecovery',
         'WasDisabled',
       ].sort(),
     );
     expect(definition.States.WaitForRecovery).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds' });
+    expect(definition.States.WaitForCooldown).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.check.waitSeconds',
+      Next: 'CheckEndpoint',
+    });
     // The execution may outlive the wait by a day (retries), never by more.
     expect(definition.TimeoutSeconds).toBe(24 * 3600 + 24 * 3600);
   });
@@ -197,7 +203,7 @@ describe('escalation grants and settings', () => {
     ]);
   });
 
-  it('lets the escalation function send email only as the alert sender, and no other function at all', () => {
+  it('lets the escalation function (alerts) and the reconciler (confirmation mails) send email only as the alert sender, and no other function at all', () => {
     const ses = FUNCTION_NAMES.flatMap((name) =>
       statementsOf(name)
         .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')))
@@ -217,16 +223,15 @@ describe('escalation grants and settings', () => {
         ],
       ],
     });
+    const sendAsAlertSender = {
+      Effect: 'Allow',
+      Action: 'ses:SendEmail',
+      Resource: [identity('alerts@example.com'), identity('example.com')],
+      Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.com' } },
+    };
     expect(ses).toEqual([
-      {
-        name: 'escalation',
-        statement: {
-          Effect: 'Allow',
-          Action: 'ses:SendEmail',
-          Resource: [identity('alerts@example.com'), identity('example.com')],
-          Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.com' } },
-        },
-      },
+      { name: 'reconciler', statement: sendAsAlertSender },
+      { name: 'escalation', statement: sendAsAlertSender },
     ]);
     expect(envOf('escalation').ALERT_SENDER_EMAIL).toBe('alerts@example.com');
   });

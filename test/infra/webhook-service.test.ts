@@ -481,8 +481,9 @@ describe('least privilege', () => {
     expect(senders).toEqual(['fanout', 'deliver']);
   });
 
-  it('gives the reconciler read-only access to the config table', () => {
-    expect(actionsOn('reconciler', service.configTable)).not.toContain('dynamodb:PutItem');
+  it('gives the reconciler item writes on the config table (it sends queued confirmation mails) and no Scan', () => {
+    expect(actionsOn('reconciler', service.configTable)).toContain('dynamodb:PutItem');
+    expect(actionsOn('reconciler', service.configTable)).not.toContain('dynamodb:Scan');
     expect(actionsOn('reconciler', service.deliveriesTable)).toContain('dynamodb:UpdateItem');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAlertEmailRepository } from '../../lambdas/adapters/dynamodb/alert-email-store.js';
 import {
   DynamoAccountRepository,
   DynamoWebhookRepository,
@@ -26,11 +27,13 @@ import { anAccount, anAttempt, aWebhook } from '../support/factories.js';
 let dynamo: TestDynamo;
 let webhooks: DynamoWebhookRepository;
 let accounts: DynamoAccountRepository;
+let alertEmails: DynamoAlertEmailRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   webhooks = new DynamoWebhookRepository(dynamo.doc, dynamo.tables.config);
   accounts = new DynamoAccountRepository(dynamo.doc, dynamo.tables.config);
+  alertEmails = new DynamoAlertEmailRepository(dynamo.doc, dynamo.tables.config);
 });
 
 afterAll(async () => {
@@ -72,6 +75,7 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
   };
   const deps = {
     accounts,
+    alertEmails,
     webhooks,
     clock: { now: () => new Date() },
     escalation: fakes.starter,
@@ -83,13 +87,22 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
         fakes.events.push(event);
       },
     },
-    escalationSettings: { waitSeconds: 60, apiBaseUrl: 'https://api.example.com/prod/' },
+    escalationSettings: {
+      waitSeconds: 60,
+      apiBaseUrl: 'https://api.example.com/prod/',
+      recoveryCooldownSeconds: 0,
+      alertEmailsPerDay: 3,
+    },
   } as unknown as Dependencies;
   return { deps, fakes };
 }
 
 async function anEndpoint(overrides: Partial<Webhook> = {}): Promise<Webhook> {
-  const account = anAccount({ alertEmail: 'account-alerts@example.com' });
+  // The platform vouches for endpoint-owner@ (alerts go to confirmed addresses only).
+  const account = anAccount({
+    alertEmail: 'account-alerts@example.com',
+    alertEmails: ['endpoint-owner@example.com'],
+  });
   await accounts.create(account);
   const webhook = aWebhook({ accountId: account.id, ...overrides });
   await webhooks.create(webhook);
@@ -105,6 +118,56 @@ const failure = (webhook: Webhook, event?: Pick<WebhookEvent, 'type' | 'data'>) 
 });
 
 describe('failure counters and episodes (DynamoWebhookRepository)', () => {
+  it('keeps an escalated episode open on a 2xx, healthy since then, and closes it only after the cool-down with no failure since', async () => {
+    // Prepare
+    const webhook = await anEndpoint();
+    const { accountId, id } = webhook;
+    await webhooks.recordFailure(accountId, id);
+    const episode = (await webhooks.openEpisode(accountId, id, 1)) ?? 0;
+    await webhooks.markEscalated(accountId, id, episode);
+    // Act
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:00.000Z');
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:05.000Z');
+    const afterSuccesses = await webhooks.getFailureState(accountId, id);
+    const tooEarly = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T09:59:59.000Z');
+    await webhooks.recordFailure(accountId, id);
+    const afterFailure = await webhooks.getFailureState(accountId, id);
+    const whileFailing = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T11:00:00.000Z');
+    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:01:00.000Z');
+    const closed = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T10:11:00.000Z');
+    // Assess
+    expect(afterSuccesses).toEqual({
+      consecutiveFailures: 0,
+      episode,
+      episodeState: 'escalated',
+      healthySince: '2025-01-15T10:00:00.000Z',
+    });
+    expect(tooEarly).toBe(false);
+    expect(afterFailure).toEqual({ consecutiveFailures: 1, episode, episodeState: 'escalated' });
+    expect(whileFailing).toBe(false);
+    expect(closed).toBe(true);
+    expect(await webhooks.getFailureState(accountId, id)).toEqual({
+      consecutiveFailures: 0,
+      episode,
+      episodeState: 'closed',
+    });
+  });
+
+  it('counts alert mails per endpoint and day atomically: 20 concurrent claims against a cap of 3 win 3', async () => {
+    // Prepare
+    const webhook = await anEndpoint();
+    const { accountId, id } = webhook;
+    // Act
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => webhooks.claimAlertMail(accountId, id, '2025-01-15', 3)),
+    );
+    const nextDay: boolean[] = [];
+    for (let n = 0; n < 4; n++) nextDay.push(await webhooks.claimAlertMail(accountId, id, '2025-01-16', 3));
+    // Assess
+    expect(claims.filter(Boolean)).toHaveLength(3);
+    expect(nextDay).toEqual([true, true, true, false]);
+  });
+
   it('opens an episode only at the threshold, only once, and numbers episodes upward', async () => {
     // Prepare
     const webhook = await anEndpoint();
@@ -366,7 +429,7 @@ describe('escalation steps', () => {
     expect(fakes.emails).toEqual([
       {
         to: 'endpoint-owner@example.com',
-        subject: `Webhook endpoint failing: ${webhook.name}`,
+        subject: `Webhook endpoint failing: "${webhook.name}"`,
         text: expect.stringContaining(
           `https://api.example.com/prod/v1/webhooks/${webhook.id}/deliveries?status=failed`,
         ),
@@ -380,6 +443,20 @@ describe('escalation steps', () => {
         data: { webhook_id: webhook.id, episode: 1 },
       },
     ]);
+  });
+
+  it('mails no alert to an unconfirmed endpoint address (nor to the account instead), and still tells the ops topic and the bus', async () => {
+    // Prepare
+    const { deps, fakes, input } = await escalated({
+      alerting: { failureThreshold: 1, email: 'unconfirmed@example.com' },
+    });
+    // Act
+    const result = await notify(deps, 'failing', input);
+    // Assess
+    expect(result).toEqual({ notified: true, emailed: false, reason: 'email_unconfirmed' });
+    expect(fakes.emails).toEqual([]);
+    expect(fakes.notices).toHaveLength(1);
+    expect(fakes.events).toHaveLength(1);
   });
 
   it("falls back to the account's alert email, and skips email when there is none", async () => {
@@ -396,7 +473,7 @@ describe('escalation steps', () => {
     const skipped = await notify(bare.deps, 'recovered', bare.fakes.starter.starts[0]!);
     // Assess
     expect(fakes.emails.map((email) => email.to)).toEqual(['account-alerts@example.com']);
-    expect(skipped).toEqual({ notified: true, emailed: false });
+    expect(skipped).toEqual({ notified: true, emailed: false, reason: 'no_email' });
     expect(bare.fakes.emails).toEqual([]);
     expect(bare.fakes.notices).toHaveLength(1);
   });

@@ -3,6 +3,7 @@ import {
   type AlertContext,
   afterFailure,
   alertMessage,
+  cooldownOf,
   countsTowardEscalation,
   deliveriesLink,
   disabledReason,
@@ -11,6 +12,7 @@ import {
   executionName,
   humanDuration,
   isOperationalEventType,
+  mailDay,
   operationalEvent,
   recheck,
 } from '../../lambdas/domain/escalation.js';
@@ -73,35 +75,98 @@ describe('afterFailure (when a failed attempt escalates)', () => {
 
 describe('recheck (after the wait)', () => {
   const active = { status: 'active' as const };
+  const NOW = new Date('2025-01-15T10:00:00.000Z');
+  const at = { now: NOW, cooldownSeconds: 600 };
 
   it('is failing when the same episode is still running on an active endpoint', () => {
-    expect(recheck({ episode: 2, webhook: active, state: state(9, 'escalated', 2) })).toEqual({
+    expect(recheck({ episode: 2, webhook: active, state: state(9, 'escalated', 2), ...at })).toEqual({
       outcome: 'failing',
     });
   });
 
   it('is recovered when a 2xx (or a re-enable) closed the episode', () => {
-    expect(recheck({ episode: 2, webhook: active, state: state(0, 'closed', 2) })).toEqual({
+    expect(recheck({ episode: 2, webhook: active, state: state(0, 'closed', 2), ...at })).toEqual({
       outcome: 'recovered',
     });
   });
 
   it('ends when the endpoint was deleted, paused or disabled meanwhile', () => {
-    expect(recheck({ episode: 2, webhook: undefined, state: undefined })).toEqual({
+    expect(recheck({ episode: 2, webhook: undefined, state: undefined, ...at })).toEqual({
       outcome: 'ended',
       reason: 'endpoint_deleted',
     });
-    expect(recheck({ episode: 2, webhook: { status: 'paused' }, state: state(5, 'escalated', 2) })).toEqual({
+    expect(
+      recheck({ episode: 2, webhook: { status: 'paused' }, state: state(5, 'escalated', 2), ...at }),
+    ).toEqual({
       outcome: 'ended',
       reason: 'endpoint_paused',
     });
-    expect(recheck({ episode: 2, webhook: { status: 'disabled' }, state: state(5, 'escalated', 2) })).toEqual(
-      { outcome: 'ended', reason: 'endpoint_disabled' },
-    );
+    expect(
+      recheck({ episode: 2, webhook: { status: 'disabled' }, state: state(5, 'escalated', 2), ...at }),
+    ).toEqual({ outcome: 'ended', reason: 'endpoint_disabled' });
+  });
+
+  it('waits out the cool-down of an endpoint healthy again, then calls it healthy (to close)', () => {
+    // Prepare
+    const healthy = (since: string) => ({ ...state(0, 'escalated', 2), healthySince: since });
+    // Act
+    const cooling = recheck({
+      episode: 2,
+      webhook: active,
+      state: healthy('2025-01-15T09:55:00.500Z'),
+      ...at,
+    });
+    const done = recheck({ episode: 2, webhook: active, state: healthy('2025-01-15T09:50:00.000Z'), ...at });
+    const own = recheck({
+      episode: 2,
+      webhook: active,
+      state: healthy('2025-01-15T09:59:00.000Z'),
+      now: NOW,
+      cooldownSeconds: 30,
+    });
+    // Assess
+    expect(cooling).toEqual({ outcome: 'cooling', waitSeconds: 301 });
+    expect(done).toEqual({ outcome: 'healthy', healthySince: '2025-01-15T09:50:00.000Z' });
+    expect(own).toEqual({ outcome: 'healthy', healthySince: '2025-01-15T09:59:00.000Z' });
+  });
+
+  it('stops cooling 12 hours after the wait: an endpoint healthy now then counts as recovered', () => {
+    // Prepare
+    const spell = { ...state(0, 'escalated', 2), healthySince: '2025-01-15T09:59:00.000Z' };
+    // Act
+    const within = recheck({
+      episode: 2,
+      webhook: active,
+      state: spell,
+      ...at,
+      waitEndedAt: new Date('2025-01-14T22:00:00.001Z'),
+    });
+    const past = recheck({
+      episode: 2,
+      webhook: active,
+      state: spell,
+      ...at,
+      waitEndedAt: new Date('2025-01-14T22:00:00.000Z'),
+    });
+    // Assess
+    expect(within).toEqual({ outcome: 'cooling', waitSeconds: 540 });
+    expect(past).toEqual({ outcome: 'healthy', healthySince: '2025-01-15T09:59:00.000Z' });
+  });
+
+  it('is failing again when a failure came after the healthy spell began', () => {
+    expect(recheck({ episode: 2, webhook: active, state: state(1, 'escalated', 2), ...at })).toEqual({
+      outcome: 'failing',
+    });
+  });
+
+  it('uses the webhook cool-down over the deployment default, and names the UTC day of a mail', () => {
+    expect(cooldownOf({ alerting: { failureThreshold: 1, recoveryCooldownSeconds: 5 } }, 600)).toBe(5);
+    expect(cooldownOf({ alerting: { failureThreshold: 1 } }, 600)).toBe(600);
+    expect(mailDay(new Date('2025-01-15T23:59:59.999Z'))).toBe('2025-01-15');
   });
 
   it('ends quietly when a newer episode took over (it has its own execution)', () => {
-    expect(recheck({ episode: 2, webhook: active, state: state(3, 'escalated', 3) })).toEqual({
+    expect(recheck({ episode: 2, webhook: active, state: state(3, 'escalated', 3), ...at })).toEqual({
       outcome: 'ended',
       reason: 'superseded',
     });
@@ -167,7 +232,7 @@ describe('escalationInput', () => {
 describe('alert messages', () => {
   it('say what failed, the last status and error, the attempts, the wait, and link the deliveries', () => {
     const { subject, text } = alertMessage('failing', CONTEXT);
-    expect(subject).toBe('Webhook endpoint failing: Orders');
+    expect(subject).toBe('Webhook endpoint failing: "Orders"');
     expect(text).toContain('failed 3 consecutive delivery attempts (threshold 3)');
     expect(text).toContain('HTTP 503');
     expect(text).toContain('Last error: none');
@@ -190,14 +255,14 @@ describe('alert messages', () => {
       ...CONTEXT,
       disabledReason: 'Disabled by escalation: x',
     });
-    expect(subject).toBe('Webhook endpoint disabled: Orders');
+    expect(subject).toBe('Webhook endpoint disabled: "Orders"');
     expect(text).toContain('Disabled by escalation: x');
     expect(text).toContain('"status":"active"');
     expect(text).toContain('/retry-failed');
   });
 
   it('announce a recovery', () => {
-    expect(alertMessage('recovered', CONTEXT).subject).toBe('Webhook endpoint recovered: Orders');
+    expect(alertMessage('recovered', CONTEXT).subject).toBe('Webhook endpoint recovered: "Orders"');
   });
 
   it('describe durations and links', () => {

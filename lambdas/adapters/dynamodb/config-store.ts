@@ -80,6 +80,7 @@ export class DynamoAccountRepository implements AccountRepository {
             name: account.name,
             plan: account.plan,
             alert_email: account.alertEmail,
+            ...(account.alertEmails ? { alert_emails: [...account.alertEmails] } : {}),
             created_at: account.createdAt,
             // The webhook counter (webhook-count-store.ts) starts with the account: no endpoints yet.
             webhook_count: 0,
@@ -103,16 +104,27 @@ export class DynamoAccountRepository implements AccountRepository {
         ConsistentRead: true,
       }),
     );
-    if (!item) return undefined;
-    const alertEmail = optionalStr(item.alert_email);
-    return {
-      id: str(item.account_id),
-      name: str(item.name),
-      plan: str(item.plan) as Plan,
-      ...(alertEmail !== undefined ? { alertEmail } : {}),
-      createdAt: str(item.created_at),
-    };
+    return item ? itemToAccount(item) : undefined;
   }
+}
+
+/** The account item as the domain sees it (its alert-address attributes are written by the alert-email store). */
+export function itemToAccount(item: Item): Account {
+  const alertEmail = optionalStr(item.alert_email);
+  const alertEmails = Array.isArray(item.alert_emails)
+    ? (item.alert_emails as unknown[]).map(str)
+    : undefined;
+  return {
+    id: str(item.account_id),
+    name: str(item.name),
+    plan: str(item.plan) as Plan,
+    ...(alertEmail !== undefined ? { alertEmail } : {}),
+    ...(alertEmails !== undefined ? { alertEmails } : {}),
+    ...(item.confirmed_alert_emails instanceof Set
+      ? { confirmedAlertEmails: [...(item.confirmed_alert_emails as Set<string>)] }
+      : {}),
+    createdAt: str(item.created_at),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,7 +295,11 @@ export function webhookToItem(webhook: Webhook): Item {
       intervals_seconds: [...webhook.retryPolicy.intervalsSeconds],
     },
     timeout_seconds: webhook.timeoutSeconds,
-    alerting: { email: webhook.alerting.email, failure_threshold: webhook.alerting.failureThreshold },
+    alerting: {
+      email: webhook.alerting.email,
+      failure_threshold: webhook.alerting.failureThreshold,
+      recovery_cooldown_seconds: webhook.alerting.recoveryCooldownSeconds,
+    },
     secrets: webhook.secrets.map((secret) => ({
       ciphertext: secret.ciphertext,
       prefix: secret.prefix,
@@ -323,6 +339,9 @@ export function itemToWebhook(item: Item): Webhook {
     alerting: {
       ...(alertEmail !== undefined ? { email: alertEmail } : {}),
       failureThreshold: num(alerting.failure_threshold),
+      ...(typeof alerting.recovery_cooldown_seconds === 'number'
+        ? { recoveryCooldownSeconds: alerting.recovery_cooldown_seconds }
+        : {}),
     },
     secrets: (Array.isArray(item.secrets) ? (item.secrets as Item[]) : []).map(
       (secret): StoredSigningSecret => {
@@ -350,6 +369,7 @@ function itemToFailureState(item: Item): FailureState {
     consecutiveFailures: num(item.consecutive_failures),
     episode: num(item.failing_episode),
     episodeState: EPISODE_STATES.includes(state) ? state : 'closed',
+    ...(typeof item.healthy_since === 'string' ? { healthySince: item.healthy_since } : {}),
   };
 }
 
@@ -609,7 +629,8 @@ export class DynamoWebhookRepository implements WebhookRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          UpdateExpression: 'ADD consecutive_failures :one',
+          // A failure ends any healthy spell: the cool-down starts again at the next 2xx.
+          UpdateExpression: 'ADD consecutive_failures :one REMOVE healthy_since',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
           ReturnValues: 'ALL_NEW',
@@ -629,7 +650,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
    */
   async resetFailures(accountId: string, webhookId: string): Promise<void> {
     await this.conditionalUpdate(accountId, webhookId, {
-      UpdateExpression: 'SET consecutive_failures = :zero, episode_state = :closed',
+      UpdateExpression: 'SET consecutive_failures = :zero, episode_state = :closed REMOVE healthy_since',
       ConditionExpression: 'consecutive_failures > :zero OR episode_state IN (:open, :escalated)',
       ExpressionAttributeValues: {
         ':zero': 0,
@@ -638,6 +659,55 @@ export class DynamoWebhookRepository implements WebhookRepository {
         ':escalated': 'escalated',
       },
     });
+  }
+
+  async recordSuccess(accountId: string, webhookId: string, now: string): Promise<void> {
+    const escalated = await this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression:
+        'SET consecutive_failures = :zero, healthy_since = if_not_exists(healthy_since, :now)',
+      ConditionExpression: 'episode_state = :escalated',
+      ExpressionAttributeValues: { ':zero': 0, ':now': now, ':escalated': 'escalated' },
+    });
+    // No escalated episode: nothing was announced, so nothing needs damping.
+    if (!escalated) await this.resetFailures(accountId, webhookId);
+  }
+
+  closeRecovered(
+    accountId: string,
+    webhookId: string,
+    episode: number,
+    healthyBefore: string,
+  ): Promise<boolean> {
+    return this.conditionalUpdate(accountId, webhookId, {
+      UpdateExpression: 'SET episode_state = :closed REMOVE healthy_since',
+      ConditionExpression:
+        'failing_episode = :episode AND episode_state <> :closed AND consecutive_failures = :zero AND ' +
+        '(attribute_not_exists(healthy_since) OR healthy_since <= :healthyBefore)',
+      ExpressionAttributeValues: {
+        ':closed': 'closed',
+        ':episode': episode,
+        ':zero': 0,
+        ':healthyBefore': healthyBefore,
+      },
+    });
+  }
+
+  /**
+   * One conditional ADD on the endpoint's item for the day (`ALERTMAILS#<webhook id>#<day>`, ~80
+   * bytes, kept like the usage days): of concurrent claims, at most `cap` succeed.
+   */
+  async claimAlertMail(accountId: string, webhookId: string, day: string, cap: number): Promise<boolean> {
+    if (cap <= 0) return false;
+    return this.conditionalUpdate(
+      accountId,
+      webhookId,
+      {
+        UpdateExpression: 'ADD mails :one',
+        ConditionExpression: 'attribute_not_exists(mails) OR mails < :cap',
+        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+      },
+      `ALERTMAILS#${webhookId}#${day}`,
+    );
   }
 
   /**
@@ -693,7 +763,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
       new GetCommand({
         TableName: this.tableName,
         Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-        ProjectionExpression: 'pk, consecutive_failures, failing_episode, episode_state',
+        ProjectionExpression: 'pk, consecutive_failures, failing_episode, episode_state, healthy_since',
         ConsistentRead: true,
       }),
     );
@@ -706,6 +776,7 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   /** An update of the delivery path's attributes that is simply skipped when its condition fails. */
+  /** True when it applied; `sk` defaults to the webhook item's. */
   private async conditionalUpdate(
     accountId: string,
     webhookId: string,
@@ -714,17 +785,16 @@ export class DynamoWebhookRepository implements WebhookRepository {
       ConditionExpression: string;
       ExpressionAttributeValues: Record<string, unknown>;
     },
-  ): Promise<void> {
+    sk = webhookSk(webhookId),
+  ): Promise<boolean> {
     try {
       await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: accountPk(accountId), sk: webhookSk(webhookId) },
-          ...update,
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: accountPk(accountId), sk }, ...update }),
       );
+      return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 
