@@ -1,5 +1,5 @@
 import { deliveryIdFor } from '../domain/ids.js';
-import type { Delivery, WebhookEvent } from '../domain/model.js';
+import type { Account, Delivery, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob } from '../domain/ports.js';
 import type { Dependencies } from './dependencies.js';
 import { parseIngestMessage } from './ingest-message.js';
@@ -55,26 +55,38 @@ export type IngestOutcome =
  */
 export async function takeIngestMessage(deps: Dependencies, body: string): Promise<IngestOutcome> {
   const parsed = parseIngestMessage(body);
-  const reason = parsed.ok ? await refusalOf(deps, parsed.event) : parsed.reason;
-  if (reason !== undefined || !parsed.ok) {
-    const why = reason ?? 'unreadable message';
-    await deps.queue.park({ kind: 'invalid_event', reason: why, payload: body });
-    return { kind: 'parked', reason: why };
+  const checked = parsed.ok ? await checkedAgainstCatalog(deps, parsed.event) : { refusal: parsed.reason };
+  if ('refusal' in checked || !parsed.ok) {
+    const reason = 'refusal' in checked ? checked.refusal : 'unreadable message';
+    await deps.queue.park({ kind: 'invalid_event', reason, payload: body });
+    return { kind: 'parked', reason };
   }
-  return { kind: 'fanned_out', event: parsed.event, result: await fanOut(deps, parsed.event) };
+  return {
+    kind: 'fanned_out',
+    event: parsed.event,
+    result: await fanOut(deps, parsed.event, checked.account),
+  };
 }
 
-async function refusalOf(deps: Dependencies, event: WebhookEvent): Promise<string | undefined> {
+/** The event's type must be known and its account must exist; the account read serves admission too. */
+async function checkedAgainstCatalog(
+  deps: Dependencies,
+  event: WebhookEvent,
+): Promise<{ refusal: string } | { account: Account }> {
   const [type, account] = await Promise.all([
     deps.eventTypes.get(event.type),
     deps.accounts.get(event.accountId),
   ]);
-  if (!type) return `unknown event type: ${event.type}`;
-  if (!account) return `unknown account: ${event.accountId}`;
-  return undefined;
+  if (!type) return { refusal: `unknown event type: ${event.type}` };
+  if (!account) return { refusal: `unknown account: ${event.accountId}` };
+  return { account };
 }
 
-export async function fanOut(deps: Dependencies, event: WebhookEvent): Promise<FanOutResult> {
+export async function fanOut(
+  deps: Dependencies,
+  event: WebhookEvent,
+  account?: Account,
+): Promise<FanOutResult> {
   // Whoever published, the key is claimed here too: POST /v1/events claims it after its PutEvents,
   // so of two publishes under one key only the holder's event goes on. A replay of the same bus
   // event carries the same id and passes.
@@ -85,7 +97,7 @@ export async function fanOut(deps: Dependencies, event: WebhookEvent): Promise<F
       return { deliveries: 0, duplicateEvent: true, dropped: false };
   }
   // Counts the event and stores it with the decision (a replay finds the decision and follows it).
-  const admission = await admitEvent(deps, event);
+  const admission = await admitEvent(deps, event, account);
   if (admission === 'dropped') return { deliveries: 0, duplicateEvent: false, dropped: true };
   const now = deps.clock.now().toISOString();
   let deliveries = 0;

@@ -131,7 +131,12 @@ export async function assertEventQuota(deps: Dependencies, accountId: string): P
  * record. A crash between the two writes makes the replay count the event a second time (an
  * over-count of one, never an event delivered beyond the limit); see docs/quotas.md.
  */
-export async function admitEvent(deps: Dependencies, event: WebhookEvent): Promise<Admission> {
+export async function admitEvent(
+  deps: Dependencies,
+  event: WebhookEvent,
+  /** Already read by the caller (fan-out checks that it exists): not read again. */
+  knownAccount?: Account,
+): Promise<Admission> {
   // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
   // traffic: they are never counted, nor dropped when the day is full.
   if (isOperationalEventType(event.type)) {
@@ -140,7 +145,7 @@ export async function admitEvent(deps: Dependencies, event: WebhookEvent): Promi
   }
   const recorded = await deps.deliveries.getAdmission(event.id);
   if (recorded) return recorded;
-  const account = await deps.accounts.get(event.accountId);
+  const account = knownAccount ?? (await deps.accounts.get(event.accountId));
   // An account that does not exist has no endpoints; it is counted like a new account (the default plan).
   const limit = limitsFor(deps, account?.plan ?? DEFAULT_PLAN).maxEventsPerDay;
   const admitted = await deps.usage.admitEvent(event.accountId, usageDay(deps.clock.now()), limit);
