@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import { aWebhookBody } from '../support/factories.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+import { emailsIn, type OutboxEmail } from '../support/outbox.js';
 import { Receiver } from '../support/receiver.js';
 
 /**
@@ -12,12 +12,7 @@ import { Receiver } from '../support/receiver.js';
  * with real HTTP GETs to the runtime.
  */
 
-interface Email {
-  to: string;
-  subject: string;
-  text: string;
-  sent_at: string;
-}
+type Email = OutboxEmail;
 type Created = WebhookResource & { secret: string };
 
 let typeCount = 0;
@@ -47,18 +42,7 @@ afterAll(async () => {
   await runtime.dispose();
 });
 
-async function emailsTo(address: string): Promise<Email[]> {
-  let files: string[];
-  try {
-    files = (await readdir(runtime.outboxDir)).filter((file) => file.endsWith('.json')).sort();
-  } catch {
-    return [];
-  }
-  const emails = await Promise.all(
-    files.map(async (file) => JSON.parse(await readFile(join(runtime.outboxDir, file), 'utf8')) as Email),
-  );
-  return emails.filter((email) => email.to === address);
-}
+const emailsTo = (address: string): Promise<Email[]> => emailsIn(runtime.outboxDir, address);
 
 async function opsTransitions(webhookId: string): Promise<string[]> {
   try {

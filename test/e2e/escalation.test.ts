@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+import { emailsIn, type OutboxEmail } from '../support/outbox.js';
 import { type Behaviour, Receiver } from '../support/receiver.js';
 
 /**
@@ -11,12 +11,7 @@ import { type Behaviour, Receiver } from '../support/receiver.js';
  * operational events delivered to a customer endpoint subscribed to them.
  */
 
-interface Email {
-  to: string;
-  subject: string;
-  text: string;
-  sent_at: string;
-}
+type Email = OutboxEmail;
 interface DeliverySummary {
   id: string;
   status: string;
@@ -82,18 +77,7 @@ async function publish(data: Record<string, unknown> = {}): Promise<void> {
   expect(response.status).toBe(202);
 }
 
-async function emailsTo(address: string): Promise<Email[]> {
-  let files: string[];
-  try {
-    files = (await readdir(runtime.outboxDir)).filter((file) => file.endsWith('.json')).sort();
-  } catch {
-    return [];
-  }
-  const emails = await Promise.all(
-    files.map(async (file) => JSON.parse(await readFile(join(runtime.outboxDir, file), 'utf8')) as Email),
-  );
-  return emails.filter((email) => email.to === address);
-}
+const emailsTo = (address: string): Promise<Email[]> => emailsIn(runtime.outboxDir, address);
 
 /** Waits for the email to `address` whose subject starts with `prefix`. */
 const emailLike = (address: string, prefix: string, timeoutMs = 20_000) =>

@@ -45,15 +45,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const { Item: item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: accountKey(accountId),
-        ProjectionExpression: 'pk, #count, #at',
-        ExpressionAttributeNames: { '#count': NAMES['#count'], '#at': NAMES['#at'] },
-        ConsistentRead: true,
-      }),
-    );
+    const item = await this.counterItem(accountId);
     if (!item) return { outcome: 'no_account' };
     const counter = toCount(item);
     return counter ? { outcome: 'full', counter } : { outcome: 'uncounted' };
@@ -97,7 +89,8 @@ export class DynamoWebhookCounter implements WebhookCounter {
         });
   }
 
-  async get(accountId: string): Promise<WebhookCount | undefined> {
+  /** The account item's key and counter attributes, read consistently; undefined when no account. */
+  private async counterItem(accountId: string): Promise<Record<string, unknown> | undefined> {
     const { Item: item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -107,6 +100,11 @@ export class DynamoWebhookCounter implements WebhookCounter {
         ConsistentRead: true,
       }),
     );
+    return item;
+  }
+
+  async get(accountId: string): Promise<WebhookCount | undefined> {
+    const item = await this.counterItem(accountId);
     return item ? toCount(item) : undefined;
   }
 
