@@ -107,9 +107,10 @@ describe('a test send whose request is cut off', () => {
   let gateway: TestRuntime;
 
   beforeAll(async () => {
-    // The gateway gives up after 500 ms while the function (10 s, as deployed) still waits for the
-    // receiver: the request is aborted mid-send, as when API Gateway or Lambda cut it off.
-    gateway = await startTestRuntime({ integrationTimeoutMs: 500 });
+    // The gateway gives up after 2 s while the function (10 s, as deployed) still waits for the
+    // receiver: the request is aborted mid-send, as when API Gateway or Lambda cut it off. Long
+    // enough that the webhook's own create never meets the limit on a loaded machine.
+    gateway = await startTestRuntime({ integrationTimeoutMs: 2_000 });
   });
 
   afterAll(async () => {
