@@ -18,6 +18,7 @@ import type { AlertEmailRepository } from '../../domain/ports.js';
 import { batchGetAll } from './batch.js';
 import { isConditionalCheckFailed } from './client.js';
 import { itemToAccount } from './config-store.js';
+import { accountItemKey, accountPk } from './keys.js';
 
 /**
  * Alert-address confirmations in the config table (docs/storage.md):
@@ -36,7 +37,7 @@ type Item = Record<string, unknown>;
 
 const OUTBOX_PK = 'ALERTEMAIL_OUTBOX';
 const recordKey = (accountId: string, address: string) => ({
-  pk: `ACCOUNT#${accountId}`,
+  pk: accountPk(accountId),
   sk: `ALERTEMAIL#${address}`,
 });
 const outboxKey = (accountId: string, address: string) => ({ pk: OUTBOX_PK, sk: `${accountId}#${address}` });
@@ -65,7 +66,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `ACCOUNT#${accountId}`, sk: '#ACCOUNT' },
+          Key: accountItemKey(accountId),
           UpdateExpression: 'SET alert_emails = :addresses',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':addresses': [...addresses] },
@@ -84,7 +85,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `ACCOUNT#${accountId}`, sk: '#ACCOUNT' },
+          Key: accountItemKey(accountId),
           UpdateExpression: 'ADD confirmed_alert_emails :address',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':address': new Set([address]) },
@@ -176,7 +177,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `ACCOUNT#${accountId}`, sk: `ALERTEMAILDAY#${day}` },
+          Key: { pk: accountPk(accountId), sk: `ALERTEMAILDAY#${day}` },
           UpdateExpression: 'ADD mails :one',
           ConditionExpression: 'attribute_not_exists(mails) OR mails < :cap',
           ExpressionAttributeValues: { ':one': 1, ':cap': cap },

@@ -40,6 +40,7 @@ import {
   isConditionalCheckFailed,
   startKey,
 } from './client.js';
+import { accountPk } from './keys.js';
 
 /**
  * The config table (docs/storage.md): accounts, API keys, event types, webhooks and the
@@ -49,7 +50,6 @@ import {
 
 type Item = Record<string, unknown>;
 
-const accountPk = (accountId: string): string => `ACCOUNT#${accountId}`;
 const webhookSk = (webhookId: string): string => `WEBHOOK#${webhookId}`;
 const subscriptionPk = (accountId: string, eventType: string): string => `SUB#${accountId}#${eventType}`;
 /** The event type of the subscription entry of an endpoint that takes every type. */

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import type { DailyUsage } from '../../domain/model.js';
 import type { UsageRepository } from '../../domain/ports.js';
 import { isConditionalCheckFailed } from './client.js';
+import { accountPk } from './keys.js';
 
 /**
  * Usage-day counters in the config table (docs/storage.md): pk `ACCOUNT#<account id>`,
@@ -9,7 +10,7 @@ import { isConditionalCheckFailed } from './client.js';
  * (~60 bytes); they are kept as the account's usage history.
  */
 
-const usageKey = (accountId: string, day: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `USAGE#${day}` });
+const usageKey = (accountId: string, day: string) => ({ pk: accountPk(accountId), sk: `USAGE#${day}` });
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
 export class DynamoUsageRepository implements UsageRepository {

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookCount, WebhookCounter, WebhookSlotReservation } from '../../domain/ports.js';
 import { isConditionalCheckFailed } from './client.js';
+import { accountItemKey } from './keys.js';
 
 /**
  * The webhook counter on the account item of the config table (docs/quotas.md): `webhook_count`
@@ -9,8 +10,6 @@ import { isConditionalCheckFailed } from './client.js';
  * ignored, because the count it would correct was taken after that deletion). Every write is one
  * conditional UpdateItem, which DynamoDB (and dynalite, per item) applies atomically.
  */
-
-const accountKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: '#ACCOUNT' });
 
 const NAMES = {
   '#count': 'webhook_count',
@@ -29,7 +28,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: accountKey(accountId),
+          Key: accountItemKey(accountId),
           UpdateExpression: 'SET #at = :now ADD #count :one',
           ConditionExpression:
             limit === null ? 'attribute_exists(#count)' : 'attribute_exists(#count) AND #count < :limit',
@@ -56,7 +55,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: accountKey(accountId),
+          Key: accountItemKey(accountId),
           UpdateExpression: 'SET #at = :now ADD #count :minus',
           ConditionExpression: '#count > :zero AND (attribute_not_exists(#since) OR #since < :since)',
           ExpressionAttributeNames: NAMES,
@@ -94,7 +93,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
     const { Item: item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: accountKey(accountId),
+        Key: accountItemKey(accountId),
         ProjectionExpression: 'pk, #count, #at',
         ExpressionAttributeNames: { '#count': NAMES['#count'], '#at': NAMES['#at'] },
         ConsistentRead: true,
@@ -120,7 +119,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: accountKey(accountId),
+          Key: accountItemKey(accountId),
           UpdateExpression: 'SET #count = :count, #at = :now, #since = :now',
           ConditionExpression: condition,
           ExpressionAttributeNames: NAMES,
