@@ -1,4 +1,4 @@
-import type { ClientInstrument, InstrumentableClient } from '../lambdas/composition.js';
+import type { ClientInstrument, InstrumentableClient } from '../lambdas/config.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE } from '../lib/storage-schema.js';
 
 /**

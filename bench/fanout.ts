@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createDependencies, dynamoDbPorts, type RuntimeConfig, sqsPorts } from '../lambdas/composition.js';
+import { createDependencies, dynamoDbPorts, sqsPorts } from '../lambdas/composition.js';
+import type { RuntimeConfig } from '../lambdas/config.js';
 import { eventIdFromBusEvent, newAccountId, parseDeliveryId } from '../lambdas/domain/ids.js';
 import type { Webhook } from '../lambdas/domain/model.js';
 import { createFanoutHandler } from '../lambdas/fanout.js';

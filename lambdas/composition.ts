@@ -21,31 +21,27 @@ import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
 import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
-import {
-  AesGcmSecretCipher,
-  fileKey,
-  type MasterKeySource,
-  secretsManagerKey,
-} from './adapters/secret-cipher.js';
+import { AesGcmSecretCipher, secretsManagerKey } from './adapters/secret-cipher.js';
 import { SesMailer, SkippingMailer } from './adapters/ses-mailer.js';
 import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import {
+  type ClientInstrument,
+  configFromEnv,
+  configWithoutPlanLimits,
+  type InstrumentableClient,
+  type RuntimeConfig,
+  required,
+} from './config.js';
+import {
   DEFAULT_ALERT_EMAILS_PER_DAY,
   DEFAULT_ESCALATION_WAIT_SECONDS,
   DEFAULT_RECOVERY_COOLDOWN_SECONDS,
 } from './domain/escalation.js';
-import { DEFAULT_PLAN_LIMITS, type PlanLimits, parsePlanLimits } from './domain/plans.js';
-import type {
-  EscalationStarter,
-  EventPublisher,
-  HostResolver,
-  Mailer,
-  OperationalEventSink,
-  OpsNotifier,
-} from './domain/ports.js';
+import { DEFAULT_PLAN_LIMITS } from './domain/plans.js';
+import type { Mailer } from './domain/ports.js';
 import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
@@ -56,116 +52,9 @@ import { withBuiltInEventTypes } from './services/event-catalog.js';
  * built on first use, so a function only creates the clients it actually calls.
  */
 
-export interface RuntimeConfig {
-  readonly configTableName: string;
-  readonly deliveriesTableName: string;
-  readonly deliveryQueueUrl?: string;
-  readonly parkedQueueUrl?: string;
-  /** Fan-out's queue: the service's own operational events are sent to it directly. */
-  readonly ingestQueueUrl?: string;
-  readonly eventBusName?: string;
-  readonly retentionDays: number;
-  readonly allowHttpTargets: boolean;
-  readonly allowPrivateTargets: boolean;
-  /** Explicit endpoints for local engines; absent in AWS. */
-  readonly dynamoDbEndpoint?: string;
-  readonly sqsEndpoint?: string;
-  readonly eventBridgeEndpoint?: string;
-  /** Where the signing-secret master key comes from; absent in AWS (Secrets Manager, by ARN). */
-  readonly masterKey?: MasterKeySource;
-  /**
-   * Also index first attempts for the reconciler. Needed where queues can vanish wholesale (the
-   * local runtime's in-memory queues); in AWS, SQS keeps accepted messages and fan-out replays
-   * re-send unattempted jobs, so the extra index writes are saved.
-   */
-  readonly indexFirstAttempts?: boolean;
-  readonly region?: string;
-  /** Sees every AWS SDK client as it is built (the bench counts calls with SDK middleware). */
-  readonly instrument?: ClientInstrument;
-  /** Overrides for tests and the local runtime. */
-  readonly resolve?: HostResolver;
-  readonly publisher?: EventPublisher;
-  /** The local runtime's twins of Step Functions, SES, SNS and the operational-events publisher. */
-  readonly escalation?: EscalationStarter;
-  readonly mailer?: Mailer;
-  readonly opsNotifier?: OpsNotifier;
-  readonly operationalEvents?: OperationalEventSink;
-  /** Escalation (docs/escalation.md): the state machine deliver starts, and its wait. */
-  readonly escalationStateMachineArn?: string;
-  /** @default DEFAULT_ESCALATION_WAIT_SECONDS (72 h) */
-  readonly escalationWaitSeconds?: number;
-  /** SES identity alert emails come from; absent: emails are logged and skipped. */
-  readonly alertSenderEmail?: string;
-  /** The platform team's SNS topic. */
-  readonly opsTopicArn?: string;
-  /** Base URL of the REST API, for links in alerts. */
-  readonly apiBaseUrl?: string;
-  /** @default DEFAULT_RECOVERY_COOLDOWN_SECONDS (10 minutes) */
-  readonly recoveryCooldownSeconds?: number;
-  /** @default DEFAULT_ALERT_EMAILS_PER_DAY (3) */
-  readonly alertEmailsPerDay?: number;
-  /** Plan quotas; the seed's defaults when absent. */
-  readonly planLimits?: PlanLimits;
-}
-
-/** The part of an SDK v3 client an instrument uses: its middleware stack. */
-export interface InstrumentableClient {
-  readonly middlewareStack: { add(middleware: never, options: { step: 'initialize'; name: string }): void };
-}
-export type ClientInstrument = (
-  service: 'dynamodb' | 'sqs' | 'eventbridge',
-  client: InstrumentableClient,
-) => void;
-
 function instrumented<T>(config: RuntimeConfig, service: Parameters<ClientInstrument>[0], client: T): T {
   config.instrument?.(service, client as unknown as InstrumentableClient);
   return client;
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`Missing environment variable ${name}`);
-  return value;
-}
-
-/** A non-negative integer setting, or undefined (unset or not a whole number: the default applies). */
-function wholeNumber(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d{1,9}$/.test(value)) return undefined;
-  return Number(value);
-}
-
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  return { ...configWithoutPlanLimits(env), planLimits: parsePlanLimits(env.PLAN_LIMITS) };
-}
-
-/**
- * configFromEnv less the plan quotas, for the functions that enforce none (the escalation Tasks):
- * their bundle then carries no PLAN_LIMITS parser (it is at its 400 KB budget).
- */
-function configWithoutPlanLimits(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const masterKeyFile = env.MASTER_KEY_FILE;
-  return {
-    configTableName: required(env, 'CONFIG_TABLE_NAME'),
-    deliveriesTableName: required(env, 'DELIVERIES_TABLE_NAME'),
-    deliveryQueueUrl: env.DELIVERY_QUEUE_URL,
-    parkedQueueUrl: env.PARKED_QUEUE_URL,
-    ingestQueueUrl: env.INGEST_QUEUE_URL,
-    eventBusName: env.EVENT_BUS_NAME,
-    retentionDays: Number(env.RETENTION_DAYS ?? '30'),
-    allowHttpTargets: env.ALLOW_HTTP_TARGETS === 'true',
-    allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS === 'true',
-    dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
-    sqsEndpoint: env.SQS_ENDPOINT,
-    eventBridgeEndpoint: env.EVENTBRIDGE_ENDPOINT,
-    masterKey: masterKeyFile ? fileKey(masterKeyFile) : undefined,
-    escalationStateMachineArn: env.ESCALATION_STATE_MACHINE_ARN,
-    escalationWaitSeconds: env.ESCALATION_WAIT_SECONDS ? Number(env.ESCALATION_WAIT_SECONDS) : undefined,
-    alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
-    opsTopicArn: env.OPS_TOPIC_ARN,
-    apiBaseUrl: env.API_URL,
-    recoveryCooldownSeconds: wholeNumber(env.RECOVERY_COOLDOWN_SECONDS),
-    alertEmailsPerDay: wholeNumber(env.ALERT_EMAILS_PER_DAY),
-  };
 }
 
 function lazy<T>(build: () => T): () => T {
@@ -371,6 +260,45 @@ export const allPorts = (): PortFactories => ({
   ...alertPorts,
 });
 
+/**
+ * The adapter groups of each Lambda function, by handler entry (`lambdas/<name>.ts`): the one list
+ * of what each function may touch. test/infra/function-wiring.test.ts checks it against the
+ * environment and the permissions the CDK construct gives each function.
+ */
+const authorizerPorts = () => dynamoDbPorts;
+const adminPorts = () => dynamoDbPorts;
+const publishPorts = () => ({ ...dynamoDbPorts, ...eventBridgePorts });
+const managementPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, ...secretPorts, ...outboundPorts });
+const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts });
+const deliverPorts = () => ({
+  ...dynamoDbPorts,
+  ...sqsPorts,
+  ...secretPorts,
+  ...outboundPorts,
+  ...escalationStarterPorts,
+});
+const escalationPorts = () => ({ ...endpointPorts, ...alertPorts });
+/** The reconciler also sends queued alert-address confirmation mails (SES v2). */
+const reconcilerPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, mailer: mailerPort });
+
+export const FUNCTION_PORTS = {
+  authorizer: authorizerPorts,
+  'admin-api': adminPorts,
+  'publish-api': publishPorts,
+  'management-api': managementPorts,
+  fanout: fanoutPorts,
+  deliver: deliverPorts,
+  escalation: escalationPorts,
+  reconciler: reconcilerPorts,
+} as const satisfies Record<string, () => PortFactories>;
+export type FunctionName = keyof typeof FUNCTION_PORTS;
+
+/** A function's dependencies from an environment (its Lambda's, or a synthesized template's). */
+export function dependenciesFromEnv(name: FunctionName, env: NodeJS.ProcessEnv): Dependencies {
+  const config = name === 'escalation' ? configWithoutPlanLimits(env) : configFromEnv(env);
+  return createDependencies(config, FUNCTION_PORTS[name]());
+}
+
 /** Each Lambda's dependencies, built once per container from its environment and only its clients. */
 const fromEnv = (factories: () => PortFactories) =>
   lazy(() => createDependencies(configFromEnv(), factories()));
@@ -378,30 +306,11 @@ const fromEnv = (factories: () => PortFactories) =>
 const fromEnvWithoutPlanLimits = (factories: () => PortFactories) =>
   lazy(() => createDependencies(configWithoutPlanLimits(), factories()));
 
-export const authorizerDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
-export const adminDependencies = /* @__PURE__ */ fromEnv(() => dynamoDbPorts);
-export const publishDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...eventBridgePorts }));
-export const managementDependencies = /* @__PURE__ */ fromEnv(() => ({
-  ...dynamoDbPorts,
-  ...sqsPorts,
-  ...secretPorts,
-  ...outboundPorts,
-}));
-export const fanoutDependencies = /* @__PURE__ */ fromEnv(() => ({ ...dynamoDbPorts, ...sqsPorts }));
-export const deliverDependencies = /* @__PURE__ */ fromEnv(() => ({
-  ...dynamoDbPorts,
-  ...sqsPorts,
-  ...secretPorts,
-  ...outboundPorts,
-  ...escalationStarterPorts,
-}));
-export const escalationDependencies = /* @__PURE__ */ fromEnvWithoutPlanLimits(() => ({
-  ...endpointPorts,
-  ...alertPorts,
-}));
-/** The reconciler also sends queued alert-address confirmation mails (SES v2). */
-export const reconcilerDependencies = /* @__PURE__ */ fromEnv(() => ({
-  ...dynamoDbPorts,
-  ...sqsPorts,
-  mailer: mailerPort,
-}));
+export const authorizerDependencies = /* @__PURE__ */ fromEnv(authorizerPorts);
+export const adminDependencies = /* @__PURE__ */ fromEnv(adminPorts);
+export const publishDependencies = /* @__PURE__ */ fromEnv(publishPorts);
+export const managementDependencies = /* @__PURE__ */ fromEnv(managementPorts);
+export const fanoutDependencies = /* @__PURE__ */ fromEnv(fanoutPorts);
+export const deliverDependencies = /* @__PURE__ */ fromEnv(deliverPorts);
+export const escalationDependencies = /* @__PURE__ */ fromEnvWithoutPlanLimits(escalationPorts);
+export const reconcilerDependencies = /* @__PURE__ */ fromEnv(reconcilerPorts);

@@ -12,13 +12,8 @@ import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
 import { createAdminHandler } from '../admin-api.js';
 import { createAuthorizer } from '../authorizer.js';
-import {
-  allPorts,
-  type ClientInstrument,
-  createDependencies,
-  type InstrumentableClient,
-  type RuntimeConfig,
-} from '../composition.js';
+import { allPorts, createDependencies } from '../composition.js';
+import type { ClientInstrument, InstrumentableClient, RuntimeConfig } from '../config.js';
 import { createDeliverHandler } from '../deliver.js';
 import { DomainError } from '../domain/errors.js';
 import { hashApiKey, newApiKey } from '../domain/ids.js';

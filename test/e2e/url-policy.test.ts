@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../lambdas/composition.js';
+import { configFromEnv } from '../../lambdas/config.js';
 import type { HostResolver } from '../../lambdas/domain/ports.js';
 import { type TargetPolicy, validateTargetUrl } from '../../lambdas/domain/url-safety.js';
 import { logicalId, newApp, newStack } from '../infra/helpers.js';

@@ -1,11 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createDependencies,
-  dynamoDbPorts,
-  type InstrumentableClient,
-  sqsPorts,
-} from '../../lambdas/composition.js';
+import { createDependencies, dynamoDbPorts, sqsPorts } from '../../lambdas/composition.js';
+import type { InstrumentableClient } from '../../lambdas/config.js';
 import { newEventId } from '../../lambdas/domain/ids.js';
 import { type SqsEngine, startSqsEngine } from '../../lambdas/local/sqs-engine.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';

@@ -6,7 +6,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
 import { ensureTables } from '../../lambdas/adapters/dynamodb/tables.js';
-import type { RuntimeConfig } from '../../lambdas/composition.js';
+import type { RuntimeConfig } from '../../lambdas/config.js';
 import { measureItemsLikeDynamoDb } from '../../lambdas/local/dynalite-item-size.js';
 
 /**
