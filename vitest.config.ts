@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: a little parallelism, without e2e suites starving each other of CPU.
     maxWorkers: 2,
+    // The service's logs (and any console output) are printed for failing tests only.
+    silent: 'passed-only',
   },
 });

@@ -5,6 +5,13 @@ import { log } from '../../lambdas/logging.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
 
+// This file reads what the handlers write to stdout, as in Lambda: Powertools outside its dev mode
+// (test/support/setup.ts turns it on so vitest shows logs for failing tests only). Hoisted: the
+// logger is built when lambdas/logging.ts is imported.
+vi.hoisted(() => {
+  delete process.env.POWERTOOLS_DEV;
+});
+
 /**
  * What the fanout and deliver handlers write to stdout for one event, run by the local runtime with
  * metrics switched on: EMF metrics derived from the results, and JSON log lines that carry the

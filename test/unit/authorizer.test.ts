@@ -3,6 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiKeyRecord } from '../../lambdas/domain/model.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 
+// These tests read the EMF lines Lambda writes to stdout: Powertools outside its dev mode (which
+// test/support/setup.ts turns on so that vitest shows logs for failing tests only).
+delete process.env.POWERTOOLS_DEV;
+
 /**
  * lambdas/authorizer.ts: a wrong key is a 401 (`Unauthorized`, which Lambda counts as an error), an
  * unexpected failure is a 500 and the one thing that writes AuthorizerFailures, the metric the

@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobResult } from '../../lambdas/services/delivery.js';
 import type { FanOutResult } from '../../lambdas/services/fanout.js';
 
+// These tests read the EMF lines Lambda writes to stdout: Powertools outside its dev mode (which
+// test/support/setup.ts turns on so that vitest shows logs for failing tests only).
+delete process.env.POWERTOOLS_DEV;
+
 /**
  * lambdas/metrics.ts: what one invocation's results become in CloudWatch EMF. The module reads its
  * namespace and dimensions from the environment at import, so each test imports a fresh copy.
