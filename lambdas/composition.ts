@@ -41,7 +41,7 @@ import {
   DEFAULT_RECOVERY_COOLDOWN_SECONDS,
 } from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS } from './domain/plans.js';
-import type { Mailer } from './domain/ports.js';
+import type { Mailer } from './domain/ports/alerting.js';
 import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';

@@ -1,26 +1,22 @@
 import type { PlanLimits } from '../domain/plans.js';
+import type { EscalationStarter, Mailer, OpsNotifier } from '../domain/ports/alerting.js';
+import type { Clock } from '../domain/ports/clock.js';
 import type {
   AccountRepository,
   AlertEmailRepository,
   ApiKeyRepository,
-  Clock,
-  DeliveryQueue,
-  DeliveryRepository,
-  EscalationStarter,
-  EventPublisher,
   EventTypeRepository,
-  HostResolver,
-  IdempotencyRepository,
-  Mailer,
-  OperationalEventSink,
-  OpsNotifier,
-  SecretCipher,
-  StatsRepository,
-  UsageRepository,
-  WebhookCounter,
   WebhookRepository,
-  WebhookSender,
-} from '../domain/ports.js';
+} from '../domain/ports/config-stores.js';
+import type {
+  DeliveryRepository,
+  IdempotencyRepository,
+  StatsRepository,
+} from '../domain/ports/delivery-stores.js';
+import type { HostResolver, WebhookSender } from '../domain/ports/outbound-http.js';
+import type { DeliveryQueue, EventPublisher, OperationalEventSink } from '../domain/ports/queues.js';
+import type { UsageRepository, WebhookCounter } from '../domain/ports/quota-stores.js';
+import type { SecretCipher } from '../domain/ports/secrets.js';
 import type { TargetPolicy } from '../domain/url-safety.js';
 
 /**

@@ -1,6 +1,6 @@
 import { deliveryIdFor } from '../domain/ids.js';
 import type { Account, Delivery, WebhookEvent } from '../domain/model.js';
-import type { DeliveryJob } from '../domain/ports.js';
+import type { DeliveryJob } from '../domain/ports/queues.js';
 import type { Dependencies } from './dependencies.js';
 import { parseIngestMessage } from './ingest-message.js';
 import { admitEvent } from './usage.js';

@@ -2,7 +2,7 @@ import { RECORDING_MARGIN_MS, synchronousSendTimeoutMs } from '../domain/deadlin
 import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
-import type { PageRequest } from '../domain/ports.js';
+import type { PageRequest } from '../domain/ports/paging.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
 import { hourBucket, recordStats } from './stats.js';

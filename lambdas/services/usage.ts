@@ -2,7 +2,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { isOperationalEventType } from '../domain/escalation.js';
 import type { Account, Admission, DailyUsage, Plan, WebhookEvent } from '../domain/model.js';
 import { DEFAULT_PLAN, DEFAULT_PLAN_LIMITS, hasRoom, type PlanLimit, usageDay } from '../domain/plans.js';
-import type { WebhookCount } from '../domain/ports.js';
+import type { WebhookCount } from '../domain/ports/quota-stores.js';
 import type { Dependencies } from './dependencies.js';
 
 /**

@@ -1,7 +1,7 @@
 import { invalid, notFound } from '../domain/errors.js';
 import { newWebhookId } from '../domain/ids.js';
 import type { Page, StoredSigningSecret, Webhook } from '../domain/model.js';
-import type { PageRequest } from '../domain/ports.js';
+import type { PageRequest } from '../domain/ports/paging.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
 import {
   type CreateWebhookBody,

@@ -15,12 +15,8 @@ import {
   MAX_RESPONSE_BODY_BYTES,
   MAX_STORED_ATTEMPTS,
 } from '../../lambdas/domain/outcome.js';
-import type {
-  DeliveryJob,
-  DeliveryQueue,
-  EscalationStarter,
-  ParkedRecord,
-} from '../../lambdas/domain/ports.js';
+import type { EscalationStarter } from '../../lambdas/domain/ports/alerting.js';
+import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
 import { deliveryDetailResource } from '../../lambdas/domain/resources.js';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import { itemSizeUtf8 } from '../../lambdas/local/dynalite-item-size.js';

@@ -6,7 +6,7 @@ import {
 } from '../../lambdas/adapters/dynamodb/config-store.js';
 import { type EscalationInput, executionName } from '../../lambdas/domain/escalation.js';
 import type { Webhook, WebhookEvent } from '../../lambdas/domain/model.js';
-import type { EmailMessage, EscalationStarter, OpsNotice } from '../../lambdas/domain/ports.js';
+import type { EmailMessage, EscalationStarter, OpsNotice } from '../../lambdas/domain/ports/alerting.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import {
   checkEndpoint,

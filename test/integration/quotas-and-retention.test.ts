@@ -9,7 +9,7 @@ import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js'
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Plan, WebhookEvent } from '../../lambdas/domain/model.js';
 import { usageDay, withPlanLimitOverrides } from '../../lambdas/domain/plans.js';
-import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports.js';
+import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
 import { getDelivery } from '../../lambdas/services/history.js';

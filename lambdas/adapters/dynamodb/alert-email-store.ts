@@ -14,7 +14,7 @@ import {
 } from '../../domain/alert-emails.js';
 import { notFound } from '../../domain/errors.js';
 import type { Account } from '../../domain/model.js';
-import type { AlertEmailRepository } from '../../domain/ports.js';
+import type { AlertEmailRepository } from '../../domain/ports/config-stores.js';
 import { batchGetAll } from './batch.js';
 import { isConditionalCheckFailed } from './client.js';
 import { itemToAccount } from './config-store.js';

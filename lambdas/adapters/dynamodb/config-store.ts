@@ -25,9 +25,9 @@ import type {
   AccountRepository,
   ApiKeyRepository,
   EventTypeRepository,
-  PageRequest,
   WebhookRepository,
-} from '../../domain/ports.js';
+} from '../../domain/ports/config-stores.js';
+import type { PageRequest } from '../../domain/ports/paging.js';
 import { storableText, textFromStorage } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {

@@ -29,9 +29,9 @@ import type {
   DeliveryRepository,
   HistoryPurgeRequest,
   IdempotencyRepository,
-  PageRequest,
   StatsRepository,
-} from '../../domain/ports.js';
+} from '../../domain/ports/delivery-stores.js';
+import type { PageRequest } from '../../domain/ports/paging.js';
 import { storableText } from '../../domain/unicode.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import {

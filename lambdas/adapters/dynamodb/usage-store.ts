@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DailyUsage } from '../../domain/model.js';
-import type { UsageRepository } from '../../domain/ports.js';
+import type { UsageRepository } from '../../domain/ports/quota-stores.js';
 import { isConditionalCheckFailed } from './client.js';
 import { accountPk } from './keys.js';
 
