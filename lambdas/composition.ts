@@ -106,7 +106,12 @@ export const dynamoDbPorts = {
   eventTypes: (config) =>
     withBuiltInEventTypes(new DynamoEventTypeRepository(doc(config), config.configTableName)),
   webhooks: webhooksPort,
+  endpointHealth: webhooksPort,
+  events: (config) =>
+    new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
   deliveries: (config) =>
+    new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
+  historyPurges: (config) =>
     new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
@@ -144,7 +149,11 @@ export const eventBridgePorts = {
  * The escalation Tasks touch endpoints and accounts only: without the delivery-history adapters,
  * their bundle (three more SDK clients) stays under budget.
  */
-export const endpointPorts = { accounts: accountsPort, webhooks: webhooksPort } satisfies PortFactories;
+export const endpointPorts = {
+  accounts: accountsPort,
+  webhooks: webhooksPort,
+  endpointHealth: webhooksPort,
+} satisfies PortFactories;
 
 /** deliver: starts the escalation state machine (Step Functions). */
 export const escalationStarterPorts = {
@@ -224,7 +233,10 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'apiKeys',
     'eventTypes',
     'webhooks',
+    'endpointHealth',
+    'events',
     'deliveries',
+    'historyPurges',
     'idempotency',
     'stats',
     'usage',

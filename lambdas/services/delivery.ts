@@ -141,7 +141,7 @@ export interface JobReads {
 export const singleReads = (deps: Dependencies): JobReads => ({
   delivery: (deliveryId) => deps.deliveries.getDelivery(deliveryId),
   endpoint: (accountId, webhookId) => deps.webhooks.getWithFailureState(accountId, webhookId),
-  event: (eventId) => deps.deliveries.getEvent(eventId),
+  event: (eventId) => deps.events.getEvent(eventId),
 });
 
 /**
@@ -161,7 +161,7 @@ export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[
       deps.webhooks.getManyWithFailureState(
         pending.map(({ accountId, webhookId }) => ({ accountId, webhookId })),
       ),
-      deps.deliveries.getEvents(pending.map((delivery) => delivery.eventId)),
+      deps.events.getEvents(pending.map((delivery) => delivery.eventId)),
     ]);
     const askedDeliveries = new Set(due.map((job) => job.deliveryId));
     const askedEndpoints = new Set(pending.map((delivery) => delivery.webhookId));
@@ -243,7 +243,7 @@ async function settleAttempt(
     // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
     // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
     if (input.failing) {
-      await deps.webhooks.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
+      await deps.endpointHealth.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
     }
     return { ...base, outcome: 'delivered', final: true };
   }

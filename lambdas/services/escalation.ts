@@ -65,14 +65,14 @@ export async function escalateAfterFailure(
 ): Promise<{ outcome: EscalationOutcome; episode?: number; error?: string }> {
   const { webhook } = input;
   if (input.event && !countsTowardEscalation(input.event, webhook.id)) return { outcome: 'not_counted' };
-  const state = await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+  const state = await deps.endpointHealth.recordFailure(webhook.accountId, webhook.id);
   const threshold = thresholdOf(webhook);
   const step = afterFailure(state, threshold);
   if (step.kind === 'none') return { outcome: 'counted' };
   const episode =
     step.kind === 'resume'
       ? step.episode
-      : await deps.webhooks.openEpisode(webhook.accountId, webhook.id, threshold);
+      : await deps.endpointHealth.openEpisode(webhook.accountId, webhook.id, threshold);
   if (episode === undefined) return { outcome: 'episode_already_open' };
   try {
     await deps.escalation.start(
@@ -86,7 +86,7 @@ export async function escalateAfterFailure(
         waitSeconds: deps.escalationSettings.waitSeconds,
       }),
     );
-    await deps.webhooks.markEscalated(webhook.accountId, webhook.id, episode);
+    await deps.endpointHealth.markEscalated(webhook.accountId, webhook.id, episode);
   } catch (error) {
     // The attempt is recorded already: failing the queue message would not run this again. The
     // episode stays `open`, and the next failed attempt resumes it under the same execution name.
@@ -153,7 +153,7 @@ export async function notify(
   // most the cap, never more). The ops topic and the bus are never capped.
   const capped =
     chosen.recipient !== undefined &&
-    !(await deps.webhooks.claimAlertMail(
+    !(await deps.endpointHealth.claimAlertMail(
       webhook.accountId,
       webhook.id,
       mailDay(deps.clock.now()),
@@ -217,7 +217,7 @@ async function judge(
   for (let attempt = 1; ; attempt++) {
     const [webhook, state] = await Promise.all([
       deps.webhooks.get(input.accountId, input.webhookId),
-      deps.webhooks.getFailureState(input.accountId, input.webhookId),
+      deps.endpointHealth.getFailureState(input.accountId, input.webhookId),
     ]);
     const now = deps.clock.now();
     const cooldownSeconds = cooldownOf(webhook, deps.escalationSettings.recoveryCooldownSeconds);
@@ -226,7 +226,7 @@ async function judge(
     if (outcome.outcome === 'healthy') {
       // Closes only the very spell judged: a failure since removes healthy_since (and a later 2xx
       // sets a later one), so the condition fails and the endpoint is judged again.
-      const closed = await deps.webhooks.closeRecovered(
+      const closed = await deps.endpointHealth.closeRecovered(
         input.accountId,
         input.webhookId,
         input.episode,
@@ -243,7 +243,7 @@ async function judge(
       outcome.reason !== 'superseded' &&
       outcome.reason !== 'endpoint_deleted'
     ) {
-      await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+      await deps.endpointHealth.closeEpisode(input.accountId, input.webhookId, input.episode);
     }
     return { outcome, webhook };
   }
@@ -264,7 +264,7 @@ export async function disableEndpoint(deps: Dependencies, input: EscalationInput
   for (let attempt = 1; attempt <= DISABLE_ATTEMPTS; attempt++) {
     const { outcome, webhook } = await judge(deps, input);
     if (outcome.outcome !== 'failing' || !webhook) return outcome as DisableResult;
-    const state = await deps.webhooks.getFailureState(input.accountId, input.webhookId);
+    const state = await deps.endpointHealth.getFailureState(input.accountId, input.webhookId);
     const reason = disabledReason({
       consecutiveFailures: Math.max(state?.consecutiveFailures ?? 0, input.consecutiveFailures),
       waitSeconds: input.waitSeconds,
@@ -287,7 +287,7 @@ export async function disableEndpoint(deps: Dependencies, input: EscalationInput
       }
       throw error;
     }
-    await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+    await deps.endpointHealth.closeEpisode(input.accountId, input.webhookId, input.episode);
     return { outcome: 'disabled', disabledReason: reason };
   }
   throw new Error(`Webhook ${input.webhookId} kept changing; disable not applied`);

@@ -31,7 +31,7 @@ export async function getDelivery(
   // endpoint whose history is still being purged in the background.
   if (!delivery || delivery.accountId !== accountId) throw notFound('Delivery');
   if (!(await deps.webhooks.get(accountId, delivery.webhookId))) throw notFound('Delivery');
-  return { delivery, event: await deps.deliveries.getEvent(delivery.eventId) };
+  return { delivery, event: await deps.events.getEvent(delivery.eventId) };
 }
 
 async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean> {
@@ -134,7 +134,7 @@ export async function sendTestEvent(
     data: type.example,
     timestamp: now.toISOString(),
   };
-  await deps.deliveries.putEvent(event);
+  await deps.events.putEvent(event);
   // Final from the start (failed, no attempt): the attempt recorded below replaces that outcome.
   const delivery: Delivery = {
     id: deliveryIdFor(event.id, webhook.id),

@@ -27,8 +27,8 @@ export async function purgeWebhookHistory(
   maxItems: number,
 ): Promise<{ deleted: number; done: boolean }> {
   await deps.stats.retire(webhookId);
-  const result = await deps.deliveries.purgeHistory(webhookId, maxItems);
-  if (result.done) await deps.deliveries.completeHistoryPurge(webhookId);
+  const result = await deps.historyPurges.purgeHistory(webhookId, maxItems);
+  if (result.done) await deps.historyPurges.completeHistoryPurge(webhookId);
   return result;
 }
 
@@ -42,12 +42,12 @@ export async function continueHistoryPurges(
   let budget = options.budget ?? BACKGROUND_PURGE_BUDGET;
   let deleted = 0;
   let completed = 0;
-  for (const request of await deps.deliveries.listHistoryPurges(REQUESTS_PER_RUN)) {
+  for (const request of await deps.historyPurges.listHistoryPurges(REQUESTS_PER_RUN)) {
     if (budget <= 0) break;
     if (now - Date.parse(request.requestedAt) < graceMs) continue;
     if (await deps.webhooks.get(request.accountId, request.webhookId)) {
       // The DELETE that asked for this failed before it removed the endpoint: its history stays.
-      await deps.deliveries.completeHistoryPurge(request.webhookId);
+      await deps.historyPurges.completeHistoryPurge(request.webhookId);
       continue;
     }
     const result = await purgeWebhookHistory(deps, request.webhookId, budget);

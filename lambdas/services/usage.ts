@@ -140,17 +140,17 @@ export async function admitEvent(
   // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
   // traffic: they are never counted, nor dropped when the day is full.
   if (isOperationalEventType(event.type)) {
-    await deps.deliveries.putEvent(event, 'admitted');
+    await deps.events.putEvent(event, 'admitted');
     return 'admitted';
   }
-  const recorded = await deps.deliveries.getAdmission(event.id);
+  const recorded = await deps.events.getAdmission(event.id);
   if (recorded) return recorded;
   const account = knownAccount ?? (await deps.accounts.get(event.accountId));
   // An account that does not exist has no endpoints; it is counted like a new account (the default plan).
   const limit = limitsFor(deps, account?.plan ?? DEFAULT_PLAN).maxEventsPerDay;
   const admitted = await deps.usage.admitEvent(event.accountId, usageDay(deps.clock.now()), limit);
   const decision: Admission = admitted ? 'admitted' : 'dropped';
-  const stored = await deps.deliveries.putEvent(event, decision);
+  const stored = await deps.events.putEvent(event, decision);
   // Another run of the same message stored its decision first: that one stands.
   return stored.created ? decision : (stored.admission ?? 'admitted');
 }

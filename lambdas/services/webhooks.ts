@@ -158,7 +158,7 @@ export async function updateWebhook(
   const email = updated.alerting.email;
   if (email && email !== current.alerting.email) await useAlertEmail(deps, accountId, email);
   await deps.webhooks.update(updated, current.version);
-  if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
+  if (reactivating) await deps.endpointHealth.resetFailures(accountId, webhookId);
   return updated;
 }
 
@@ -177,7 +177,7 @@ export async function deleteWebhook(
 ): Promise<{ historyPurged: boolean }> {
   // Another tenant's endpoint is not found here, before any purge is requested for it.
   await getWebhook(deps, accountId, webhookId);
-  await deps.deliveries.requestHistoryPurge({
+  await deps.historyPurges.requestHistoryPurge({
     accountId,
     webhookId,
     requestedAt: deps.clock.now().toISOString(),

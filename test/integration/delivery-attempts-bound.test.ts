@@ -103,7 +103,7 @@ describe('a delivery retried again and again', () => {
       ),
     );
     const event = anEvent({ accountId: account.id, type: eventType.name, timeMs: Date.now() });
-    await deps.deliveries.putEvent(event, 'admitted');
+    await deps.events.putEvent(event, 'admitted');
     const deliveryId = deliveryIdFor(event.id, webhook.id);
     await deps.deliveries.createDelivery(
       aDelivery({ eventId: event.id, webhookId: webhook.id, accountId: account.id, eventType: event.type }),

@@ -50,7 +50,7 @@ describe('batchReads', () => {
     await deps.webhooks.create(webhook);
     const deletedWebhook = aWebhook({ accountId: webhook.accountId });
     const event = anEvent({ accountId: webhook.accountId });
-    await deps.deliveries.putEvent(event);
+    await deps.events.putEvent(event);
     const live = aDelivery({ accountId: webhook.accountId, webhookId: webhook.id, eventId: event.id });
     const toDeleted = aDelivery({
       accountId: webhook.accountId,

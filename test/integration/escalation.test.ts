@@ -77,6 +77,7 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
     accounts,
     alertEmails,
     webhooks,
+    endpointHealth: webhooks,
     clock: { now: () => new Date() },
     escalation: fakes.starter,
     mailer: { send: async (message: EmailMessage) => void fakes.emails.push(message) },

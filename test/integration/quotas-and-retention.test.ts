@@ -205,7 +205,7 @@ describe('fan-out quota', () => {
     ]);
     expect(deps.queue.jobs).toHaveLength(2);
     expect(await deps.deliveries.getDelivery(deliveryIdFor(events[2]!.id, webhookId))).toBeUndefined();
-    expect(await deps.deliveries.getAdmission(events[2]!.id)).toBe('dropped');
+    expect(await deps.events.getAdmission(events[2]!.id)).toBe('dropped');
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
   });
 
@@ -222,7 +222,7 @@ describe('fan-out quota', () => {
 
     // Assess
     expect(result).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
-    expect(await deps.deliveries.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
+    expect(await deps.events.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 0 });
   });
 
@@ -428,9 +428,9 @@ describe('history removal', () => {
     expect(await deps.webhooks.get(accountId, webhook.id)).toBeUndefined();
     expect((await deliveryItems(webhook.id)).map((item) => item.sk)).toEqual(['STATS']);
     expect(await deps.stats.get(webhook.id)).toEqual({ totalDeliveries: 0, successful: 0, failed: 0 });
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it('leaves a large history to the background, hides it meanwhile, and the reconciler finishes it', async () => {
@@ -460,9 +460,9 @@ describe('history removal', () => {
     expect(background).toEqual({ deleted: 20, completed: 0 });
     expect(finish).toEqual({ deleted: 11, completed: 1 });
     expect((await deliveryItems(webhook.id)).map((item) => item.sk)).toEqual(['STATS']);
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it('drops a purge request whose webhook still exists (the DELETE failed before removing it)', async () => {
@@ -470,7 +470,7 @@ describe('history removal', () => {
     const clock = { now: new Date() };
     const deps = dependencies(clock);
     const { accountId, webhook } = await aWebhookWithHistory(deps, 5);
-    await deps.deliveries.requestHistoryPurge({
+    await deps.historyPurges.requestHistoryPurge({
       accountId,
       webhookId: webhook.id,
       requestedAt: new Date(clock.now.getTime() - 10 * 60_000).toISOString(),
@@ -481,9 +481,9 @@ describe('history removal', () => {
     expect(result.deleted).toBe(0);
     expect((await deliveryItems(webhook.id)).filter((item) => item.sk !== 'STATS')).toHaveLength(5);
     expect(await deps.stats.get(webhook.id)).toEqual({ totalDeliveries: 3, successful: 1, failed: 2 });
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it("answers not_found for another account's webhook and requests no purge of it", async () => {
@@ -494,9 +494,9 @@ describe('history removal', () => {
     const error = await rejection(deleteWebhook(deps, newAccountId(), webhook.id));
     // Assess
     expect(error.code).toBe('not_found');
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
     expect((await deliveryItems(webhook.id)).filter((item) => item.sk !== 'STATS')).toHaveLength(2);
   });
 });

@@ -13,7 +13,6 @@ import type {
   Subscription,
   Webhook,
 } from '../model.js';
-import type { EndpointHealthRepository } from './endpoint-health.js';
 import type { PageRequest } from './paging.js';
 
 export interface AccountRepository {
@@ -79,7 +78,7 @@ export interface EventTypeRepository {
   list(): Promise<EventType[]>;
 }
 
-export interface WebhookRepository extends EndpointHealthRepository {
+export interface WebhookRepository {
   /** Writes the endpoint and its subscription index entries. */
   create(webhook: Webhook): Promise<void>;
   get(accountId: string, webhookId: string): Promise<Webhook | undefined>;

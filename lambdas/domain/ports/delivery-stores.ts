@@ -35,7 +35,7 @@ export interface EventRepository {
 export type CreateDeliveryResult = { created: true } | { created: false; existing: Delivery };
 
 /** Deliveries, one per (event, endpoint), with their attempts. */
-export interface DeliveryRepository extends EventRepository, HistoryPurgeRepository {
+export interface DeliveryRepository {
   /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
   createDelivery(delivery: Delivery): Promise<CreateDeliveryResult>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
