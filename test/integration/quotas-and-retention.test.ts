@@ -1,9 +1,8 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DynamoDeliveryRepository,
-  DynamoStatsRepository,
-} from '../../lambdas/adapters/dynamodb/delivery-store.js';
+import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
+import { DynamoHistoryPurgeRepository } from '../../lambdas/adapters/dynamodb/history-purge-store.js';
+import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
 import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
@@ -28,13 +27,15 @@ import { aDelivery, anAccount, anEvent, aWebhook } from '../support/factories.js
 
 let dynamo: TestDynamo;
 let usage: DynamoUsageRepository;
-let store: DynamoDeliveryRepository;
+let store: DynamoEventRepository;
+let purges: DynamoHistoryPurgeRepository;
 let stats: DynamoStatsRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   usage = new DynamoUsageRepository(dynamo.doc, dynamo.tables.config);
-  store = new DynamoDeliveryRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+  store = new DynamoEventRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+  purges = new DynamoHistoryPurgeRepository(dynamo.doc, dynamo.tables.deliveries);
   stats = new DynamoStatsRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
 });
 
@@ -382,8 +383,8 @@ describe('history removal', () => {
     const { webhook } = await aWebhookWithHistory(deps, 60);
     const other = await aWebhookWithHistory(deps, 3);
     // Act
-    const partial = await store.purgeHistory(webhook.id, 45);
-    const rest = await store.purgeHistory(webhook.id, 1000);
+    const partial = await purges.purgeHistory(webhook.id, 45);
+    const rest = await purges.purgeHistory(webhook.id, 1000);
     // Assess
     expect(partial).toEqual({ deleted: 45, done: false });
     expect(rest).toEqual({ deleted: 15, done: true });
