@@ -8,7 +8,7 @@ import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
 import { buildDeliveryRequest } from '../domain/signing.js';
 import type { Dependencies } from './dependencies.js';
-import { type EscalationOutcome, escalateAfterFailure } from './escalation.js';
+import { type EscalationOutcome, escalateAfterFailure, type FailureCountPorts } from './escalation.js';
 import { activeSecrets } from './signing-secrets.js';
 
 /**
@@ -52,9 +52,11 @@ function attemptRecord(
   });
 }
 
+export type SendPorts = Pick<Dependencies, 'sender' | 'cipher' | 'clock'>;
+
 /** Signs and sends one attempt of `event` to `webhook`, waiting up to its timeout (or `timeoutMs`). */
 export async function sendAttempt(
-  deps: Dependencies,
+  deps: SendPorts,
   webhook: Webhook,
   event: WebhookEvent,
   attempt: number,
@@ -96,7 +98,7 @@ const endedReason = (webhook: Webhook | undefined): string | undefined => {
  * threshold; a webhook deleted meanwhile has nothing left to count.
  */
 async function countFailure(
-  deps: Dependencies,
+  deps: FailureCountPorts,
   input: { webhook: Webhook; delivery: Delivery; event: WebhookEvent; record: DeliveryAttempt },
 ): Promise<{ escalation?: EscalationOutcome; escalationError?: string }> {
   try {
@@ -114,7 +116,10 @@ async function countFailure(
   }
 }
 
-async function disableGoneEndpoint(deps: Dependencies, webhook: Webhook): Promise<void> {
+async function disableGoneEndpoint(
+  deps: Pick<Dependencies, 'webhooks' | 'clock'>,
+  webhook: Webhook,
+): Promise<void> {
   const current = await deps.webhooks.get(webhook.accountId, webhook.id);
   if (!current || current.status === 'disabled') return;
   await deps.webhooks.update(
@@ -138,7 +143,9 @@ export interface JobReads {
   event(eventId: string): Promise<WebhookEvent | undefined>;
 }
 
-export const singleReads = (deps: Dependencies): JobReads => ({
+type JobReadPorts = Pick<Dependencies, 'deliveries' | 'events' | 'webhooks'>;
+
+export const singleReads = (deps: JobReadPorts): JobReads => ({
   delivery: (deliveryId) => deps.deliveries.getDelivery(deliveryId),
   endpoint: (accountId, webhookId) => deps.webhooks.getWithFailureState(accountId, webhookId),
   event: (eventId) => deps.events.getEvent(eventId),
@@ -149,7 +156,10 @@ export const singleReads = (deps: Dependencies): JobReads => ({
  * deliveries (strongly consistent), then their endpoints and events together. Anything the batch
  * did not ask for is read singly; a failed batch read falls back to single reads altogether.
  */
-export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[]): Promise<JobReads> {
+export async function batchReads(
+  deps: JobReadPorts & Pick<Dependencies, 'clock'>,
+  jobs: readonly DeliveryJob[],
+): Promise<JobReads> {
   const single = singleReads(deps);
   const now = deps.clock.now().getTime();
   const due = jobs.filter((job) => nextHopDelaySeconds(Date.parse(job.dueAt), now) === 0);
@@ -181,8 +191,22 @@ export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[
   }
 }
 
+export type DeliveryPorts = Pick<
+  Dependencies,
+  | 'deliveries'
+  | 'events'
+  | 'webhooks'
+  | 'endpointHealth'
+  | 'queue'
+  | 'sender'
+  | 'cipher'
+  | 'escalation'
+  | 'escalationSettings'
+  | 'clock'
+>;
+
 export async function processDeliveryJob(
-  deps: Dependencies,
+  deps: DeliveryPorts,
   job: DeliveryJob,
   random: () => number = Math.random,
   reads: JobReads = singleReads(deps),
@@ -219,7 +243,7 @@ export async function processDeliveryJob(
 }
 
 async function settleAttempt(
-  deps: Dependencies,
+  deps: DeliveryPorts,
   input: {
     delivery: Delivery;
     webhook: Webhook;

@@ -47,6 +47,8 @@ const FALLBACK_FAILURE_THRESHOLD = 3;
 const thresholdOf = (webhook: Webhook): number =>
   webhook.alerting.failureThreshold >= 1 ? webhook.alerting.failureThreshold : FALLBACK_FAILURE_THRESHOLD;
 
+export type FailureCountPorts = Pick<Dependencies, 'endpointHealth' | 'escalation' | 'escalationSettings'>;
+
 /**
  * Counts a failed attempt, and when the streak reaches the endpoint's threshold with no episode
  * open, opens the next episode (one conditional write: concurrent deliveries cannot both open it)
@@ -54,7 +56,7 @@ const thresholdOf = (webhook: Webhook): number =>
  * DomainError('not_found') when the endpoint was deleted meanwhile.
  */
 export async function escalateAfterFailure(
-  deps: Dependencies,
+  deps: FailureCountPorts,
   input: {
     webhook: Webhook;
     event?: Pick<WebhookEvent, 'type' | 'data'>;
@@ -127,6 +129,18 @@ export type DisableResult =
   | { outcome: 'cooling'; waitSeconds: number }
   | { outcome: 'ended'; reason: string };
 
+export type NotifyPorts = Pick<
+  Dependencies,
+  | 'webhooks'
+  | 'endpointHealth'
+  | 'accounts'
+  | 'mailer'
+  | 'opsNotifier'
+  | 'operationalEvents'
+  | 'escalationSettings'
+  | 'clock'
+>;
+
 /**
  * Tells the customer (email to the endpoint's alert address, else the account's), the platform
  * team (ops topic) and subscribers of the operational events (the service's own bus). The three
@@ -134,7 +148,7 @@ export type DisableResult =
  * repeated: at least once; the bus event keeps its id, so fan-out delivers it once).
  */
 export async function notify(
-  deps: Dependencies,
+  deps: NotifyPorts,
   transition: Transition,
   input: EscalationInput,
   extra: { disabledReason?: string } = {},
@@ -189,7 +203,7 @@ export async function notify(
  * the platform, so confirmed).
  */
 async function alertRecipient(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'accounts'>,
   webhook: Webhook,
 ): Promise<{ recipient?: string; skipped?: string }> {
   const account = await deps.accounts.get(webhook.accountId);
@@ -205,13 +219,15 @@ async function alertRecipient(
 /** What the check and disable steps conclude; `healthy` has been turned into `recovered`. */
 type Judgement = Exclude<RecheckOutcome, { outcome: 'healthy' }>;
 
+export type RecheckPorts = Pick<Dependencies, 'webhooks' | 'endpointHealth' | 'escalationSettings' | 'clock'>;
+
 /**
  * Reads the endpoint and its counters and judges the episode (domain `recheck`). An endpoint
  * healthy for the whole cool-down has its episode closed here (conditionally: a failure that
  * slipped in keeps it open, and it is judged again).
  */
 async function judge(
-  deps: Dependencies,
+  deps: RecheckPorts,
   input: EscalationInput,
 ): Promise<{ outcome: Judgement; webhook?: Webhook }> {
   for (let attempt = 1; ; attempt++) {
@@ -249,7 +265,7 @@ async function judge(
   }
 }
 
-export async function checkEndpoint(deps: Dependencies, input: EscalationInput): Promise<CheckResult> {
+export async function checkEndpoint(deps: RecheckPorts, input: EscalationInput): Promise<CheckResult> {
   return (await judge(deps, input)).outcome;
 }
 
@@ -260,7 +276,7 @@ const DISABLE_ATTEMPTS = 3;
  * change may have landed since the check). The write is conditional on the configuration version,
  * so a concurrent PATCH is never overwritten: it is re-read and judged again.
  */
-export async function disableEndpoint(deps: Dependencies, input: EscalationInput): Promise<DisableResult> {
+export async function disableEndpoint(deps: RecheckPorts, input: EscalationInput): Promise<DisableResult> {
   for (let attempt = 1; attempt <= DISABLE_ATTEMPTS; attempt++) {
     const { outcome, webhook } = await judge(deps, input);
     if (outcome.outcome !== 'failing' || !webhook) return outcome as DisableResult;
@@ -293,8 +309,10 @@ export async function disableEndpoint(deps: Dependencies, input: EscalationInput
   throw new Error(`Webhook ${input.webhookId} kept changing; disable not applied`);
 }
 
+export type EscalationTaskPorts = NotifyPorts & RecheckPorts;
+
 export async function runEscalationTask(
-  deps: Dependencies,
+  deps: EscalationTaskPorts,
   task: EscalationTask,
   input: EscalationInput,
   extra: { disabledReason?: string } = {},

@@ -17,12 +17,14 @@ export const BACKGROUND_PURGE_BUDGET = 10_000;
 export const PURGE_GRACE_MS = 2 * 60 * 1000;
 const REQUESTS_PER_RUN = 25;
 
+type PurgePorts = Pick<Dependencies, 'stats' | 'historyPurges'>;
+
 /**
  * Retires the endpoint's counters, then deletes up to `maxItems` of its deliveries; completes the
  * purge request when nothing is left.
  */
 export async function purgeWebhookHistory(
-  deps: Dependencies,
+  deps: PurgePorts,
   webhookId: string,
   maxItems: number,
 ): Promise<{ deleted: number; done: boolean }> {
@@ -32,9 +34,11 @@ export async function purgeWebhookHistory(
   return result;
 }
 
+export type BackgroundPurgePorts = Pick<Dependencies, 'stats' | 'historyPurges' | 'webhooks' | 'clock'>;
+
 /** The reconciler's part: carries on the outstanding purges, within a budget of items per run. */
 export async function continueHistoryPurges(
-  deps: Dependencies,
+  deps: BackgroundPurgePorts,
   options: { budget?: number; graceMs?: number } = {},
 ): Promise<{ deleted: number; completed: number }> {
   const now = deps.clock.now().getTime();
