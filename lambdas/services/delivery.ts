@@ -242,78 +242,123 @@ export async function processDeliveryJob(
   return settleAttempt(deps, { delivery, webhook, failing, event, attempt, record, outcome, random });
 }
 
-async function settleAttempt(
+/** What an attempt leaves to settle: the delivery, its endpoint and event, and how the attempt went. */
+interface Attempted {
+  readonly delivery: Delivery;
+  readonly webhook: Webhook;
+  /** The endpoint had a failure streak or an open episode when the job read it. */
+  readonly failing: boolean;
+  readonly event: WebhookEvent;
+  readonly attempt: number;
+  readonly record: DeliveryAttempt;
+  readonly outcome: AttemptOutcome;
+  readonly random: () => number;
+}
+
+/** Another run of the same job recorded this attempt first: it settles it, this one does nothing. */
+const RECORDED_CONCURRENTLY: JobResult = { kind: 'skipped', reason: 'attempt recorded concurrently' };
+
+const attemptedResult = (
+  attempted: Attempted,
+  outcome: AttemptOutcome['kind'],
+  final: boolean,
+): Extract<JobResult, { kind: 'attempted' }> => ({
+  kind: 'attempted',
+  webhookId: attempted.webhook.id,
+  responseTimeMs: attempted.record.responseTimeMs,
+  outcome,
+  final,
+});
+
+/** Records the attempt and does what its outcome asks, one function per outcome. */
+function settleAttempt(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { outcome } = attempted;
+  if (outcome.kind === 'delivered') return settleDelivered(deps, attempted);
+  if (outcome.kind === 'gone') return settleGone(deps, attempted);
+  if (outcome.kind === 'failed') return settleRejected(deps, attempted);
+  const delaySeconds = retryDelaySeconds(attempted.webhook.retryPolicy, attempted.attempt, {
+    random: attempted.random,
+    retryAfterSeconds: outcome.retryAfterSeconds,
+  });
+  return delaySeconds === undefined
+    ? settleExhausted(deps, attempted)
+    : scheduleRetry(deps, attempted, delaySeconds);
+}
+
+/** Ends the delivery failed with this attempt; false when another run recorded the attempt first. */
+const recordFinalFailure = (deps: DeliveryPorts, attempted: Attempted, failureReason: string) =>
+  deps.deliveries.recordAttempt(attempted.delivery.id, attempted.record, { status: 'failed', failureReason });
+
+/** A 2xx: delivered. */
+async function settleDelivered(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { delivery, webhook, record } = attempted;
+  if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
+    return RECORDED_CONCURRENTLY;
+  }
+  // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
+  // concurrently after our read stays counted until the next 2xx; the streak is still real.
+  // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
+  // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
+  if (attempted.failing) {
+    await deps.endpointHealth.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
+  }
+  return attemptedResult(attempted, 'delivered', true);
+}
+
+/**
+ * A 410: the delivery fails and the endpoint is disabled. Nothing to escalate (and no "failing"
+ * alert to send): the endpoint is disabled already.
+ */
+async function settleGone(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  if (!(await recordFinalFailure(deps, attempted, 'endpoint_gone'))) return RECORDED_CONCURRENTLY;
+  await disableGoneEndpoint(deps, attempted.webhook);
+  return attemptedResult(attempted, 'gone', true);
+}
+
+/** A final failure (a 4xx other than those retried, a 3xx): the delivery fails, and it counts toward escalation. */
+async function settleRejected(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  if (!(await recordFinalFailure(deps, attempted, 'rejected'))) return RECORDED_CONCURRENTLY;
+  return { ...attemptedResult(attempted, 'failed', true), ...(await countFailure(deps, attempted)) };
+}
+
+/**
+ * A failure worth retrying, but no retry is left: the delivery fails, is parked for operators, and
+ * counts toward escalation.
+ */
+async function settleExhausted(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { delivery, webhook, attempt, record } = attempted;
+  if (!(await recordFinalFailure(deps, attempted, 'exhausted'))) return RECORDED_CONCURRENTLY;
+  await deps.queue.park({
+    kind: 'exhausted_delivery',
+    reason: `no success after ${attempt} attempts`,
+    payload: {
+      deliveryId: delivery.id,
+      webhookId: webhook.id,
+      eventId: delivery.eventId,
+      lastAttempt: record,
+    },
+  });
+  return { ...attemptedResult(attempted, 'retry', true), ...(await countFailure(deps, attempted)) };
+}
+
+/** A failure worth retrying, with a retry left: the next attempt is scheduled, and it counts toward escalation. */
+async function scheduleRetry(
   deps: DeliveryPorts,
-  input: {
-    delivery: Delivery;
-    webhook: Webhook;
-    /** The endpoint had a failure streak or an open episode when the job read it. */
-    failing: boolean;
-    event: WebhookEvent;
-    attempt: number;
-    record: DeliveryAttempt;
-    outcome: AttemptOutcome;
-    random: () => number;
-  },
+  attempted: Attempted,
+  delaySeconds: number,
 ): Promise<JobResult> {
-  const { delivery, webhook, event, attempt, record, outcome } = input;
-  const base = { kind: 'attempted', webhookId: webhook.id, responseTimeMs: record.responseTimeMs } as const;
-  if (outcome.kind === 'delivered') {
-    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
-      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
-    }
-    // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
-    // concurrently after our read stays counted until the next 2xx; the streak is still real.
-    // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
-    // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
-    if (input.failing) {
-      await deps.endpointHealth.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
-    }
-    return { ...base, outcome: 'delivered', final: true };
-  }
-  const delaySeconds =
-    outcome.kind === 'retry'
-      ? retryDelaySeconds(webhook.retryPolicy, attempt, {
-          random: input.random,
-          retryAfterSeconds: outcome.retryAfterSeconds,
-        })
-      : undefined;
-  if (delaySeconds === undefined) {
-    const failureReason =
-      outcome.kind === 'gone' ? 'endpoint_gone' : outcome.kind === 'retry' ? 'exhausted' : 'rejected';
-    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'failed', failureReason }))) {
-      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
-    }
-    if (outcome.kind === 'gone') await disableGoneEndpoint(deps, webhook);
-    if (failureReason === 'exhausted') {
-      await deps.queue.park({
-        kind: 'exhausted_delivery',
-        reason: `no success after ${attempt} attempts`,
-        payload: {
-          deliveryId: delivery.id,
-          webhookId: webhook.id,
-          eventId: delivery.eventId,
-          lastAttempt: record,
-        },
-      });
-    }
-    // A 410 disabled the endpoint already: nothing to escalate (and no "failing" alert to send).
-    const escalation =
-      outcome.kind === 'gone' ? {} : await countFailure(deps, { webhook, delivery, event, record });
-    return { ...base, outcome: outcome.kind, final: true, ...escalation };
-  }
+  const { delivery, attempt, record } = attempted;
   const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
   // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
   // in between costs a delay, never the delivery.
   if (
     !(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))
   ) {
-    return { kind: 'skipped', reason: 'attempt recorded concurrently' };
+    return RECORDED_CONCURRENTLY;
   }
   await deps.queue.enqueue(
     [{ deliveryId: delivery.id, attempt: attempt + 1, dueAt }],
     nextHopDelaySeconds(Date.parse(dueAt), deps.clock.now().getTime()),
   );
-  const escalation = await countFailure(deps, { webhook, delivery, event, record });
-  return { ...base, outcome: 'retry', final: false, ...escalation };
+  return { ...attemptedResult(attempted, 'retry', false), ...(await countFailure(deps, attempted)) };
 }
