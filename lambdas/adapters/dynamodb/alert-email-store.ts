@@ -16,12 +16,10 @@ import { notFound } from '../../domain/errors.js';
 import type { Account } from '../../domain/model.js';
 import type { AlertEmailRepository } from '../../domain/ports/config-stores.js';
 import { type Item, str } from './attributes.js';
-import { batchGetAll } from './batch.js';
 import { isConditionalCheckFailed } from './client.js';
 import { itemToAccount } from './config-items.js';
 import {
   ALERT_EMAIL_OUTBOX_PK,
-  ALERT_EMAIL_SK_PREFIX,
   accountItemKey,
   alertEmailDayKey,
   alertEmailKey,
@@ -104,23 +102,6 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       }),
     );
     return item ? itemToRecord(item) : undefined;
-  }
-
-  async getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>> {
-    const unique = [...new Set(addresses)];
-    const found = new Map<string, AlertEmailRecord>();
-    if (unique.length === 0) return found;
-    const items = await batchGetAll(
-      this.doc,
-      this.tableName,
-      unique.map((address) => alertEmailKey(accountId, address)),
-      true,
-    );
-    for (const item of items) {
-      const record = itemToRecord(item);
-      found.set(str(item.sk).slice(ALERT_EMAIL_SK_PREFIX.length), record);
-    }
-    return found;
   }
 
   async requestConfirmation(

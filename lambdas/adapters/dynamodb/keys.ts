@@ -50,7 +50,7 @@ export const usageKey = (accountId: string, day: string): TableKey => ({
   sk: `USAGE#${day}`,
 });
 
-export const ALERT_EMAIL_SK_PREFIX = 'ALERTEMAIL#';
+const ALERT_EMAIL_SK_PREFIX = 'ALERTEMAIL#';
 /** An alert address of an account: its confirmation status. */
 export const alertEmailKey = (accountId: string, address: string): TableKey => ({
   pk: accountPk(accountId),

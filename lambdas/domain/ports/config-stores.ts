@@ -37,7 +37,6 @@ export interface AlertEmailRepository {
    */
   addConfirmed(accountId: string, address: string): Promise<void>;
   get(accountId: string, address: string): Promise<AlertEmailRecord | undefined>;
-  getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>>;
   /**
    * Marks the address pending and queues one confirmation mail, in one conditional write: only if
    * the address is new to the account, or still pending with its last mail queued before
