@@ -61,7 +61,7 @@ async function prepare(count: number): Promise<SQSEvent['Records']> {
       data: { order_id: `ord_${index}`, amount: 149.99, currency: 'EUR' },
       timestamp: now.toISOString(),
     };
-    await deps.deliveries.putEvent(event);
+    await deps.events.putEvent(event);
     const id = deliveryIdFor(event.id, webhook.id);
     await deps.deliveries.createDelivery({
       id,

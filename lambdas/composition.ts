@@ -4,21 +4,20 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
+import { DynamoAccountRepository } from './adapters/dynamodb/account-store.js';
 import { DynamoAlertEmailRepository } from './adapters/dynamodb/alert-email-store.js';
+import { DynamoApiKeyRepository } from './adapters/dynamodb/api-key-store.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
-import {
-  DynamoAccountRepository,
-  DynamoApiKeyRepository,
-  DynamoEventTypeRepository,
-  DynamoWebhookRepository,
-} from './adapters/dynamodb/config-store.js';
-import {
-  DynamoDeliveryRepository,
-  DynamoIdempotencyRepository,
-  DynamoStatsRepository,
-} from './adapters/dynamodb/delivery-store.js';
+import { DynamoDeliveryRepository } from './adapters/dynamodb/delivery-store.js';
+import { DynamoEndpointHealthRepository } from './adapters/dynamodb/endpoint-health-store.js';
+import { DynamoEventRepository } from './adapters/dynamodb/event-store.js';
+import { DynamoEventTypeRepository } from './adapters/dynamodb/event-type-store.js';
+import { DynamoHistoryPurgeRepository } from './adapters/dynamodb/history-purge-store.js';
+import { DynamoIdempotencyRepository } from './adapters/dynamodb/idempotency-store.js';
+import { DynamoStatsRepository } from './adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
 import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
+import { DynamoWebhookRepository } from './adapters/dynamodb/webhook-store.js';
 import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
 import { HttpWebhookSender } from './adapters/http-sender.js';
 import { AesGcmSecretCipher, secretsManagerKey } from './adapters/secret-cipher.js';
@@ -41,7 +40,7 @@ import {
   DEFAULT_RECOVERY_COOLDOWN_SECONDS,
 } from './domain/escalation.js';
 import { DEFAULT_PLAN_LIMITS } from './domain/plans.js';
-import type { Mailer } from './domain/ports.js';
+import type { Mailer } from './domain/ports/alerting.js';
 import { log } from './logging.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
@@ -94,6 +93,8 @@ const accountsPort = (config: RuntimeConfig) =>
   new DynamoAccountRepository(doc(config), config.configTableName);
 const webhooksPort = (config: RuntimeConfig) =>
   new DynamoWebhookRepository(doc(config), config.configTableName);
+const endpointHealthPort = (config: RuntimeConfig) =>
+  new DynamoEndpointHealthRepository(doc(config), config.configTableName);
 const alertEmailsPort = (config: RuntimeConfig) =>
   new DynamoAlertEmailRepository(doc(config), config.configTableName);
 
@@ -106,8 +107,11 @@ export const dynamoDbPorts = {
   eventTypes: (config) =>
     withBuiltInEventTypes(new DynamoEventTypeRepository(doc(config), config.configTableName)),
   webhooks: webhooksPort,
+  endpointHealth: endpointHealthPort,
+  events: (config) => new DynamoEventRepository(doc(config), config.deliveriesTableName, retention(config)),
   deliveries: (config) =>
     new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
+  historyPurges: (config) => new DynamoHistoryPurgeRepository(doc(config), config.deliveriesTableName),
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
@@ -141,10 +145,14 @@ export const eventBridgePorts = {
 } satisfies PortFactories;
 
 /**
- * The escalation Tasks touch endpoints and accounts only: without the delivery-history adapters,
+ * The escalation Tasks touch endpoints (their configuration and health) and accounts only: without the delivery-history adapters,
  * their bundle (three more SDK clients) stays under budget.
  */
-export const endpointPorts = { accounts: accountsPort, webhooks: webhooksPort } satisfies PortFactories;
+export const endpointPorts = {
+  accounts: accountsPort,
+  webhooks: webhooksPort,
+  endpointHealth: endpointHealthPort,
+} satisfies PortFactories;
 
 /** deliver: starts the escalation state machine (Step Functions). */
 export const escalationStarterPorts = {
@@ -224,7 +232,10 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'apiKeys',
     'eventTypes',
     'webhooks',
+    'endpointHealth',
+    'events',
     'deliveries',
+    'historyPurges',
     'idempotency',
     'stats',
     'usage',

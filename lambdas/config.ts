@@ -1,14 +1,9 @@
 import { fileKey, type MasterKeySource } from './adapters/secret-cipher.js';
 import type { PlanLimits } from './domain/plans.js';
 import { parsePlanLimits } from './domain/plans.js';
-import type {
-  EscalationStarter,
-  EventPublisher,
-  HostResolver,
-  Mailer,
-  OperationalEventSink,
-  OpsNotifier,
-} from './domain/ports.js';
+import type { EscalationStarter, Mailer, OpsNotifier } from './domain/ports/alerting.js';
+import type { HostResolver } from './domain/ports/outbound-http.js';
+import type { EventPublisher, OperationalEventSink } from './domain/ports/queues.js';
 
 /**
  * What a function's adapters are built from. Lambda reads it from environment variables (set by the

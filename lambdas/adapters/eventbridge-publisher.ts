@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { BusEntry } from '../domain/bus-event.js';
-import type { EventPublisher } from '../domain/ports.js';
+import type { EventPublisher } from '../domain/ports/queues.js';
 
 /** Puts an event entry (built by domain/bus-event.ts) on the service's bus; answers its EventId. */
 export class EventBridgePublisher implements EventPublisher {

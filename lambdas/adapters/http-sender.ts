@@ -9,7 +9,12 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import type { HostResolver, OutboundRequest, OutboundResponse, WebhookSender } from '../domain/ports.js';
+import type {
+  HostResolver,
+  OutboundRequest,
+  OutboundResponse,
+  WebhookSender,
+} from '../domain/ports/outbound-http.js';
 import { checkResolvedAddresses, checkWebhookUrl, type TargetPolicy } from '../domain/url-safety.js';
 import { systemResolver } from './dns-resolver.js';
 

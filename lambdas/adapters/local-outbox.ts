@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { EmailMessage, Mailer, OpsNotice, OpsNotifier } from '../domain/ports.js';
+import type { EmailMessage, Mailer, OpsNotice, OpsNotifier } from '../domain/ports/alerting.js';
 
 /**
  * Local twins of SES and SNS: nothing leaves the machine. Each email is one JSON file

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretCipher } from '../domain/ports.js';
+import type { SecretCipher } from '../domain/ports/secrets.js';
 
 /**
  * AES-256-GCM under one master key per deployment. The key material comes from Secrets Manager in

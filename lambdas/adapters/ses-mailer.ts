@@ -1,5 +1,5 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { EmailMessage, Mailer } from '../domain/ports.js';
+import type { EmailMessage, Mailer } from '../domain/ports/alerting.js';
 
 /** Alert emails through SES v2, from the verified identity the construct was given. */
 export class SesMailer implements Mailer {

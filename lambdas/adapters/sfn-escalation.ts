@@ -1,6 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type EscalationInput, executionName } from '../domain/escalation.js';
-import type { EscalationStarter } from '../domain/ports.js';
+import type { EscalationStarter } from '../domain/ports/alerting.js';
 
 /**
  * Starts the escalation state machine (Standard workflow) for one failing episode. The execution

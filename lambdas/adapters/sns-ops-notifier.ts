@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { OpsNotice, OpsNotifier } from '../domain/ports.js';
+import type { OpsNotice, OpsNotifier } from '../domain/ports/alerting.js';
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 export function snsSubject(subject: string): string {

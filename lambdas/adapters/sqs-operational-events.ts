@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { serviceEventMessage } from '../domain/bus-event.js';
 import type { WebhookEvent } from '../domain/model.js';
-import type { OperationalEventSink } from '../domain/ports.js';
+import type { OperationalEventSink } from '../domain/ports/queues.js';
 import { sqsSafeJson } from '../domain/sqs-text.js';
 
 /**

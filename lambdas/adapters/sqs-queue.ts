@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports.js';
+import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports/queues.js';
 import { sqsSafeJson } from '../domain/sqs-text.js';
 
 const BATCH = 10;

@@ -4,7 +4,7 @@
  * URL bounce the service into a private network.
  */
 import type { DeliveryAttempt } from './model.js';
-import type { OutboundResponse } from './ports.js';
+import type { OutboundResponse } from './ports/outbound-http.js';
 
 export type AttemptOutcome =
   | { kind: 'delivered' }

@@ -5,7 +5,7 @@
  * connect time in the HTTP sender (DNS rebinding).
  */
 import { isIP } from 'node:net';
-import type { HostResolver } from './ports.js';
+import type { HostResolver } from './ports/outbound-http.js';
 
 export type AddressClass =
   | 'public'

@@ -19,7 +19,7 @@ import { DomainError } from '../domain/errors.js';
 import { hashApiKey, newApiKey } from '../domain/ids.js';
 import { TENANT_SCOPES } from '../domain/model.js';
 import { type PlanLimitOverrides, withPlanLimitOverrides } from '../domain/plans.js';
-import type { HostResolver } from '../domain/ports.js';
+import type { HostResolver } from '../domain/ports/outbound-http.js';
 import { createEscalationHandler } from '../escalation.js';
 import { createFanoutHandler } from '../fanout.js';
 import { createManagementHandler } from '../management-api.js';

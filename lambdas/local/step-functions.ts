@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EscalationInput, executionName } from '../domain/escalation.js';
-import type { EscalationStarter } from '../domain/ports.js';
+import type { EscalationStarter } from '../domain/ports/alerting.js';
 import { installPromiseWithResolvers } from './promise-polyfill.js';
 
 /**

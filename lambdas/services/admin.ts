@@ -14,7 +14,7 @@ import type { Dependencies } from './dependencies.js';
 /** Platform-admin use cases: accounts, their API keys, and the event-type catalog. */
 
 export async function createAccount(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'accounts' | 'clock'>,
   input: z.infer<typeof createAccountBody>,
 ): Promise<Account> {
   const account: Account = {
@@ -34,7 +34,7 @@ export async function createAccount(
  * addresses (confirmed without a mail; docs/escalation.md).
  */
 export async function updateAccount(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'accounts' | 'alertEmails'>,
   accountId: string,
   input: z.infer<typeof updateAccountBody>,
 ): Promise<Account> {
@@ -48,7 +48,7 @@ export async function updateAccount(
 
 /** The key itself is returned once, here; only its hash is stored. */
 export async function createApiKey(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'accounts' | 'apiKeys' | 'clock'>,
   accountId: string,
   input: z.infer<typeof createApiKeyBody>,
 ): Promise<{ record: ApiKeyRecord; key: string }> {
@@ -68,7 +68,7 @@ export async function createApiKey(
 }
 
 export async function putEventType(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'eventTypes' | 'clock'>,
   name: string,
   input: z.infer<typeof putEventTypeBody>,
 ): Promise<EventType> {

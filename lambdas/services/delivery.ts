@@ -2,12 +2,13 @@ import { DomainError } from '../domain/errors.js';
 import type { Delivery, DeliveryAttempt, FailureState, Webhook, WebhookEvent } from '../domain/model.js';
 import type { AttemptOutcome } from '../domain/outcome.js';
 import { boundAttempt, classifyAttempt } from '../domain/outcome.js';
-import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
+import type { OutboundResponse } from '../domain/ports/outbound-http.js';
+import type { DeliveryJob } from '../domain/ports/queues.js';
 import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
 import { buildDeliveryRequest } from '../domain/signing.js';
 import type { Dependencies } from './dependencies.js';
-import { type EscalationOutcome, escalateAfterFailure } from './escalation.js';
+import { type EscalationOutcome, escalateAfterFailure, type FailureCountPorts } from './escalation.js';
 import { activeSecrets } from './signing-secrets.js';
 
 /**
@@ -51,9 +52,11 @@ function attemptRecord(
   });
 }
 
+export type SendPorts = Pick<Dependencies, 'sender' | 'cipher' | 'clock'>;
+
 /** Signs and sends one attempt of `event` to `webhook`, waiting up to its timeout (or `timeoutMs`). */
 export async function sendAttempt(
-  deps: Dependencies,
+  deps: SendPorts,
   webhook: Webhook,
   event: WebhookEvent,
   attempt: number,
@@ -95,7 +98,7 @@ const endedReason = (webhook: Webhook | undefined): string | undefined => {
  * threshold; a webhook deleted meanwhile has nothing left to count.
  */
 async function countFailure(
-  deps: Dependencies,
+  deps: FailureCountPorts,
   input: { webhook: Webhook; delivery: Delivery; event: WebhookEvent; record: DeliveryAttempt },
 ): Promise<{ escalation?: EscalationOutcome; escalationError?: string }> {
   try {
@@ -113,7 +116,10 @@ async function countFailure(
   }
 }
 
-async function disableGoneEndpoint(deps: Dependencies, webhook: Webhook): Promise<void> {
+async function disableGoneEndpoint(
+  deps: Pick<Dependencies, 'webhooks' | 'clock'>,
+  webhook: Webhook,
+): Promise<void> {
   const current = await deps.webhooks.get(webhook.accountId, webhook.id);
   if (!current || current.status === 'disabled') return;
   await deps.webhooks.update(
@@ -137,10 +143,12 @@ export interface JobReads {
   event(eventId: string): Promise<WebhookEvent | undefined>;
 }
 
-export const singleReads = (deps: Dependencies): JobReads => ({
+type JobReadPorts = Pick<Dependencies, 'deliveries' | 'events' | 'webhooks'>;
+
+export const singleReads = (deps: JobReadPorts): JobReads => ({
   delivery: (deliveryId) => deps.deliveries.getDelivery(deliveryId),
   endpoint: (accountId, webhookId) => deps.webhooks.getWithFailureState(accountId, webhookId),
-  event: (eventId) => deps.deliveries.getEvent(eventId),
+  event: (eventId) => deps.events.getEvent(eventId),
 });
 
 /**
@@ -148,7 +156,10 @@ export const singleReads = (deps: Dependencies): JobReads => ({
  * deliveries (strongly consistent), then their endpoints and events together. Anything the batch
  * did not ask for is read singly; a failed batch read falls back to single reads altogether.
  */
-export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[]): Promise<JobReads> {
+export async function batchReads(
+  deps: JobReadPorts & Pick<Dependencies, 'clock'>,
+  jobs: readonly DeliveryJob[],
+): Promise<JobReads> {
   const single = singleReads(deps);
   const now = deps.clock.now().getTime();
   const due = jobs.filter((job) => nextHopDelaySeconds(Date.parse(job.dueAt), now) === 0);
@@ -160,7 +171,7 @@ export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[
       deps.webhooks.getManyWithFailureState(
         pending.map(({ accountId, webhookId }) => ({ accountId, webhookId })),
       ),
-      deps.deliveries.getEvents(pending.map((delivery) => delivery.eventId)),
+      deps.events.getEvents(pending.map((delivery) => delivery.eventId)),
     ]);
     const askedDeliveries = new Set(due.map((job) => job.deliveryId));
     const askedEndpoints = new Set(pending.map((delivery) => delivery.webhookId));
@@ -180,8 +191,22 @@ export async function batchReads(deps: Dependencies, jobs: readonly DeliveryJob[
   }
 }
 
+export type DeliveryPorts = Pick<
+  Dependencies,
+  | 'deliveries'
+  | 'events'
+  | 'webhooks'
+  | 'endpointHealth'
+  | 'queue'
+  | 'sender'
+  | 'cipher'
+  | 'escalation'
+  | 'escalationSettings'
+  | 'clock'
+>;
+
 export async function processDeliveryJob(
-  deps: Dependencies,
+  deps: DeliveryPorts,
   job: DeliveryJob,
   random: () => number = Math.random,
   reads: JobReads = singleReads(deps),
@@ -217,78 +242,123 @@ export async function processDeliveryJob(
   return settleAttempt(deps, { delivery, webhook, failing, event, attempt, record, outcome, random });
 }
 
-async function settleAttempt(
-  deps: Dependencies,
-  input: {
-    delivery: Delivery;
-    webhook: Webhook;
-    /** The endpoint had a failure streak or an open episode when the job read it. */
-    failing: boolean;
-    event: WebhookEvent;
-    attempt: number;
-    record: DeliveryAttempt;
-    outcome: AttemptOutcome;
-    random: () => number;
-  },
+/** What an attempt leaves to settle: the delivery, its endpoint and event, and how the attempt went. */
+interface Attempted {
+  readonly delivery: Delivery;
+  readonly webhook: Webhook;
+  /** The endpoint had a failure streak or an open episode when the job read it. */
+  readonly failing: boolean;
+  readonly event: WebhookEvent;
+  readonly attempt: number;
+  readonly record: DeliveryAttempt;
+  readonly outcome: AttemptOutcome;
+  readonly random: () => number;
+}
+
+/** Another run of the same job recorded this attempt first: it settles it, this one does nothing. */
+const RECORDED_CONCURRENTLY: JobResult = { kind: 'skipped', reason: 'attempt recorded concurrently' };
+
+const attemptedResult = (
+  attempted: Attempted,
+  outcome: AttemptOutcome['kind'],
+  final: boolean,
+): Extract<JobResult, { kind: 'attempted' }> => ({
+  kind: 'attempted',
+  webhookId: attempted.webhook.id,
+  responseTimeMs: attempted.record.responseTimeMs,
+  outcome,
+  final,
+});
+
+/** Records the attempt and does what its outcome asks, one function per outcome. */
+function settleAttempt(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { outcome } = attempted;
+  if (outcome.kind === 'delivered') return settleDelivered(deps, attempted);
+  if (outcome.kind === 'gone') return settleGone(deps, attempted);
+  if (outcome.kind === 'failed') return settleRejected(deps, attempted);
+  const delaySeconds = retryDelaySeconds(attempted.webhook.retryPolicy, attempted.attempt, {
+    random: attempted.random,
+    retryAfterSeconds: outcome.retryAfterSeconds,
+  });
+  return delaySeconds === undefined
+    ? settleExhausted(deps, attempted)
+    : scheduleRetry(deps, attempted, delaySeconds);
+}
+
+/** Ends the delivery failed with this attempt; false when another run recorded the attempt first. */
+const recordFinalFailure = (deps: DeliveryPorts, attempted: Attempted, failureReason: string) =>
+  deps.deliveries.recordAttempt(attempted.delivery.id, attempted.record, { status: 'failed', failureReason });
+
+/** A 2xx: delivered. */
+async function settleDelivered(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { delivery, webhook, record } = attempted;
+  if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
+    return RECORDED_CONCURRENTLY;
+  }
+  // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
+  // concurrently after our read stays counted until the next 2xx; the streak is still real.
+  // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
+  // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
+  if (attempted.failing) {
+    await deps.endpointHealth.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
+  }
+  return attemptedResult(attempted, 'delivered', true);
+}
+
+/**
+ * A 410: the delivery fails and the endpoint is disabled. Nothing to escalate (and no "failing"
+ * alert to send): the endpoint is disabled already.
+ */
+async function settleGone(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  if (!(await recordFinalFailure(deps, attempted, 'endpoint_gone'))) return RECORDED_CONCURRENTLY;
+  await disableGoneEndpoint(deps, attempted.webhook);
+  return attemptedResult(attempted, 'gone', true);
+}
+
+/** A final failure (a 4xx other than those retried, a 3xx): the delivery fails, and it counts toward escalation. */
+async function settleRejected(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  if (!(await recordFinalFailure(deps, attempted, 'rejected'))) return RECORDED_CONCURRENTLY;
+  return { ...attemptedResult(attempted, 'failed', true), ...(await countFailure(deps, attempted)) };
+}
+
+/**
+ * A failure worth retrying, but no retry is left: the delivery fails, is parked for operators, and
+ * counts toward escalation.
+ */
+async function settleExhausted(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
+  const { delivery, webhook, attempt, record } = attempted;
+  if (!(await recordFinalFailure(deps, attempted, 'exhausted'))) return RECORDED_CONCURRENTLY;
+  await deps.queue.park({
+    kind: 'exhausted_delivery',
+    reason: `no success after ${attempt} attempts`,
+    payload: {
+      deliveryId: delivery.id,
+      webhookId: webhook.id,
+      eventId: delivery.eventId,
+      lastAttempt: record,
+    },
+  });
+  return { ...attemptedResult(attempted, 'retry', true), ...(await countFailure(deps, attempted)) };
+}
+
+/** A failure worth retrying, with a retry left: the next attempt is scheduled, and it counts toward escalation. */
+async function scheduleRetry(
+  deps: DeliveryPorts,
+  attempted: Attempted,
+  delaySeconds: number,
 ): Promise<JobResult> {
-  const { delivery, webhook, event, attempt, record, outcome } = input;
-  const base = { kind: 'attempted', webhookId: webhook.id, responseTimeMs: record.responseTimeMs } as const;
-  if (outcome.kind === 'delivered') {
-    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
-      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
-    }
-    // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
-    // concurrently after our read stays counted until the next 2xx; the streak is still real.
-    // An escalated episode is not closed here: it closes once the endpoint stayed healthy for the
-    // cool-down (docs/escalation.md), so a flapping endpoint does not alert again and again.
-    if (input.failing) {
-      await deps.webhooks.recordSuccess(webhook.accountId, webhook.id, record.finishedAt);
-    }
-    return { ...base, outcome: 'delivered', final: true };
-  }
-  const delaySeconds =
-    outcome.kind === 'retry'
-      ? retryDelaySeconds(webhook.retryPolicy, attempt, {
-          random: input.random,
-          retryAfterSeconds: outcome.retryAfterSeconds,
-        })
-      : undefined;
-  if (delaySeconds === undefined) {
-    const failureReason =
-      outcome.kind === 'gone' ? 'endpoint_gone' : outcome.kind === 'retry' ? 'exhausted' : 'rejected';
-    if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'failed', failureReason }))) {
-      return { kind: 'skipped', reason: 'attempt recorded concurrently' };
-    }
-    if (outcome.kind === 'gone') await disableGoneEndpoint(deps, webhook);
-    if (failureReason === 'exhausted') {
-      await deps.queue.park({
-        kind: 'exhausted_delivery',
-        reason: `no success after ${attempt} attempts`,
-        payload: {
-          deliveryId: delivery.id,
-          webhookId: webhook.id,
-          eventId: delivery.eventId,
-          lastAttempt: record,
-        },
-      });
-    }
-    // A 410 disabled the endpoint already: nothing to escalate (and no "failing" alert to send).
-    const escalation =
-      outcome.kind === 'gone' ? {} : await countFailure(deps, { webhook, delivery, event, record });
-    return { ...base, outcome: outcome.kind, final: true, ...escalation };
-  }
+  const { delivery, attempt, record } = attempted;
   const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
   // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
   // in between costs a delay, never the delivery.
   if (
     !(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))
   ) {
-    return { kind: 'skipped', reason: 'attempt recorded concurrently' };
+    return RECORDED_CONCURRENTLY;
   }
   await deps.queue.enqueue(
     [{ deliveryId: delivery.id, attempt: attempt + 1, dueAt }],
     nextHopDelaySeconds(Date.parse(dueAt), deps.clock.now().getTime()),
   );
-  const escalation = await countFailure(deps, { webhook, delivery, event, record });
-  return { ...base, outcome: 'retry', final: false, ...escalation };
+  return { ...attemptedResult(attempted, 'retry', false), ...(await countFailure(deps, attempted)) };
 }

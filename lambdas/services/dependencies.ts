@@ -1,26 +1,25 @@
 import type { PlanLimits } from '../domain/plans.js';
+import type { EscalationStarter, Mailer, OpsNotifier } from '../domain/ports/alerting.js';
+import type { Clock } from '../domain/ports/clock.js';
 import type {
   AccountRepository,
   AlertEmailRepository,
   ApiKeyRepository,
-  Clock,
-  DeliveryQueue,
-  DeliveryRepository,
-  EscalationStarter,
-  EventPublisher,
   EventTypeRepository,
-  HostResolver,
-  IdempotencyRepository,
-  Mailer,
-  OperationalEventSink,
-  OpsNotifier,
-  SecretCipher,
-  StatsRepository,
-  UsageRepository,
-  WebhookCounter,
   WebhookRepository,
-  WebhookSender,
-} from '../domain/ports.js';
+} from '../domain/ports/config-stores.js';
+import type {
+  DeliveryRepository,
+  EventRepository,
+  HistoryPurgeRepository,
+  IdempotencyRepository,
+  StatsRepository,
+} from '../domain/ports/delivery-stores.js';
+import type { EndpointHealthRepository } from '../domain/ports/endpoint-health.js';
+import type { HostResolver, WebhookSender } from '../domain/ports/outbound-http.js';
+import type { DeliveryQueue, EventPublisher, OperationalEventSink } from '../domain/ports/queues.js';
+import type { UsageRepository, WebhookCounter } from '../domain/ports/quota-stores.js';
+import type { SecretCipher } from '../domain/ports/secrets.js';
 import type { TargetPolicy } from '../domain/url-safety.js';
 
 /**
@@ -33,8 +32,15 @@ export interface Dependencies {
   readonly alertEmails: AlertEmailRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly eventTypes: EventTypeRepository;
+  /** Endpoint configuration and subscriptions. */
   readonly webhooks: WebhookRepository;
+  /** Failure streaks, failing episodes and the alert-mail cap of each endpoint. */
+  readonly endpointHealth: EndpointHealthRepository;
+  /** Event payloads, stored once per event, with fan-out's quota decision. */
+  readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
+  /** The purges of deleted endpoints' delivery histories. */
+  readonly historyPurges: HistoryPurgeRepository;
   readonly idempotency: IdempotencyRepository;
   readonly stats: StatsRepository;
   readonly usage: UsageRepository;

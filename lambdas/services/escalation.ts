@@ -47,6 +47,8 @@ const FALLBACK_FAILURE_THRESHOLD = 3;
 const thresholdOf = (webhook: Webhook): number =>
   webhook.alerting.failureThreshold >= 1 ? webhook.alerting.failureThreshold : FALLBACK_FAILURE_THRESHOLD;
 
+export type FailureCountPorts = Pick<Dependencies, 'endpointHealth' | 'escalation' | 'escalationSettings'>;
+
 /**
  * Counts a failed attempt, and when the streak reaches the endpoint's threshold with no episode
  * open, opens the next episode (one conditional write: concurrent deliveries cannot both open it)
@@ -54,7 +56,7 @@ const thresholdOf = (webhook: Webhook): number =>
  * DomainError('not_found') when the endpoint was deleted meanwhile.
  */
 export async function escalateAfterFailure(
-  deps: Dependencies,
+  deps: FailureCountPorts,
   input: {
     webhook: Webhook;
     event?: Pick<WebhookEvent, 'type' | 'data'>;
@@ -65,14 +67,14 @@ export async function escalateAfterFailure(
 ): Promise<{ outcome: EscalationOutcome; episode?: number; error?: string }> {
   const { webhook } = input;
   if (input.event && !countsTowardEscalation(input.event, webhook.id)) return { outcome: 'not_counted' };
-  const state = await deps.webhooks.recordFailure(webhook.accountId, webhook.id);
+  const state = await deps.endpointHealth.recordFailure(webhook.accountId, webhook.id);
   const threshold = thresholdOf(webhook);
   const step = afterFailure(state, threshold);
   if (step.kind === 'none') return { outcome: 'counted' };
   const episode =
     step.kind === 'resume'
       ? step.episode
-      : await deps.webhooks.openEpisode(webhook.accountId, webhook.id, threshold);
+      : await deps.endpointHealth.openEpisode(webhook.accountId, webhook.id, threshold);
   if (episode === undefined) return { outcome: 'episode_already_open' };
   try {
     await deps.escalation.start(
@@ -86,7 +88,7 @@ export async function escalateAfterFailure(
         waitSeconds: deps.escalationSettings.waitSeconds,
       }),
     );
-    await deps.webhooks.markEscalated(webhook.accountId, webhook.id, episode);
+    await deps.endpointHealth.markEscalated(webhook.accountId, webhook.id, episode);
   } catch (error) {
     // The attempt is recorded already: failing the queue message would not run this again. The
     // episode stays `open`, and the next failed attempt resumes it under the same execution name.
@@ -127,6 +129,18 @@ export type DisableResult =
   | { outcome: 'cooling'; waitSeconds: number }
   | { outcome: 'ended'; reason: string };
 
+export type NotifyPorts = Pick<
+  Dependencies,
+  | 'webhooks'
+  | 'endpointHealth'
+  | 'accounts'
+  | 'mailer'
+  | 'opsNotifier'
+  | 'operationalEvents'
+  | 'escalationSettings'
+  | 'clock'
+>;
+
 /**
  * Tells the customer (email to the endpoint's alert address, else the account's), the platform
  * team (ops topic) and subscribers of the operational events (the service's own bus). The three
@@ -134,7 +148,7 @@ export type DisableResult =
  * repeated: at least once; the bus event keeps its id, so fan-out delivers it once).
  */
 export async function notify(
-  deps: Dependencies,
+  deps: NotifyPorts,
   transition: Transition,
   input: EscalationInput,
   extra: { disabledReason?: string } = {},
@@ -153,7 +167,7 @@ export async function notify(
   // most the cap, never more). The ops topic and the bus are never capped.
   const capped =
     chosen.recipient !== undefined &&
-    !(await deps.webhooks.claimAlertMail(
+    !(await deps.endpointHealth.claimAlertMail(
       webhook.accountId,
       webhook.id,
       mailDay(deps.clock.now()),
@@ -189,7 +203,7 @@ export async function notify(
  * the platform, so confirmed).
  */
 async function alertRecipient(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'accounts'>,
   webhook: Webhook,
 ): Promise<{ recipient?: string; skipped?: string }> {
   const account = await deps.accounts.get(webhook.accountId);
@@ -205,19 +219,21 @@ async function alertRecipient(
 /** What the check and disable steps conclude; `healthy` has been turned into `recovered`. */
 type Judgement = Exclude<RecheckOutcome, { outcome: 'healthy' }>;
 
+export type RecheckPorts = Pick<Dependencies, 'webhooks' | 'endpointHealth' | 'escalationSettings' | 'clock'>;
+
 /**
  * Reads the endpoint and its counters and judges the episode (domain `recheck`). An endpoint
  * healthy for the whole cool-down has its episode closed here (conditionally: a failure that
  * slipped in keeps it open, and it is judged again).
  */
 async function judge(
-  deps: Dependencies,
+  deps: RecheckPorts,
   input: EscalationInput,
 ): Promise<{ outcome: Judgement; webhook?: Webhook }> {
   for (let attempt = 1; ; attempt++) {
     const [webhook, state] = await Promise.all([
       deps.webhooks.get(input.accountId, input.webhookId),
-      deps.webhooks.getFailureState(input.accountId, input.webhookId),
+      deps.endpointHealth.getFailureState(input.accountId, input.webhookId),
     ]);
     const now = deps.clock.now();
     const cooldownSeconds = cooldownOf(webhook, deps.escalationSettings.recoveryCooldownSeconds);
@@ -226,7 +242,7 @@ async function judge(
     if (outcome.outcome === 'healthy') {
       // Closes only the very spell judged: a failure since removes healthy_since (and a later 2xx
       // sets a later one), so the condition fails and the endpoint is judged again.
-      const closed = await deps.webhooks.closeRecovered(
+      const closed = await deps.endpointHealth.closeRecovered(
         input.accountId,
         input.webhookId,
         input.episode,
@@ -243,13 +259,13 @@ async function judge(
       outcome.reason !== 'superseded' &&
       outcome.reason !== 'endpoint_deleted'
     ) {
-      await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+      await deps.endpointHealth.closeEpisode(input.accountId, input.webhookId, input.episode);
     }
     return { outcome, webhook };
   }
 }
 
-export async function checkEndpoint(deps: Dependencies, input: EscalationInput): Promise<CheckResult> {
+export async function checkEndpoint(deps: RecheckPorts, input: EscalationInput): Promise<CheckResult> {
   return (await judge(deps, input)).outcome;
 }
 
@@ -260,11 +276,11 @@ const DISABLE_ATTEMPTS = 3;
  * change may have landed since the check). The write is conditional on the configuration version,
  * so a concurrent PATCH is never overwritten: it is re-read and judged again.
  */
-export async function disableEndpoint(deps: Dependencies, input: EscalationInput): Promise<DisableResult> {
+export async function disableEndpoint(deps: RecheckPorts, input: EscalationInput): Promise<DisableResult> {
   for (let attempt = 1; attempt <= DISABLE_ATTEMPTS; attempt++) {
     const { outcome, webhook } = await judge(deps, input);
     if (outcome.outcome !== 'failing' || !webhook) return outcome as DisableResult;
-    const state = await deps.webhooks.getFailureState(input.accountId, input.webhookId);
+    const state = await deps.endpointHealth.getFailureState(input.accountId, input.webhookId);
     const reason = disabledReason({
       consecutiveFailures: Math.max(state?.consecutiveFailures ?? 0, input.consecutiveFailures),
       waitSeconds: input.waitSeconds,
@@ -287,14 +303,16 @@ export async function disableEndpoint(deps: Dependencies, input: EscalationInput
       }
       throw error;
     }
-    await deps.webhooks.closeEpisode(input.accountId, input.webhookId, input.episode);
+    await deps.endpointHealth.closeEpisode(input.accountId, input.webhookId, input.episode);
     return { outcome: 'disabled', disabledReason: reason };
   }
   throw new Error(`Webhook ${input.webhookId} kept changing; disable not applied`);
 }
 
+export type EscalationTaskPorts = NotifyPorts & RecheckPorts;
+
 export async function runEscalationTask(
-  deps: Dependencies,
+  deps: EscalationTaskPorts,
   task: EscalationTask,
   input: EscalationInput,
   extra: { disabledReason?: string } = {},

@@ -1,7 +1,7 @@
 import { invalid } from '../domain/errors.js';
 import { BUILT_IN_EVENT_TYPES, isOperationalEventType } from '../domain/escalation.js';
 import type { EventType } from '../domain/model.js';
-import type { EventTypeRepository } from '../domain/ports.js';
+import type { EventTypeRepository } from '../domain/ports/config-stores.js';
 
 /** When the built-in types "changed": constant, so listings are stable. */
 const BUILT_IN_UPDATED_AT = '2025-01-01T00:00:00.000Z';

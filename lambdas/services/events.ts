@@ -8,6 +8,11 @@ import { assertEventQuota } from './usage.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+export type PublishPorts = Pick<
+  Dependencies,
+  'eventTypes' | 'idempotency' | 'publisher' | 'accounts' | 'usage' | 'planLimits' | 'clock'
+>;
+
 /**
  * POST /v1/events: checks the type, the entry's size and the day's quota (429 when it is used up),
  * puts the event on the bus, and claims the idempotency key for it.
@@ -19,7 +24,7 @@ const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
  * that dies between its PutEvents and its claim loses nothing: fan-out claims the key for it.
  */
 export async function publishEvent(
-  deps: Dependencies,
+  deps: PublishPorts,
   accountId: string,
   input: PublishEventBody,
 ): Promise<{ id: string; duplicate: boolean }> {

@@ -1,6 +1,6 @@
 import { deliveryIdFor } from '../domain/ids.js';
 import type { Account, Delivery, WebhookEvent } from '../domain/model.js';
-import type { DeliveryJob } from '../domain/ports.js';
+import type { DeliveryJob } from '../domain/ports/queues.js';
 import type { Dependencies } from './dependencies.js';
 import { parseIngestMessage } from './ingest-message.js';
 import { admitEvent } from './usage.js';
@@ -48,12 +48,14 @@ export type IngestOutcome =
   | { readonly kind: 'fanned_out'; readonly event: WebhookEvent; readonly result: FanOutResult }
   | { readonly kind: 'parked'; readonly reason: string };
 
+export type IngestPorts = FanoutPorts & Pick<Dependencies, 'eventTypes' | 'queue'>;
+
 /**
  * One ingest message: parsed, checked as POST /v1/events checks an event (a known type, an account
  * that exists), then fanned out. What fails a check is parked with its reason, never dropped
  * silently; the message is then done.
  */
-export async function takeIngestMessage(deps: Dependencies, body: string): Promise<IngestOutcome> {
+export async function takeIngestMessage(deps: IngestPorts, body: string): Promise<IngestOutcome> {
   const parsed = parseIngestMessage(body);
   const checked = parsed.ok ? await checkedAgainstCatalog(deps, parsed.event) : { refusal: parsed.reason };
   if ('refusal' in checked || !parsed.ok) {
@@ -70,7 +72,7 @@ export async function takeIngestMessage(deps: Dependencies, body: string): Promi
 
 /** The event's type must be known and its account must exist; the account read serves admission too. */
 async function checkedAgainstCatalog(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'eventTypes' | 'accounts'>,
   event: WebhookEvent,
 ): Promise<{ refusal: string } | { account: Account }> {
   const [type, account] = await Promise.all([
@@ -82,8 +84,21 @@ async function checkedAgainstCatalog(
   return { account };
 }
 
+export type FanoutPorts = Pick<
+  Dependencies,
+  | 'idempotency'
+  | 'events'
+  | 'accounts'
+  | 'usage'
+  | 'planLimits'
+  | 'webhooks'
+  | 'deliveries'
+  | 'queue'
+  | 'clock'
+>;
+
 export async function fanOut(
-  deps: Dependencies,
+  deps: FanoutPorts,
   event: WebhookEvent,
   account?: Account,
 ): Promise<FanOutResult> {

@@ -2,7 +2,7 @@ import { RECORDING_MARGIN_MS, synchronousSendTimeoutMs } from '../domain/deadlin
 import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
-import type { PageRequest } from '../domain/ports.js';
+import type { PageRequest } from '../domain/ports/paging.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
 import { hourBucket, recordStats } from './stats.js';
@@ -11,7 +11,7 @@ import { getWebhook } from './webhook-lookup.js';
 /** Delivery history, manual retries and test sends: the use cases behind deliveries routes. */
 
 export async function listDeliveries(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'webhooks' | 'deliveries'>,
   accountId: string,
   webhookId: string,
   filter: { status?: DeliveryStatus },
@@ -21,8 +21,10 @@ export async function listDeliveries(
   return deps.deliveries.listDeliveries(accountId, webhookId, filter, page);
 }
 
+type DeliveryReadPorts = Pick<Dependencies, 'deliveries' | 'events' | 'webhooks'>;
+
 export async function getDelivery(
-  deps: Dependencies,
+  deps: DeliveryReadPorts,
   accountId: string,
   deliveryId: string,
 ): Promise<{ delivery: Delivery; event: WebhookEvent | undefined }> {
@@ -31,10 +33,10 @@ export async function getDelivery(
   // endpoint whose history is still being purged in the background.
   if (!delivery || delivery.accountId !== accountId) throw notFound('Delivery');
   if (!(await deps.webhooks.get(accountId, delivery.webhookId))) throw notFound('Delivery');
-  return { delivery, event: await deps.deliveries.getEvent(delivery.eventId) };
+  return { delivery, event: await deps.events.getEvent(delivery.eventId) };
 }
 
-async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean> {
+async function requeue(deps: RetryPorts, delivery: Delivery): Promise<boolean> {
   const now = deps.clock.now().toISOString();
   if (!(await deps.deliveries.reopen(delivery.id, now))) return false;
   await deps.queue.enqueue([{ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now }]);
@@ -46,7 +48,10 @@ async function requeue(deps: Dependencies, delivery: Delivery): Promise<boolean>
  * A reopened delivery is no longer failed: its failure leaves the counters (all time, and the hour
  * it was counted in), so the stats keep matching the history when its new outcome is counted.
  */
-async function uncountFailure(deps: Dependencies, delivery: Delivery): Promise<void> {
+async function uncountFailure(
+  deps: Pick<Dependencies, 'stats' | 'clock'>,
+  delivery: Delivery,
+): Promise<void> {
   const failedAt = Date.parse(delivery.updatedAt);
   const hour = hourBucket(Number.isNaN(failedAt) ? deps.clock.now() : new Date(failedAt));
   try {
@@ -64,12 +69,13 @@ async function uncountFailure(deps: Dependencies, delivery: Delivery): Promise<v
   }
 }
 
+export type RetryPorts = Pick<
+  Dependencies,
+  'deliveries' | 'events' | 'webhooks' | 'queue' | 'stats' | 'clock'
+>;
+
 /** One more attempt for a failed delivery. */
-export async function retryDelivery(
-  deps: Dependencies,
-  accountId: string,
-  deliveryId: string,
-): Promise<void> {
+export async function retryDelivery(deps: RetryPorts, accountId: string, deliveryId: string): Promise<void> {
   const { delivery } = await getDelivery(deps, accountId, deliveryId);
   if (delivery.status !== 'failed') {
     throw new DomainError(
@@ -83,7 +89,7 @@ export async function retryDelivery(
 }
 
 /** Seed 000's "Retry All Failed": every failed delivery of the endpoint gets one more attempt. */
-export async function retryFailed(deps: Dependencies, accountId: string, webhookId: string): Promise<number> {
+export async function retryFailed(deps: RetryPorts, accountId: string, webhookId: string): Promise<number> {
   const webhook = await getWebhook(deps, accountId, webhookId);
   if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
   let queued = 0;
@@ -108,6 +114,11 @@ export async function retryFailed(deps: Dependencies, accountId: string, webhook
  */
 export const TEST_INTERRUPTED = 'test_interrupted';
 
+export type TestSendPorts = Pick<
+  Dependencies,
+  'webhooks' | 'eventTypes' | 'events' | 'deliveries' | 'stats' | 'sender' | 'cipher' | 'clock'
+>;
+
 /**
  * POST /v1/webhooks/{id}/test: one synchronous, signed delivery of the type's example payload,
  * kept in the history like any other (one attempt, no retries). It waits for the receiver up to the
@@ -116,7 +127,7 @@ export const TEST_INTERRUPTED = 'test_interrupted';
  * timely `success: false` with a timeout error, never a gateway timeout.
  */
 export async function sendTestEvent(
-  deps: Dependencies,
+  deps: TestSendPorts,
   accountId: string,
   webhookId: string,
   eventType?: string,
@@ -134,7 +145,7 @@ export async function sendTestEvent(
     data: type.example,
     timestamp: now.toISOString(),
   };
-  await deps.deliveries.putEvent(event);
+  await deps.events.putEvent(event);
   // Final from the start (failed, no attempt): the attempt recorded below replaces that outcome.
   const delivery: Delivery = {
     id: deliveryIdFor(event.id, webhook.id),

@@ -17,24 +17,28 @@ export const BACKGROUND_PURGE_BUDGET = 10_000;
 export const PURGE_GRACE_MS = 2 * 60 * 1000;
 const REQUESTS_PER_RUN = 25;
 
+type PurgePorts = Pick<Dependencies, 'stats' | 'historyPurges'>;
+
 /**
  * Retires the endpoint's counters, then deletes up to `maxItems` of its deliveries; completes the
  * purge request when nothing is left.
  */
 export async function purgeWebhookHistory(
-  deps: Dependencies,
+  deps: PurgePorts,
   webhookId: string,
   maxItems: number,
 ): Promise<{ deleted: number; done: boolean }> {
   await deps.stats.retire(webhookId);
-  const result = await deps.deliveries.purgeHistory(webhookId, maxItems);
-  if (result.done) await deps.deliveries.completeHistoryPurge(webhookId);
+  const result = await deps.historyPurges.purgeHistory(webhookId, maxItems);
+  if (result.done) await deps.historyPurges.completeHistoryPurge(webhookId);
   return result;
 }
 
+export type BackgroundPurgePorts = Pick<Dependencies, 'stats' | 'historyPurges' | 'webhooks' | 'clock'>;
+
 /** The reconciler's part: carries on the outstanding purges, within a budget of items per run. */
 export async function continueHistoryPurges(
-  deps: Dependencies,
+  deps: BackgroundPurgePorts,
   options: { budget?: number; graceMs?: number } = {},
 ): Promise<{ deleted: number; completed: number }> {
   const now = deps.clock.now().getTime();
@@ -42,12 +46,12 @@ export async function continueHistoryPurges(
   let budget = options.budget ?? BACKGROUND_PURGE_BUDGET;
   let deleted = 0;
   let completed = 0;
-  for (const request of await deps.deliveries.listHistoryPurges(REQUESTS_PER_RUN)) {
+  for (const request of await deps.historyPurges.listHistoryPurges(REQUESTS_PER_RUN)) {
     if (budget <= 0) break;
     if (now - Date.parse(request.requestedAt) < graceMs) continue;
     if (await deps.webhooks.get(request.accountId, request.webhookId)) {
       // The DELETE that asked for this failed before it removed the endpoint: its history stays.
-      await deps.deliveries.completeHistoryPurge(request.webhookId);
+      await deps.historyPurges.completeHistoryPurge(request.webhookId);
       continue;
     }
     const result = await purgeWebhookHistory(deps, request.webhookId, budget);

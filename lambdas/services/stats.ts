@@ -6,7 +6,10 @@ import { getWebhook } from './webhook-lookup.js';
 export const hourBucket = (date: Date): string => date.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /** One stats write per endpoint per batch: final outcomes count as deliveries, every attempt is timed. */
-export async function recordStats(deps: Dependencies, results: readonly JobResult[]): Promise<void> {
+export async function recordStats(
+  deps: Pick<Dependencies, 'stats' | 'clock'>,
+  results: readonly JobResult[],
+): Promise<void> {
   type Delta = { successful: number; failed: number; responseTimeMsTotal: number; timed: number };
   const byWebhook = new Map<string, Delta>();
   const deltaFor = (webhookId: string): Delta => {
@@ -37,7 +40,7 @@ export async function recordStats(deps: Dependencies, results: readonly JobResul
  * time, read from the counters (one GetItem), never from the history.
  */
 export async function getWebhookStats(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'webhooks' | 'stats' | 'clock'>,
   accountId: string,
   webhookId: string,
 ): Promise<{ last24h: WindowStats; allTime: WebhookStats }> {

@@ -2,7 +2,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { isOperationalEventType } from '../domain/escalation.js';
 import type { Account, Admission, DailyUsage, Plan, WebhookEvent } from '../domain/model.js';
 import { DEFAULT_PLAN, DEFAULT_PLAN_LIMITS, hasRoom, type PlanLimit, usageDay } from '../domain/plans.js';
-import type { WebhookCount } from '../domain/ports.js';
+import type { WebhookCount } from '../domain/ports/quota-stores.js';
 import type { Dependencies } from './dependencies.js';
 
 /**
@@ -16,7 +16,7 @@ export function limitsFor(deps: Pick<Dependencies, 'planLimits'>, plan: Plan): P
   return deps.planLimits[plan] ?? deps.planLimits.scale ?? DEFAULT_PLAN_LIMITS.scale;
 }
 
-async function accountOf(deps: Dependencies, accountId: string): Promise<Account> {
+async function accountOf(deps: Pick<Dependencies, 'accounts'>, accountId: string): Promise<Account> {
   const account = await deps.accounts.get(accountId);
   if (!account) throw notFound('Account');
   return account;
@@ -41,6 +41,11 @@ const planLimitExceeded = (plan: Plan, max: number, count: number): DomainError 
     { plan, max_webhooks: max, webhooks: count },
   );
 
+export type WebhookSlotPorts = Pick<
+  Dependencies,
+  'accounts' | 'webhooks' | 'webhookCounter' | 'planLimits' | 'clock'
+>;
+
 /**
  * Takes one of the account's webhook slots before an endpoint is created; throws
  * plan_limit_exceeded (403) when the plan has none left. The slot is one conditional write on the
@@ -50,7 +55,7 @@ const planLimitExceeded = (plan: Plan, max: number, count: number): DomainError 
  * and repairs a counter that drifted high (a crash between a slot and its endpoint).
  * Returns the reservation time: what releaseWebhookSlot needs if the create is given up.
  */
-export async function reserveWebhookSlot(deps: Dependencies, accountId: string): Promise<string> {
+export async function reserveWebhookSlot(deps: WebhookSlotPorts, accountId: string): Promise<string> {
   const account = await accountOf(deps, accountId);
   const max = limitsFor(deps, account.plan).maxWebhooks;
   let recounted = false;
@@ -77,7 +82,11 @@ export async function reserveWebhookSlot(deps: Dependencies, accountId: string):
 }
 
 /** Recounts a counter that stood still long enough; true when it was lowered to the true count. */
-async function repairDrift(deps: Dependencies, accountId: string, counter: WebhookCount): Promise<boolean> {
+async function repairDrift(
+  deps: Pick<Dependencies, 'webhooks' | 'webhookCounter' | 'clock'>,
+  accountId: string,
+  counter: WebhookCount,
+): Promise<boolean> {
   const now = deps.clock.now();
   const movedAt = counter.updatedAt === undefined ? Number.NaN : Date.parse(counter.updatedAt);
   if (now.getTime() - movedAt < WEBHOOK_RECOUNT_QUIET_MS) return false;
@@ -91,19 +100,21 @@ async function repairDrift(deps: Dependencies, accountId: string, counter: Webho
  * create that reserved one (`since` = the reservation time) did not write its endpoint.
  */
 export async function releaseWebhookSlot(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'webhookCounter' | 'clock'>,
   accountId: string,
   since: string,
 ): Promise<void> {
   await deps.webhookCounter.release(accountId, since, deps.clock.now().toISOString());
 }
 
+export type EventQuotaPorts = Pick<Dependencies, 'accounts' | 'usage' | 'planLimits' | 'clock'>;
+
 /**
  * POST /v1/events' up-front check: when today's limit is already used up, the event is refused with
  * 429 (and counted as dropped) instead of being accepted and then dropped by fan-out. A cheap read,
  * not the authority: events already on their way are not counted yet, so fan-out decides at the edge.
  */
-export async function assertEventQuota(deps: Dependencies, accountId: string): Promise<void> {
+export async function assertEventQuota(deps: EventQuotaPorts, accountId: string): Promise<void> {
   const account = await accountOf(deps, accountId);
   const limit = limitsFor(deps, account.plan).maxEventsPerDay;
   if (limit === null) return;
@@ -124,6 +135,8 @@ export async function assertEventQuota(deps: Dependencies, accountId: string): P
   );
 }
 
+export type AdmissionPorts = Pick<Dependencies, 'events' | 'accounts' | 'usage' | 'planLimits' | 'clock'>;
+
 /**
  * Fan-out's quota decision for one event, made once: the decision is stored with the event, and a
  * replayed ingest message finds it and follows it without counting again. The counter is written
@@ -132,7 +145,7 @@ export async function assertEventQuota(deps: Dependencies, accountId: string): P
  * over-count of one, never an event delivered beyond the limit); see docs/quotas.md.
  */
 export async function admitEvent(
-  deps: Dependencies,
+  deps: AdmissionPorts,
   event: WebhookEvent,
   /** Already read by the caller (fan-out checks that it exists): not read again. */
   knownAccount?: Account,
@@ -140,17 +153,17 @@ export async function admitEvent(
   // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
   // traffic: they are never counted, nor dropped when the day is full.
   if (isOperationalEventType(event.type)) {
-    await deps.deliveries.putEvent(event, 'admitted');
+    await deps.events.putEvent(event, 'admitted');
     return 'admitted';
   }
-  const recorded = await deps.deliveries.getAdmission(event.id);
+  const recorded = await deps.events.getAdmission(event.id);
   if (recorded) return recorded;
   const account = knownAccount ?? (await deps.accounts.get(event.accountId));
   // An account that does not exist has no endpoints; it is counted like a new account (the default plan).
   const limit = limitsFor(deps, account?.plan ?? DEFAULT_PLAN).maxEventsPerDay;
   const admitted = await deps.usage.admitEvent(event.accountId, usageDay(deps.clock.now()), limit);
   const decision: Admission = admitted ? 'admitted' : 'dropped';
-  const stored = await deps.deliveries.putEvent(event, decision);
+  const stored = await deps.events.putEvent(event, decision);
   // Another run of the same message stored its decision first: that one stands.
   return stored.created ? decision : (stored.admission ?? 'admitted');
 }
@@ -164,7 +177,10 @@ export interface AccountUsage {
 }
 
 /** GET /v1/usage. */
-export async function getUsage(deps: Dependencies, accountId: string): Promise<AccountUsage> {
+export async function getUsage(
+  deps: Pick<Dependencies, 'accounts' | 'webhooks' | 'usage' | 'planLimits' | 'clock'>,
+  accountId: string,
+): Promise<AccountUsage> {
   const account = await accountOf(deps, accountId);
   const day = usageDay(deps.clock.now());
   const [webhooks, today] = await Promise.all([

@@ -1,7 +1,7 @@
 import { invalid, notFound } from '../domain/errors.js';
 import { newWebhookId } from '../domain/ids.js';
 import type { Page, StoredSigningSecret, Webhook } from '../domain/model.js';
-import type { PageRequest } from '../domain/ports.js';
+import type { PageRequest } from '../domain/ports/paging.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry-policy.js';
 import {
   type CreateWebhookBody,
@@ -20,7 +20,10 @@ import { getWebhook } from './webhook-lookup.js';
 
 /** Endpoint management: the use cases behind /v1/webhooks. */
 
-async function assertSafeUrl(deps: Dependencies, url: string): Promise<void> {
+async function assertSafeUrl(
+  deps: Pick<Dependencies, 'targetPolicy' | 'resolve'>,
+  url: string,
+): Promise<void> {
   const check = await validateTargetUrl(url, deps.targetPolicy, deps.resolve);
   if (!check.ok) throw invalid(check.reason, [{ path: 'body.url', message: check.reason }]);
 }
@@ -31,7 +34,10 @@ function assertValidHeaders(headers: Record<string, string> | undefined): void {
   if (problem) throw invalid(problem, [{ path: 'body.headers', message: problem }]);
 }
 
-async function assertKnownEventTypes(deps: Dependencies, events: readonly string[]): Promise<void> {
+async function assertKnownEventTypes(
+  deps: Pick<Dependencies, 'eventTypes'>,
+  events: readonly string[],
+): Promise<void> {
   if (events.length === 0) return;
   const known = new Set((await deps.eventTypes.list()).map((eventType) => eventType.name));
   const unknown = events.filter((name) => !known.has(name));
@@ -44,7 +50,7 @@ async function assertKnownEventTypes(deps: Dependencies, events: readonly string
 }
 
 async function newStoredSecret(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'cipher'>,
   now: string,
 ): Promise<{ plain: string; stored: StoredSigningSecret }> {
   const plain = generateSigningSecret();
@@ -54,8 +60,22 @@ async function newStoredSecret(
   };
 }
 
+export type CreateWebhookPorts = Pick<
+  Dependencies,
+  | 'webhooks'
+  | 'webhookCounter'
+  | 'accounts'
+  | 'alertEmails'
+  | 'eventTypes'
+  | 'cipher'
+  | 'targetPolicy'
+  | 'resolve'
+  | 'planLimits'
+  | 'clock'
+>;
+
 export async function createWebhook(
-  deps: Dependencies,
+  deps: CreateWebhookPorts,
   accountId: string,
   input: CreateWebhookBody,
 ): Promise<{ webhook: Webhook; secret: string }> {
@@ -110,13 +130,25 @@ export async function createWebhook(
 }
 
 export const listWebhooks = (
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'webhooks'>,
   accountId: string,
   page: PageRequest,
 ): Promise<Page<Webhook>> => deps.webhooks.list(accountId, page);
 
+export type UpdateWebhookPorts = Pick<
+  Dependencies,
+  | 'webhooks'
+  | 'endpointHealth'
+  | 'accounts'
+  | 'alertEmails'
+  | 'eventTypes'
+  | 'targetPolicy'
+  | 'resolve'
+  | 'clock'
+>;
+
 export async function updateWebhook(
-  deps: Dependencies,
+  deps: UpdateWebhookPorts,
   accountId: string,
   webhookId: string,
   input: UpdateWebhookBody,
@@ -158,9 +190,14 @@ export async function updateWebhook(
   const email = updated.alerting.email;
   if (email && email !== current.alerting.email) await useAlertEmail(deps, accountId, email);
   await deps.webhooks.update(updated, current.version);
-  if (reactivating) await deps.webhooks.resetFailures(accountId, webhookId);
+  if (reactivating) await deps.endpointHealth.resetFailures(accountId, webhookId);
   return updated;
 }
+
+export type DeleteWebhookPorts = Pick<
+  Dependencies,
+  'webhooks' | 'historyPurges' | 'stats' | 'webhookCounter' | 'clock'
+>;
 
 /**
  * Deletes the endpoint, then its history (docs/retention.md). The purge request is written first, so
@@ -170,14 +207,14 @@ export async function updateWebhook(
  * when some are left to the reconciler.
  */
 export async function deleteWebhook(
-  deps: Dependencies,
+  deps: DeleteWebhookPorts,
   accountId: string,
   webhookId: string,
   options: { inlinePurgeLimit?: number } = {},
 ): Promise<{ historyPurged: boolean }> {
   // Another tenant's endpoint is not found here, before any purge is requested for it.
   await getWebhook(deps, accountId, webhookId);
-  await deps.deliveries.requestHistoryPurge({
+  await deps.historyPurges.requestHistoryPurge({
     accountId,
     webhookId,
     requestedAt: deps.clock.now().toISOString(),
@@ -196,7 +233,7 @@ export async function deleteWebhook(
  * switch without dropping a delivery. Already-expired secrets are dropped.
  */
 export async function rotateSecret(
-  deps: Dependencies,
+  deps: Pick<Dependencies, 'webhooks' | 'cipher' | 'clock'>,
   accountId: string,
   webhookId: string,
   gracePeriodSeconds = DEFAULT_GRACE_PERIOD_SECONDS,

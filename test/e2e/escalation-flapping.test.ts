@@ -76,7 +76,7 @@ describe('alert mail of a flapping endpoint', () => {
     expect(executions.map((execution) => [execution.name, execution.status])).toEqual([
       [`${webhook.id}-1`, 'RUNNING'],
     ]);
-    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toEqual({
+    expect(await runtime.dependencies.endpointHealth.getFailureState(runtime.accountId, webhook.id)).toEqual({
       consecutiveFailures: 0,
       episode: 1,
       episodeState: 'escalated',

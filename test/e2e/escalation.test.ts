@@ -186,7 +186,9 @@ describe('escalation of a failing endpoint', () => {
       ).body.data;
       return list[0]?.status === 'succeeded' ? true : undefined;
     });
-    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toMatchObject({
+    expect(
+      await runtime.dependencies.endpointHealth.getFailureState(runtime.accountId, webhook.id),
+    ).toMatchObject({
       consecutiveFailures: 0,
       episodeState: 'closed',
     });
@@ -242,7 +244,9 @@ describe('escalation of a failing endpoint', () => {
         email.subject.startsWith('Webhook endpoint failing'),
       ),
     ).toHaveLength(1);
-    expect(await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id)).toMatchObject({
+    expect(
+      await runtime.dependencies.endpointHealth.getFailureState(runtime.accountId, webhook.id),
+    ).toMatchObject({
       consecutiveFailures: 4,
       episode: 1,
     });
@@ -268,7 +272,7 @@ describe('escalation of a failing endpoint', () => {
     expect(own).toEqual(['order.created', 'endpoint.failing']);
     expect(executionsOf(webhook.id)).toHaveLength(1);
     expect(
-      (await runtime.dependencies.webhooks.getFailureState(runtime.accountId, webhook.id))?.episode,
+      (await runtime.dependencies.endpointHealth.getFailureState(runtime.accountId, webhook.id))?.episode,
     ).toBe(1);
   });
 });

@@ -45,7 +45,7 @@ async function aDeliveryWhoseJobWasLost(overrides: Partial<Delivery>): Promise<D
     data: { order_id: 'ord_lost' },
     timestamp: publishedAt.toISOString(),
   };
-  await deps.deliveries.putEvent(event, 'admitted');
+  await deps.events.putEvent(event, 'admitted');
   const delivery = aDelivery({
     accountId: runtime.accountId,
     webhookId: webhook.id,

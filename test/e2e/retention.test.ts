@@ -95,7 +95,7 @@ describe('retention (history expires after retentionDays)', () => {
     expect([retry.status, retry.body.error.code]).toEqual([404, 'not_found']);
     expect(succeededOnly.body.data).toEqual([]);
     expect(
-      await runtime.dependencies.deliveries.getEvent(delivered.id.replace(/^dlv_(\w{26})_.*$/, 'evt_$1')),
+      await runtime.dependencies.events.getEvent(delivered.id.replace(/^dlv_(\w{26})_.*$/, 'evt_$1')),
     ).toBe(undefined);
     const stats = await runtime.tenant.get<{ all_time: { total_deliveries: number } }>(
       `/v1/webhooks/${webhookId}/stats`,
@@ -148,9 +148,9 @@ describe('DELETE /v1/webhooks/{id}', () => {
       (await deps.deliveries.listDeliveries(runtime.accountId, webhookId, {}, { limit: 100 })).items,
     ).toEqual([]);
     expect(await deps.stats.get(webhookId)).toEqual({ totalDeliveries: 0, successful: 0, failed: 0 });
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhookId,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhookId);
     // The other endpoint's history is untouched
     expect((await deliveriesOf(runtime, keptId)).body.data).toHaveLength(1);
   });

@@ -6,7 +6,7 @@ import {
   type Server as TcpServer,
 } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostResolver } from '../../lambdas/domain/ports.js';
+import type { HostResolver } from '../../lambdas/domain/ports/outbound-http.js';
 import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import {
   type ApiResponse,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../lambdas/config.js';
-import type { HostResolver } from '../../lambdas/domain/ports.js';
+import type { HostResolver } from '../../lambdas/domain/ports/outbound-http.js';
 import { type TargetPolicy, validateTargetUrl } from '../../lambdas/domain/url-safety.js';
 import { logicalId, newApp, newStack } from '../infra/helpers.js';
 import { aWebhookBody } from '../support/factories.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoAlertEmailRepository } from '../../lambdas/adapters/dynamodb/alert-email-store.js';
-import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/config-store.js';
 import { DomainError } from '../../lambdas/domain/errors.js';
-import type { EmailMessage } from '../../lambdas/domain/ports.js';
+import type { EmailMessage } from '../../lambdas/domain/ports/alerting.js';
 import {
   confirmAlertEmail,
   sendQueuedConfirmations,

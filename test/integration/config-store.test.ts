@@ -1,12 +1,11 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
+import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
 import { encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
-import {
-  DynamoAccountRepository,
-  DynamoApiKeyRepository,
-  DynamoEventTypeRepository,
-  DynamoWebhookRepository,
-} from '../../lambdas/adapters/dynamodb/config-store.js';
+import { DynamoEndpointHealthRepository } from '../../lambdas/adapters/dynamodb/endpoint-health-store.js';
+import { DynamoEventTypeRepository } from '../../lambdas/adapters/dynamodb/event-type-store.js';
+import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import type { Subscription, Webhook } from '../../lambdas/domain/model.js';
 import { rejection } from '../support/assertions.js';
@@ -18,6 +17,7 @@ let accounts: DynamoAccountRepository;
 let apiKeys: DynamoApiKeyRepository;
 let eventTypes: DynamoEventTypeRepository;
 let webhooks: DynamoWebhookRepository;
+let health: DynamoEndpointHealthRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -25,6 +25,7 @@ beforeAll(async () => {
   apiKeys = new DynamoApiKeyRepository(dynamo.doc, dynamo.tables.config);
   eventTypes = new DynamoEventTypeRepository(dynamo.doc, dynamo.tables.config);
   webhooks = new DynamoWebhookRepository(dynamo.doc, dynamo.tables.config);
+  health = new DynamoEndpointHealthRepository(dynamo.doc, dynamo.tables.config);
 });
 
 afterAll(async () => {
@@ -272,13 +273,13 @@ describe('DynamoWebhookRepository', () => {
     // Prepare
     const webhook = aWebhook();
     await webhooks.create(webhook);
-    await webhooks.recordFailure(webhook.accountId, webhook.id);
+    await health.recordFailure(webhook.accountId, webhook.id);
 
     // Act
     await webhooks.update({ ...webhook, url: 'https://example.org/new' }, 1);
 
     // Assess
-    expect(await webhooks.getConsecutiveFailures(webhook.accountId, webhook.id)).toBe(1);
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.consecutiveFailures).toBe(1);
   });
 
   it('deletes a webhook and its subscriptions', async () => {
@@ -353,19 +354,19 @@ describe('DynamoWebhookRepository', () => {
     await webhooks.create(webhook);
 
     // Act
-    const first = await webhooks.recordFailure(webhook.accountId, webhook.id);
-    const second = await webhooks.recordFailure(webhook.accountId, webhook.id);
-    await webhooks.resetFailures(webhook.accountId, webhook.id);
-    await webhooks.resetFailures(webhook.accountId, webhook.id);
-    const afterReset = await webhooks.recordFailure(webhook.accountId, webhook.id);
+    const first = await health.recordFailure(webhook.accountId, webhook.id);
+    const second = await health.recordFailure(webhook.accountId, webhook.id);
+    await health.resetFailures(webhook.accountId, webhook.id);
+    await health.resetFailures(webhook.accountId, webhook.id);
+    const afterReset = await health.recordFailure(webhook.accountId, webhook.id);
 
     // Assess
     expect(first.consecutiveFailures).toBe(1);
     expect(second.consecutiveFailures).toBe(2);
     expect(afterReset.consecutiveFailures).toBe(1);
-    const missing = await rejection(webhooks.recordFailure(webhook.accountId, 'wh_missing'));
+    const missing = await rejection(health.recordFailure(webhook.accountId, 'wh_missing'));
     expect(missing.code).toBe('not_found');
-    await expect(webhooks.resetFailures(webhook.accountId, 'wh_missing')).resolves.toBeUndefined();
+    await expect(health.resetFailures(webhook.accountId, 'wh_missing')).resolves.toBeUndefined();
   });
 });
 
@@ -376,8 +377,8 @@ describe('DynamoWebhookRepository batch read', () => {
     const clean = aWebhook({ accountId: failing.accountId });
     await webhooks.create(failing);
     await webhooks.create(clean);
-    await webhooks.recordFailure(failing.accountId, failing.id);
-    await webhooks.recordFailure(failing.accountId, failing.id);
+    await health.recordFailure(failing.accountId, failing.id);
+    await health.recordFailure(failing.accountId, failing.id);
     const deleted = aWebhook();
 
     // Act

@@ -15,12 +15,8 @@ import {
   MAX_RESPONSE_BODY_BYTES,
   MAX_STORED_ATTEMPTS,
 } from '../../lambdas/domain/outcome.js';
-import type {
-  DeliveryJob,
-  DeliveryQueue,
-  EscalationStarter,
-  ParkedRecord,
-} from '../../lambdas/domain/ports.js';
+import type { EscalationStarter } from '../../lambdas/domain/ports/alerting.js';
+import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
 import { deliveryDetailResource } from '../../lambdas/domain/resources.js';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import { itemSizeUtf8 } from '../../lambdas/local/dynalite-item-size.js';
@@ -107,7 +103,7 @@ describe('a delivery retried again and again', () => {
       ),
     );
     const event = anEvent({ accountId: account.id, type: eventType.name, timeMs: Date.now() });
-    await deps.deliveries.putEvent(event, 'admitted');
+    await deps.events.putEvent(event, 'admitted');
     const deliveryId = deliveryIdFor(event.id, webhook.id);
     await deps.deliveries.createDelivery(
       aDelivery({ eventId: event.id, webhookId: webhook.id, accountId: account.id, eventType: event.type }),

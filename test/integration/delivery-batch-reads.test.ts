@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
-import type { DeliveryJob } from '../../lambdas/domain/ports.js';
+import type { DeliveryJob } from '../../lambdas/domain/ports/queues.js';
 import { batchReads, type JobReads, singleReads } from '../../lambdas/services/delivery.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
@@ -50,7 +50,7 @@ describe('batchReads', () => {
     await deps.webhooks.create(webhook);
     const deletedWebhook = aWebhook({ accountId: webhook.accountId });
     const event = anEvent({ accountId: webhook.accountId });
-    await deps.deliveries.putEvent(event);
+    await deps.events.putEvent(event);
     const live = aDelivery({ accountId: webhook.accountId, webhookId: webhook.id, eventId: event.id });
     const toDeleted = aDelivery({
       accountId: webhook.accountId,

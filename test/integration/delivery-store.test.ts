@@ -2,12 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFor, encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
-import {
-  DynamoDeliveryRepository,
-  DynamoIdempotencyRepository,
-  DynamoStatsRepository,
-  hourOf,
-} from '../../lambdas/adapters/dynamodb/delivery-store.js';
+import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamodb/delivery-store.js';
+import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
+import { DynamoIdempotencyRepository } from '../../lambdas/adapters/dynamodb/idempotency-store.js';
+import { DynamoStatsRepository, hourOf } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Delivery, DeliveryStatus } from '../../lambdas/domain/model.js';
 import { rejection } from '../support/assertions.js';
@@ -19,10 +17,12 @@ const T0 = Date.parse('2025-01-15T10:00:00.000Z');
 
 let dynamo: TestDynamo;
 let deliveries: DynamoDeliveryRepository;
+let eventStore: DynamoEventRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   deliveries = new DynamoDeliveryRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+  eventStore = new DynamoEventRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
 });
 
 afterAll(async () => {
@@ -30,11 +30,14 @@ afterAll(async () => {
 });
 
 /** A repository whose clock is `daysAgo` in the past, so what it writes with 1-day retention has expired. */
+const expiredOptions = (daysAgo: number) => ({
+  retentionDays: 1,
+  clock: () => new Date(Date.now() - daysAgo * DAY_MS),
+});
 const expiredWriter = (daysAgo: number) =>
-  new DynamoDeliveryRepository(dynamo.doc, dynamo.tables.deliveries, {
-    retentionDays: 1,
-    clock: () => new Date(Date.now() - daysAgo * DAY_MS),
-  });
+  new DynamoDeliveryRepository(dynamo.doc, dynamo.tables.deliveries, expiredOptions(daysAgo));
+const expiredEventWriter = (daysAgo: number) =>
+  new DynamoEventRepository(dynamo.doc, dynamo.tables.deliveries, expiredOptions(daysAgo));
 
 /** n deliveries of one webhook, event ulids increasing with time (index 0 oldest). */
 async function seedDeliveries(
@@ -84,21 +87,21 @@ describe('DynamoDeliveryRepository: events', () => {
     const event = anEvent({ idempotencyKey: 'order-1', data: { nested: { deep: [1, 2.5, 'x', null] } } });
 
     // Act
-    await deliveries.putEvent(event);
-    await deliveries.putEvent({ ...event, data: { replay: true } });
+    await eventStore.putEvent(event);
+    await eventStore.putEvent({ ...event, data: { replay: true } });
 
     // Assess
-    expect(await deliveries.getEvent(event.id)).toEqual(event);
-    expect(await deliveries.getEvent(newEventId(T0))).toBeUndefined();
+    expect(await eventStore.getEvent(event.id)).toEqual(event);
+    expect(await eventStore.getEvent(newEventId(T0))).toBeUndefined();
   });
 
   it('hides an expired event', async () => {
     // Prepare
     const event = anEvent();
-    await expiredWriter(3).putEvent(event);
+    await expiredEventWriter(3).putEvent(event);
 
     // Act
-    const found = await deliveries.getEvent(event.id);
+    const found = await eventStore.getEvent(event.id);
 
     // Assess
     expect(found).toBeUndefined();
@@ -610,16 +613,16 @@ describe('batch reads of a delivery batch', () => {
   it('getEvents returns the live events by id, as getEvent reads them, and leaves out expired ones', async () => {
     // Prepare
     const events = [anEvent(), anEvent({ data: { nested: { list: [1, 'two'] } } })];
-    for (const event of events) await deliveries.putEvent(event);
+    for (const event of events) await eventStore.putEvent(event);
     const expired = anEvent();
-    await expiredWriter(3).putEvent(expired);
+    await expiredEventWriter(3).putEvent(expired);
 
     // Act
-    const found = await deliveries.getEvents([events[0]!.id, events[1]!.id, events[0]!.id, expired.id]);
+    const found = await eventStore.getEvents([events[0]!.id, events[1]!.id, events[0]!.id, expired.id]);
 
     // Assess
     expect(found.size).toBe(2);
-    for (const event of events) expect(found.get(event.id)).toEqual(await deliveries.getEvent(event.id));
+    for (const event of events) expect(found.get(event.id)).toEqual(await eventStore.getEvent(event.id));
   });
 });
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoAlertEmailRepository } from '../../lambdas/adapters/dynamodb/alert-email-store.js';
-import {
-  DynamoAccountRepository,
-  DynamoWebhookRepository,
-} from '../../lambdas/adapters/dynamodb/config-store.js';
+import { DynamoEndpointHealthRepository } from '../../lambdas/adapters/dynamodb/endpoint-health-store.js';
+import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
 import { type EscalationInput, executionName } from '../../lambdas/domain/escalation.js';
 import type { Webhook, WebhookEvent } from '../../lambdas/domain/model.js';
-import type { EmailMessage, EscalationStarter, OpsNotice } from '../../lambdas/domain/ports.js';
+import type { EmailMessage, EscalationStarter, OpsNotice } from '../../lambdas/domain/ports/alerting.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import {
   checkEndpoint,
@@ -26,12 +25,14 @@ import { anAccount, anAttempt, aWebhook } from '../support/factories.js';
 
 let dynamo: TestDynamo;
 let webhooks: DynamoWebhookRepository;
+let health: DynamoEndpointHealthRepository;
 let accounts: DynamoAccountRepository;
 let alertEmails: DynamoAlertEmailRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   webhooks = new DynamoWebhookRepository(dynamo.doc, dynamo.tables.config);
+  health = new DynamoEndpointHealthRepository(dynamo.doc, dynamo.tables.config);
   accounts = new DynamoAccountRepository(dynamo.doc, dynamo.tables.config);
   alertEmails = new DynamoAlertEmailRepository(dynamo.doc, dynamo.tables.config);
 });
@@ -77,6 +78,7 @@ function dependencies(): { deps: Dependencies; fakes: Fakes } {
     accounts,
     alertEmails,
     webhooks,
+    endpointHealth: health,
     clock: { now: () => new Date() },
     escalation: fakes.starter,
     mailer: { send: async (message: EmailMessage) => void fakes.emails.push(message) },
@@ -122,19 +124,19 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
     // Prepare
     const webhook = await anEndpoint();
     const { accountId, id } = webhook;
-    await webhooks.recordFailure(accountId, id);
-    const episode = (await webhooks.openEpisode(accountId, id, 1)) ?? 0;
-    await webhooks.markEscalated(accountId, id, episode);
+    await health.recordFailure(accountId, id);
+    const episode = (await health.openEpisode(accountId, id, 1)) ?? 0;
+    await health.markEscalated(accountId, id, episode);
     // Act
-    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:00.000Z');
-    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:00:05.000Z');
-    const afterSuccesses = await webhooks.getFailureState(accountId, id);
-    const tooEarly = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T09:59:59.000Z');
-    await webhooks.recordFailure(accountId, id);
-    const afterFailure = await webhooks.getFailureState(accountId, id);
-    const whileFailing = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T11:00:00.000Z');
-    await webhooks.recordSuccess(accountId, id, '2025-01-15T10:01:00.000Z');
-    const closed = await webhooks.closeRecovered(accountId, id, episode, '2025-01-15T10:11:00.000Z');
+    await health.recordSuccess(accountId, id, '2025-01-15T10:00:00.000Z');
+    await health.recordSuccess(accountId, id, '2025-01-15T10:00:05.000Z');
+    const afterSuccesses = await health.getFailureState(accountId, id);
+    const tooEarly = await health.closeRecovered(accountId, id, episode, '2025-01-15T09:59:59.000Z');
+    await health.recordFailure(accountId, id);
+    const afterFailure = await health.getFailureState(accountId, id);
+    const whileFailing = await health.closeRecovered(accountId, id, episode, '2025-01-15T11:00:00.000Z');
+    await health.recordSuccess(accountId, id, '2025-01-15T10:01:00.000Z');
+    const closed = await health.closeRecovered(accountId, id, episode, '2025-01-15T10:11:00.000Z');
     // Assess
     expect(afterSuccesses).toEqual({
       consecutiveFailures: 0,
@@ -146,7 +148,7 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
     expect(afterFailure).toEqual({ consecutiveFailures: 1, episode, episodeState: 'escalated' });
     expect(whileFailing).toBe(false);
     expect(closed).toBe(true);
-    expect(await webhooks.getFailureState(accountId, id)).toEqual({
+    expect(await health.getFailureState(accountId, id)).toEqual({
       consecutiveFailures: 0,
       episode,
       episodeState: 'closed',
@@ -159,10 +161,10 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
     const { accountId, id } = webhook;
     // Act
     const claims = await Promise.all(
-      Array.from({ length: 20 }, () => webhooks.claimAlertMail(accountId, id, '2025-01-15', 3)),
+      Array.from({ length: 20 }, () => health.claimAlertMail(accountId, id, '2025-01-15', 3)),
     );
     const nextDay: boolean[] = [];
-    for (let n = 0; n < 4; n++) nextDay.push(await webhooks.claimAlertMail(accountId, id, '2025-01-16', 3));
+    for (let n = 0; n < 4; n++) nextDay.push(await health.claimAlertMail(accountId, id, '2025-01-16', 3));
     // Assess
     expect(claims.filter(Boolean)).toHaveLength(3);
     expect(nextDay).toEqual([true, true, true, false]);
@@ -172,23 +174,23 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
     // Prepare
     const webhook = await anEndpoint();
     const { accountId, id } = webhook;
-    await webhooks.recordFailure(accountId, id);
+    await health.recordFailure(accountId, id);
     // Act
-    const tooEarly = await webhooks.openEpisode(accountId, id, 2);
-    const counted = await webhooks.recordFailure(accountId, id);
-    const first = await webhooks.openEpisode(accountId, id, 2);
-    const again = await webhooks.openEpisode(accountId, id, 2);
-    await webhooks.resetFailures(accountId, id);
-    await webhooks.recordFailure(accountId, id);
-    await webhooks.recordFailure(accountId, id);
-    const second = await webhooks.openEpisode(accountId, id, 2);
+    const tooEarly = await health.openEpisode(accountId, id, 2);
+    const counted = await health.recordFailure(accountId, id);
+    const first = await health.openEpisode(accountId, id, 2);
+    const again = await health.openEpisode(accountId, id, 2);
+    await health.resetFailures(accountId, id);
+    await health.recordFailure(accountId, id);
+    await health.recordFailure(accountId, id);
+    const second = await health.openEpisode(accountId, id, 2);
     // Assess
     expect(tooEarly).toBeUndefined();
     expect(counted).toEqual({ consecutiveFailures: 2, episode: 0, episodeState: 'closed' });
     expect(first).toBe(1);
     expect(again).toBeUndefined();
     expect(second).toBe(2);
-    expect(await webhooks.getFailureState(accountId, id)).toEqual({
+    expect(await health.getFailureState(accountId, id)).toEqual({
       consecutiveFailures: 2,
       episode: 2,
       episodeState: 'open',
@@ -198,10 +200,10 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
   it('lets exactly one of many concurrent callers open the episode', async () => {
     // Prepare
     const webhook = await anEndpoint();
-    for (let n = 0; n < 3; n++) await webhooks.recordFailure(webhook.accountId, webhook.id);
+    for (let n = 0; n < 3; n++) await health.recordFailure(webhook.accountId, webhook.id);
     // Act
     const opened = await Promise.all(
-      Array.from({ length: 10 }, () => webhooks.openEpisode(webhook.accountId, webhook.id, 3)),
+      Array.from({ length: 10 }, () => health.openEpisode(webhook.accountId, webhook.id, 3)),
     );
     // Assess
     expect(opened.filter((episode) => episode !== undefined)).toEqual([1]);
@@ -211,17 +213,17 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
     // Prepare
     const webhook = await anEndpoint();
     const { accountId, id } = webhook;
-    await webhooks.recordFailure(accountId, id);
-    const episode = (await webhooks.openEpisode(accountId, id, 1)) ?? 0;
+    await health.recordFailure(accountId, id);
+    const episode = (await health.openEpisode(accountId, id, 1)) ?? 0;
     // Act + Assess
-    await webhooks.markEscalated(accountId, id, episode + 1);
-    expect((await webhooks.getFailureState(accountId, id))?.episodeState).toBe('open');
-    await webhooks.markEscalated(accountId, id, episode);
-    expect((await webhooks.getFailureState(accountId, id))?.episodeState).toBe('escalated');
-    await webhooks.closeEpisode(accountId, id, episode + 1);
-    expect((await webhooks.getFailureState(accountId, id))?.episodeState).toBe('escalated');
-    await webhooks.resetFailures(accountId, id);
-    expect(await webhooks.getFailureState(accountId, id)).toEqual({
+    await health.markEscalated(accountId, id, episode + 1);
+    expect((await health.getFailureState(accountId, id))?.episodeState).toBe('open');
+    await health.markEscalated(accountId, id, episode);
+    expect((await health.getFailureState(accountId, id))?.episodeState).toBe('escalated');
+    await health.closeEpisode(accountId, id, episode + 1);
+    expect((await health.getFailureState(accountId, id))?.episodeState).toBe('escalated');
+    await health.resetFailures(accountId, id);
+    expect(await health.getFailureState(accountId, id)).toEqual({
       consecutiveFailures: 0,
       episode,
       episodeState: 'closed',
@@ -231,12 +233,12 @@ describe('failure counters and episodes (DynamoWebhookRepository)', () => {
   it('never lets a configuration update touch the counters', async () => {
     // Prepare
     const webhook = await anEndpoint();
-    await webhooks.recordFailure(webhook.accountId, webhook.id);
-    await webhooks.openEpisode(webhook.accountId, webhook.id, 1);
+    await health.recordFailure(webhook.accountId, webhook.id);
+    await health.openEpisode(webhook.accountId, webhook.id, 1);
     // Act
     await webhooks.update({ ...webhook, name: 'Renamed', version: 2 }, 1);
     // Assess
-    expect(await webhooks.getFailureState(webhook.accountId, webhook.id)).toEqual({
+    expect(await health.getFailureState(webhook.accountId, webhook.id)).toEqual({
       consecutiveFailures: 1,
       episode: 1,
       episodeState: 'open',
@@ -269,7 +271,7 @@ describe('escalateAfterFailure (the delivery path)', () => {
         waitSeconds: 60,
       },
     ]);
-    expect((await webhooks.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('escalated');
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('escalated');
   });
 
   it('starts one execution when concurrent failures cross the threshold together', async () => {
@@ -291,7 +293,7 @@ describe('escalateAfterFailure (the delivery path)', () => {
     const webhook = await anEndpoint({ alerting: { failureThreshold: 1 } });
     await escalateAfterFailure(deps, failure(webhook));
     // Act
-    await webhooks.resetFailures(webhook.accountId, webhook.id);
+    await health.resetFailures(webhook.accountId, webhook.id);
     await escalateAfterFailure(deps, failure(webhook));
     // Assess
     expect(fakes.starter.names()).toEqual([executionName(webhook.id, 1), executionName(webhook.id, 2)]);
@@ -304,7 +306,7 @@ describe('escalateAfterFailure (the delivery path)', () => {
     fakes.starter.failNext = 1;
     // Act
     const failed = await escalateAfterFailure(deps, failure(webhook));
-    const stateAfterFailure = await webhooks.getFailureState(webhook.accountId, webhook.id);
+    const stateAfterFailure = await health.getFailureState(webhook.accountId, webhook.id);
     const resumed = await escalateAfterFailure(deps, failure(webhook));
     // Assess
     expect(failed).toMatchObject({
@@ -315,7 +317,7 @@ describe('escalateAfterFailure (the delivery path)', () => {
     expect(stateAfterFailure?.episodeState).toBe('open');
     expect(resumed).toEqual({ outcome: 'resumed', episode: 1 });
     expect(fakes.starter.names()).toEqual([executionName(webhook.id, 1)]);
-    expect((await webhooks.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('escalated');
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('escalated');
   });
 
   it('does not count failed deliveries of operational events about the endpoint itself', async () => {
@@ -328,7 +330,7 @@ describe('escalateAfterFailure (the delivery path)', () => {
     // Assess
     expect(result.outcome).toBe('not_counted');
     expect(fakes.starter.starts).toEqual([]);
-    expect((await webhooks.getFailureState(webhook.accountId, webhook.id))?.consecutiveFailures).toBe(0);
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.consecutiveFailures).toBe(0);
   });
 });
 
@@ -358,13 +360,13 @@ describe('escalation steps', () => {
     const stored = await webhooks.get(webhook.accountId, webhook.id);
     expect(stored).toMatchObject({ status: 'disabled', version: 2 });
     expect(stored?.disabledReason).toContain('no successful delivery within 1 minute');
-    expect((await webhooks.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('closed');
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('closed');
   });
 
   it('finds an endpoint that answered 2xx recovered, and never disables it', async () => {
     // Prepare
     const { deps, webhook, input } = await escalated();
-    await webhooks.resetFailures(webhook.accountId, webhook.id);
+    await health.resetFailures(webhook.accountId, webhook.id);
     // Act
     const check = await checkEndpoint(deps, input);
     const disable = await disableEndpoint(deps, input);
@@ -382,7 +384,7 @@ describe('escalation steps', () => {
     const check = await checkEndpoint(deps, input);
     // Assess
     expect(check).toEqual({ outcome: 'ended', reason: 'endpoint_paused' });
-    expect((await webhooks.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('closed');
+    expect((await health.getFailureState(webhook.accountId, webhook.id))?.episodeState).toBe('closed');
   });
 
   it('re-reads and retries when the configuration changed under the disable', async () => {
@@ -394,8 +396,6 @@ describe('escalation steps', () => {
       webhooks: {
         ...webhooks,
         get: webhooks.get.bind(webhooks),
-        getFailureState: webhooks.getFailureState.bind(webhooks),
-        closeEpisode: webhooks.closeEpisode.bind(webhooks),
         update: async (next: Webhook, expected: number) => {
           if (!raced) {
             raced = true;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpWebhookSender, MAX_RESPONSE_SNIPPET_BYTES } from '../../lambdas/adapters/http-sender.js';
-import type { HostResolver, OutboundRequest } from '../../lambdas/domain/ports.js';
+import type { HostResolver, OutboundRequest } from '../../lambdas/domain/ports/outbound-http.js';
 import type { TargetPolicy } from '../../lambdas/domain/url-safety.js';
 
 const LOCAL: TargetPolicy = { allowHttp: true, allowPrivate: true };

@@ -1,15 +1,14 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DynamoDeliveryRepository,
-  DynamoStatsRepository,
-} from '../../lambdas/adapters/dynamodb/delivery-store.js';
+import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
+import { DynamoHistoryPurgeRepository } from '../../lambdas/adapters/dynamodb/history-purge-store.js';
+import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
 import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Plan, WebhookEvent } from '../../lambdas/domain/model.js';
 import { usageDay, withPlanLimitOverrides } from '../../lambdas/domain/plans.js';
-import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports.js';
+import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
 import { getDelivery } from '../../lambdas/services/history.js';
@@ -28,13 +27,15 @@ import { aDelivery, anAccount, anEvent, aWebhook } from '../support/factories.js
 
 let dynamo: TestDynamo;
 let usage: DynamoUsageRepository;
-let store: DynamoDeliveryRepository;
+let store: DynamoEventRepository;
+let purges: DynamoHistoryPurgeRepository;
 let stats: DynamoStatsRepository;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   usage = new DynamoUsageRepository(dynamo.doc, dynamo.tables.config);
-  store = new DynamoDeliveryRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+  store = new DynamoEventRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+  purges = new DynamoHistoryPurgeRepository(dynamo.doc, dynamo.tables.deliveries);
   stats = new DynamoStatsRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
 });
 
@@ -205,7 +206,7 @@ describe('fan-out quota', () => {
     ]);
     expect(deps.queue.jobs).toHaveLength(2);
     expect(await deps.deliveries.getDelivery(deliveryIdFor(events[2]!.id, webhookId))).toBeUndefined();
-    expect(await deps.deliveries.getAdmission(events[2]!.id)).toBe('dropped');
+    expect(await deps.events.getAdmission(events[2]!.id)).toBe('dropped');
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
   });
 
@@ -222,7 +223,7 @@ describe('fan-out quota', () => {
 
     // Assess
     expect(result).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
-    expect(await deps.deliveries.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
+    expect(await deps.events.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 0 });
   });
 
@@ -382,8 +383,8 @@ describe('history removal', () => {
     const { webhook } = await aWebhookWithHistory(deps, 60);
     const other = await aWebhookWithHistory(deps, 3);
     // Act
-    const partial = await store.purgeHistory(webhook.id, 45);
-    const rest = await store.purgeHistory(webhook.id, 1000);
+    const partial = await purges.purgeHistory(webhook.id, 45);
+    const rest = await purges.purgeHistory(webhook.id, 1000);
     // Assess
     expect(partial).toEqual({ deleted: 45, done: false });
     expect(rest).toEqual({ deleted: 15, done: true });
@@ -428,9 +429,9 @@ describe('history removal', () => {
     expect(await deps.webhooks.get(accountId, webhook.id)).toBeUndefined();
     expect((await deliveryItems(webhook.id)).map((item) => item.sk)).toEqual(['STATS']);
     expect(await deps.stats.get(webhook.id)).toEqual({ totalDeliveries: 0, successful: 0, failed: 0 });
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it('leaves a large history to the background, hides it meanwhile, and the reconciler finishes it', async () => {
@@ -460,9 +461,9 @@ describe('history removal', () => {
     expect(background).toEqual({ deleted: 20, completed: 0 });
     expect(finish).toEqual({ deleted: 11, completed: 1 });
     expect((await deliveryItems(webhook.id)).map((item) => item.sk)).toEqual(['STATS']);
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it('drops a purge request whose webhook still exists (the DELETE failed before removing it)', async () => {
@@ -470,7 +471,7 @@ describe('history removal', () => {
     const clock = { now: new Date() };
     const deps = dependencies(clock);
     const { accountId, webhook } = await aWebhookWithHistory(deps, 5);
-    await deps.deliveries.requestHistoryPurge({
+    await deps.historyPurges.requestHistoryPurge({
       accountId,
       webhookId: webhook.id,
       requestedAt: new Date(clock.now.getTime() - 10 * 60_000).toISOString(),
@@ -481,9 +482,9 @@ describe('history removal', () => {
     expect(result.deleted).toBe(0);
     expect((await deliveryItems(webhook.id)).filter((item) => item.sk !== 'STATS')).toHaveLength(5);
     expect(await deps.stats.get(webhook.id)).toEqual({ totalDeliveries: 3, successful: 1, failed: 2 });
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
   });
 
   it("answers not_found for another account's webhook and requests no purge of it", async () => {
@@ -494,9 +495,9 @@ describe('history removal', () => {
     const error = await rejection(deleteWebhook(deps, newAccountId(), webhook.id));
     // Assess
     expect(error.code).toBe('not_found');
-    expect((await deps.deliveries.listHistoryPurges(100)).map((request) => request.webhookId)).not.toContain(
-      webhook.id,
-    );
+    expect(
+      (await deps.historyPurges.listHistoryPurges(100)).map((request) => request.webhookId),
+    ).not.toContain(webhook.id);
     expect((await deliveryItems(webhook.id)).filter((item) => item.sk !== 'STATS')).toHaveLength(2);
   });
 });

@@ -11,7 +11,7 @@ import { SesMailer, SkippingMailer } from '../../lambdas/adapters/ses-mailer.js'
 import { SfnEscalationStarter } from '../../lambdas/adapters/sfn-escalation.js';
 import { SnsOpsNotifier, snsSubject } from '../../lambdas/adapters/sns-ops-notifier.js';
 import type { EscalationInput } from '../../lambdas/domain/escalation.js';
-import type { OpsNotice } from '../../lambdas/domain/ports.js';
+import type { OpsNotice } from '../../lambdas/domain/ports/alerting.js';
 
 /**
  * The escalation adapters. Step Functions, SES and SNS have no local engine the tests could run

@@ -10,7 +10,7 @@ import {
   parseRetryAfter,
   truncateUtf8,
 } from '../../lambdas/domain/outcome.js';
-import type { OutboundResponse } from '../../lambdas/domain/ports.js';
+import type { OutboundResponse } from '../../lambdas/domain/ports/outbound-http.js';
 import { anAttempt } from '../support/factories.js';
 
 const NOW_MS = Date.parse('2024-05-01T10:00:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostResolver } from '../../lambdas/domain/ports.js';
+import type { HostResolver } from '../../lambdas/domain/ports/outbound-http.js';
 import {
   type AddressClass,
   checkResolvedAddresses,

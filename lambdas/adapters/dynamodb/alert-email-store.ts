@@ -14,11 +14,18 @@ import {
 } from '../../domain/alert-emails.js';
 import { notFound } from '../../domain/errors.js';
 import type { Account } from '../../domain/model.js';
-import type { AlertEmailRepository } from '../../domain/ports.js';
-import { batchGetAll } from './batch.js';
+import type { AlertEmailRepository } from '../../domain/ports/config-stores.js';
+import { type Item, str } from './attributes.js';
 import { isConditionalCheckFailed } from './client.js';
-import { itemToAccount } from './config-store.js';
-import { accountItemKey, accountPk } from './keys.js';
+import { itemToAccount } from './config-items.js';
+import {
+  ALERT_EMAIL_OUTBOX_PK,
+  accountItemKey,
+  alertEmailDayKey,
+  alertEmailKey,
+  alertEmailOutboxKey,
+  emailTokenKey,
+} from './keys.js';
 
 /**
  * Alert-address confirmations in the config table (docs/storage.md):
@@ -32,17 +39,6 @@ import { accountItemKey, accountPk } from './keys.js';
  * The token itself is never stored. On the account item it writes `alert_emails` (platform-set) and
  * `confirmed_alert_emails` (a string set of link-confirmed addresses).
  */
-
-type Item = Record<string, unknown>;
-
-const OUTBOX_PK = 'ALERTEMAIL_OUTBOX';
-const recordKey = (accountId: string, address: string) => ({
-  pk: accountPk(accountId),
-  sk: `ALERTEMAIL#${address}`,
-});
-const outboxKey = (accountId: string, address: string) => ({ pk: OUTBOX_PK, sk: `${accountId}#${address}` });
-const tokenKey = (tokenHash: string) => ({ pk: `EMAILTOKEN#${tokenHash}`, sk: '#EMAILTOKEN' });
-const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function itemToRecord(item: Item): AlertEmailRecord {
   const confirmedAt = typeof item.confirmed_at === 'string' ? item.confirmed_at : undefined;
@@ -99,26 +95,13 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
 
   async get(accountId: string, address: string): Promise<AlertEmailRecord | undefined> {
     const { Item: item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: recordKey(accountId, address), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: alertEmailKey(accountId, address),
+        ConsistentRead: true,
+      }),
     );
     return item ? itemToRecord(item) : undefined;
-  }
-
-  async getMany(accountId: string, addresses: readonly string[]): Promise<Map<string, AlertEmailRecord>> {
-    const unique = [...new Set(addresses)];
-    const found = new Map<string, AlertEmailRecord>();
-    if (unique.length === 0) return found;
-    const items = await batchGetAll(
-      this.doc,
-      this.tableName,
-      unique.map((address) => recordKey(accountId, address)),
-      true,
-    );
-    for (const item of items) {
-      const record = itemToRecord(item);
-      found.set(str(item.sk).slice('ALERTEMAIL#'.length), record);
-    }
-    return found;
   }
 
   async requestConfirmation(
@@ -133,7 +116,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: recordKey(accountId, address),
+          Key: alertEmailKey(accountId, address),
           UpdateExpression:
             'SET account_id = :account, address = if_not_exists(address, :address), #status = :pending, requested_at = :now',
           ConditionExpression:
@@ -161,7 +144,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...outboxKey(accountId, address),
+          ...alertEmailOutboxKey(accountId, address),
           account_id: accountId,
           address: stored,
           requested_at: now,
@@ -177,7 +160,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: accountPk(accountId), sk: `ALERTEMAILDAY#${day}` },
+          Key: alertEmailDayKey(accountId, day),
           UpdateExpression: 'ADD mails :one',
           ConditionExpression: 'attribute_not_exists(mails) OR mails < :cap',
           ExpressionAttributeValues: { ':one': 1, ':cap': cap },
@@ -195,7 +178,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': OUTBOX_PK },
+        ExpressionAttributeValues: { ':pk': ALERT_EMAIL_OUTBOX_PK },
         ConsistentRead: true,
         Limit: limit,
       }),
@@ -214,7 +197,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: outboxKey(entry.accountId, normaliseEmail(entry.address)),
+          Key: alertEmailOutboxKey(entry.accountId, normaliseEmail(entry.address)),
           ConditionExpression: 'attribute_exists(pk)',
         }),
       );
@@ -230,7 +213,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...outboxKey(entry.accountId, normaliseEmail(entry.address)),
+          ...alertEmailOutboxKey(entry.accountId, normaliseEmail(entry.address)),
           account_id: entry.accountId,
           address: entry.address,
           requested_at: entry.requestedAt,
@@ -244,7 +227,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...tokenKey(token.tokenHash),
+          ...emailTokenKey(token.tokenHash),
           account_id: token.accountId,
           address: token.address,
           expires_at: token.expiresAt,
@@ -256,7 +239,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
 
   async findToken(tokenHash: string): Promise<ConfirmationToken | undefined> {
     const { Item: item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: tokenKey(tokenHash), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: emailTokenKey(tokenHash), ConsistentRead: true }),
     );
     if (!item) return undefined;
     return {
@@ -272,7 +255,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: recordKey(accountId, address),
+          Key: alertEmailKey(accountId, address),
           UpdateExpression: 'SET #status = :confirmed, confirmed_at = if_not_exists(confirmed_at, :now)',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status' },

@@ -1,17 +1,15 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DailyUsage } from '../../domain/model.js';
-import type { UsageRepository } from '../../domain/ports.js';
+import type { UsageRepository } from '../../domain/ports/quota-stores.js';
+import { num } from './attributes.js';
 import { isConditionalCheckFailed } from './client.js';
-import { accountPk } from './keys.js';
+import { usageKey } from './keys.js';
 
 /**
  * Usage-day counters in the config table (docs/storage.md): pk `ACCOUNT#<account id>`,
  * sk `USAGE#<YYYY-MM-DD>`, numbers `events` and `dropped`. One item per account per active day
  * (~60 bytes); they are kept as the account's usage history.
  */
-
-const usageKey = (accountId: string, day: string) => ({ pk: accountPk(accountId), sk: `USAGE#${day}` });
-const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
 export class DynamoUsageRepository implements UsageRepository {
   constructor(

@@ -1,5 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { WebhookCount, WebhookCounter, WebhookSlotReservation } from '../../domain/ports.js';
+import type {
+  WebhookCount,
+  WebhookCounter,
+  WebhookSlotReservation,
+} from '../../domain/ports/quota-stores.js';
 import { isConditionalCheckFailed } from './client.js';
 import { accountItemKey } from './keys.js';
 

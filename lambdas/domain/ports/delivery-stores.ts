@@ -1,0 +1,117 @@
+/**
+ * The deliveries table's stores: events (stored once, with fan-out's quota decision), deliveries
+ * with their attempts, the purges of deleted endpoints' histories, idempotency claims and stats.
+ */
+import type {
+  Admission,
+  Delivery,
+  DeliveryAttempt,
+  Page,
+  WebhookEvent,
+  WebhookStats,
+  WindowStats,
+} from '../model.js';
+import type { PageRequest } from './paging.js';
+
+/** Event payloads, stored once per event with fan-out's quota decision. */
+export interface EventRepository {
+  /**
+   * Stores the payload once per event (conditional: a replay rewrites nothing), with fan-out's quota
+   * decision when given (a dropped event is stored without its data). `created` says whether this
+   * call wrote it; when it existed, `admission` is the decision stored with it.
+   */
+  putEvent(event: WebhookEvent, admission?: Admission): Promise<{ created: boolean; admission?: Admission }>;
+  /**
+   * The quota decision stored with a live event: undefined when the event is not stored (or expired);
+   * 'admitted' for an event stored without one (test sends).
+   */
+  getAdmission(eventId: string): Promise<Admission | undefined>;
+  getEvent(eventId: string): Promise<WebhookEvent | undefined>;
+  /** getEvent for many ids in one batch read (a delivery batch): the ones found, by id. */
+  getEvents(eventIds: readonly string[]): Promise<Map<string, WebhookEvent>>;
+}
+
+/** Result of creating a delivery record: created now, or it existed (a replayed fan-out). */
+export type CreateDeliveryResult = { created: true } | { created: false; existing: Delivery };
+
+/** Deliveries, one per (event, endpoint), with their attempts. */
+export interface DeliveryRepository {
+  /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
+  createDelivery(delivery: Delivery): Promise<CreateDeliveryResult>;
+  getDelivery(deliveryId: string): Promise<Delivery | undefined>;
+  /** getDelivery for many ids in one strongly consistent batch read: the ones found, by id. */
+  getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, Delivery>>;
+  /**
+   * Appends an attempt and moves status/next attempt, only if the stored attempt count is still
+   * `attempt.attempt - 1` (a duplicate job never records twice). Returns false when it was not.
+   */
+  recordAttempt(
+    deliveryId: string,
+    attempt: DeliveryAttempt,
+    next: { status: Delivery['status']; nextAttemptAt?: string; failureReason?: string },
+  ): Promise<boolean>;
+  /** Ends a delivery without an HTTP attempt (endpoint paused/disabled/deleted). */
+  markFailed(deliveryId: string, failureReason: string): Promise<void>;
+  /** Newest first. */
+  listDeliveries(
+    accountId: string,
+    webhookId: string,
+    filter: { status?: Delivery['status'] },
+    page: PageRequest,
+  ): Promise<Page<Delivery>>;
+  /** Re-opens a failed delivery for another round of attempts (manual retry). */
+  reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean>;
+  /** Pending deliveries whose next attempt was due before `dueBefore` (the reconciler's query). */
+  findOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
+  /**
+   * Every pending delivery, read from the table itself rather than an index: the local runtime's
+   * sweep after a crash, when its queues are new and an index entry may not have been written.
+   * A full scan: never for a deployed table.
+   */
+  scanPending(limit: number): Promise<Delivery[]>;
+}
+
+/** Removing a deleted endpoint's delivery history (docs/retention.md). */
+export interface HistoryPurgeRepository {
+  /** Deletes up to `maxItems` of an endpoint's delivery items; `done` when none is left. */
+  purgeHistory(webhookId: string, maxItems: number): Promise<{ deleted: number; done: boolean }>;
+  /** Records that a deleted endpoint's history must be purged (the reconciler finishes what is left). */
+  requestHistoryPurge(request: HistoryPurgeRequest): Promise<void>;
+  /** Outstanding purge requests (in webhook id order, at most `limit`). */
+  listHistoryPurges(limit: number): Promise<HistoryPurgeRequest[]>;
+  completeHistoryPurge(webhookId: string): Promise<void>;
+}
+
+export interface HistoryPurgeRequest {
+  readonly accountId: string;
+  readonly webhookId: string;
+  /** ISO 8601. */
+  readonly requestedAt: string;
+}
+
+export interface IdempotencyRepository {
+  /**
+   * Claims `key` for `eventId` for 24 h. Returns the event id already holding an unexpired claim,
+   * or undefined when this call claimed it.
+   */
+  claim(accountId: string, key: string, eventId: string, expiresAt: string): Promise<string | undefined>;
+  /** The event id holding an unexpired claim on `key`, if any. */
+  holder(accountId: string, key: string): Promise<string | undefined>;
+}
+
+export interface StatsRepository {
+  /** Adds outcomes for one endpoint in one write (several deliveries of a batch at once). */
+  add(
+    webhookId: string,
+    hour: string,
+    delta: { successful: number; failed: number; responseTimeMsTotal: number; timed: number },
+  ): Promise<void>;
+  get(webhookId: string): Promise<WebhookStats>;
+  /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
+  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }>;
+  /**
+   * Drops a deleted endpoint's counters and leaves a marker that makes later `add`s no-ops, so a
+   * batch still in flight cannot bring them back.
+   */
+  retire(webhookId: string): Promise<void>;
+}
