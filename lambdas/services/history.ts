@@ -3,9 +3,10 @@ import { DomainError, invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports/paging.js';
+import { hourBucket } from '../domain/stats-hours.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
-import { hourBucket, recordStats } from './stats.js';
+import { recordStats } from './stats.js';
 import { getWebhook } from './webhook-lookup.js';
 
 /** Delivery history, manual retries and test sends: the use cases behind deliveries routes. */

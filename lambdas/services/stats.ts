@@ -1,9 +1,8 @@
 import type { WebhookStats, WindowStats } from '../domain/model.js';
+import { hourBucket } from '../domain/stats-hours.js';
 import type { JobResult } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
 import { getWebhook } from './webhook-lookup.js';
-
-export const hourBucket = (date: Date): string => date.toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /** One stats write per endpoint per batch: final outcomes count as deliveries, every attempt is timed. */
 export async function recordStats(

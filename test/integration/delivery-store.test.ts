@@ -5,9 +5,10 @@ import { documentClientFor, encodeCursor } from '../../lambdas/adapters/dynamodb
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
 import { DynamoIdempotencyRepository } from '../../lambdas/adapters/dynamodb/idempotency-store.js';
-import { DynamoStatsRepository, hourOf } from '../../lambdas/adapters/dynamodb/stats-store.js';
+import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Delivery, DeliveryStatus } from '../../lambdas/domain/model.js';
+import { hourBucket } from '../../lambdas/domain/stats-hours.js';
 import { rejection } from '../support/assertions.js';
 import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { aDelivery, anAttempt, anEvent } from '../support/factories.js';
@@ -519,7 +520,7 @@ describe('DynamoStatsRepository', () => {
     expect(window.allTime).toEqual({ totalDeliveries: 23, successful: 13, failed: 10 });
     expect(await stats.get(webhookId)).toEqual({ totalDeliveries: 23, successful: 13, failed: 10 });
     expect(await stats.get(newWebhookId())).toEqual({ totalDeliveries: 0, successful: 0, failed: 0 });
-    expect(hourOf(now)).toBe('2025011510');
+    expect(hourBucket(now)).toBe('2025011510');
   });
 
   it('drops buckets that fell out of the window', async () => {

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../domain/errors.js';
 import type { WebhookStats, WindowStats } from '../../domain/model.js';
 import type { StatsRepository } from '../../domain/ports/delivery-stores.js';
+import { hourBucket } from '../../domain/stats-hours.js';
 import { type Item, num } from './attributes.js';
 import { Expr, isConditionalCheckFailed } from './client.js';
 import { DAY_SECONDS, DeliveriesTable } from './deliveries-table.js';
@@ -12,11 +13,6 @@ import { statsKey } from './delivery-keys.js';
  * all-time counters and hourly buckets (`h<YYYYMMDDHH>_ok|fail|rt|n`) for the last 24 hours.
  */
 
-/** The hour bucket name of a time: 'YYYYMMDDHH' in UTC. */
-export function hourOf(date: Date): string {
-  return date.toISOString().slice(0, 13).replace(/[-T]/g, '');
-}
-
 function hourToTime(hour: string): number {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})$/.exec(hour);
   if (!match) throw invalid(`Invalid stats hour ${hour}`);
@@ -25,7 +21,7 @@ function hourToTime(hour: string): number {
 
 const HOUR_MS = 3_600_000;
 const shiftHour = (hour: string, hours: number): string =>
-  hourOf(new Date(hourToTime(hour) + hours * HOUR_MS));
+  hourBucket(new Date(hourToTime(hour) + hours * HOUR_MS));
 const BUCKET_FIELDS = ['ok', 'fail', 'rt', 'n'] as const;
 const BUCKET_ATTRIBUTE = /^h(\d{10})_(ok|fail|rt|n)$/;
 
@@ -118,7 +114,7 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
   /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
   async getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }> {
     const item = await this.item(webhookId);
-    const current = hourOf(now);
+    const current = hourBucket(now);
     let successful = 0;
     let failed = 0;
     let responseTimeMsTotal = 0;
