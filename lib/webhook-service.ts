@@ -1,9 +1,8 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -182,19 +181,6 @@ const MAX_SQS_MESSAGE_BYTES = 1_048_576;
 const MAX_RECEIVE_COUNT = 5;
 const DLQ_RETENTION = Duration.days(14);
 
-const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-];
-const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
-
 const pascal = (name: string): string =>
   name
     .split('-')
@@ -329,8 +315,6 @@ export class WebhookService extends Construct {
 
     // ---- functions -----------------------------------------------------------------------------
     const common = {
-      CONFIG_TABLE_NAME: this.configTable.tableName,
-      DELIVERIES_TABLE_NAME: this.deliveriesTable.tableName,
       ALLOW_HTTP_TARGETS: String(props.allowHttpTargets ?? false),
       ALLOW_PRIVATE_TARGETS: 'false',
     };
@@ -355,13 +339,10 @@ export class WebhookService extends Construct {
     const managementApi = fn('management-api', 'Tenant REST API: endpoints, history, stats, retries', {
       ...history,
       ...quotas,
-      MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
-      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
     });
     const publishApi = fn('publish-api', 'POST /v1/events: publishes an event to the bus', {
       ...history,
       ...quotas,
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
     });
     const adminApi = fn(
       'admin-api',
@@ -371,13 +352,7 @@ export class WebhookService extends Construct {
     const fanout = fn(
       'fanout',
       'Ingest queue consumer: one delivery per subscribed endpoint',
-      {
-        ...history,
-        ...quotas,
-        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        // Bus events that cannot be parsed are parked with their reason, never dropped.
-        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
-      },
+      { ...history, ...quotas },
       {
         timeout: FANOUT_TIMEOUT,
         reservedConcurrentExecutions: fanoutConcurrency.reservedConcurrentExecutions,
@@ -386,21 +361,17 @@ export class WebhookService extends Construct {
     const deliver = fn(
       'deliver',
       'Delivery queue consumer: signs and POSTs, records attempts, schedules retries',
-      {
-        ...history,
-        MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
-        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
-      },
+      history,
       {
         timeout: DELIVER_TIMEOUT,
         reservedConcurrentExecutions: deliveryConcurrency.reservedConcurrentExecutions,
       },
     );
-    const reconciler = fn('reconciler', 'Re-queues deliveries still pending long past their due time', {
-      ...history,
-      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-    });
+    const reconciler = fn(
+      'reconciler',
+      'Re-queues deliveries still pending long past their due time',
+      history,
+    );
     // ---- escalation ------------------------------------------------------------------------------
     const ops = createOpsTopic(this);
     this.opsTopic = ops.topic;
@@ -410,11 +381,7 @@ export class WebhookService extends Construct {
     const escalation = fn(
       'escalation',
       'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
-      {
-        INGEST_QUEUE_URL: this.ingestQueue.queueUrl,
-        OPS_TOPIC_ARN: this.opsTopic.topicArn,
-        ...(props.alertSenderEmail ? { ALERT_SENDER_EMAIL: props.alertSenderEmail } : {}),
-      },
+      {},
       { timeout: ESCALATION_TIMEOUT },
     );
     this.escalationStateMachine = new EscalationStateMachine(this, 'EscalationWorkflow', {
@@ -423,8 +390,6 @@ export class WebhookService extends Construct {
       logGroupName: `/aws/vendedlogs/states/${baseName}-escalation`,
       logRetention,
     }).stateMachine;
-    deliver.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalationStateMachine.stateMachineArn);
-    deliver.addEnvironment('ESCALATION_WAIT_SECONDS', String(escalationWait.toSeconds()));
 
     this.functions = {
       authorizer: authorizerFn,
@@ -437,53 +402,35 @@ export class WebhookService extends Construct {
       escalation,
     };
 
-    // ---- least-privilege grants ------------------------------------------------------------------
-    this.grantTable(this.configTable, CONFIG_TABLE, authorizerFn, 'read');
-    this.grantTable(this.configTable, CONFIG_TABLE, managementApi, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, managementApi, 'readwrite');
-    this.masterKeySecret.grantRead(managementApi);
-    this.deliveryQueue.grantSendMessages(managementApi);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, publishApi, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, publishApi, 'readwrite');
-    this.eventBus.grantPutEventsTo(publishApi);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, adminApi, 'readwrite');
-
-    this.grantTable(this.configTable, CONFIG_TABLE, fanout, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, fanout, 'readwrite');
-    this.deliveryQueue.grantSendMessages(fanout);
-    this.parkedQueue.grantSendMessages(fanout);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, deliver, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, deliver, 'readwrite');
-    this.masterKeySecret.grantRead(deliver);
-    this.deliveryQueue.grantSendMessages(deliver);
-    this.parkedQueue.grantSendMessages(deliver);
-
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, reconciler, 'readwrite');
-    // readwrite: it also sends the queued alert-address confirmation mails (docs/escalation.md).
-    this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'readwrite');
-    if (props.alertSenderEmail) this.grantSendEmail(reconciler, props.alertSenderEmail);
-    this.deliveryQueue.grantSendMessages(reconciler);
-
+    // ---- wiring: each function's resources, environment and grants together --------------------
+    const config = this.configTable;
+    const deliveries = this.deliveriesTable;
+    const sender = props.alertSenderEmail;
+    const bothTables = (handler: WebhookFunction) =>
+      handler.useConfigTable(config, 'readwrite').useDeliveriesTable(deliveries, 'readwrite');
+    authorizerFn.useConfigTable(config, 'read').useDeliveriesTable(deliveries, 'none');
+    bothTables(managementApi).readsMasterKey(this.masterKeySecret).sendsToDeliveryQueue(this.deliveryQueue);
+    bothTables(publishApi).publishesToBus(this.eventBus);
+    adminApi.useConfigTable(config, 'readwrite').useDeliveriesTable(deliveries, 'none');
+    // Bus events that cannot be parsed are parked with their reason, never dropped.
+    bothTables(fanout).sendsToDeliveryQueue(this.deliveryQueue).parksIn(this.parkedQueue);
+    bothTables(deliver)
+      .readsMasterKey(this.masterKeySecret)
+      .sendsToDeliveryQueue(this.deliveryQueue)
+      .parksIn(this.parkedQueue)
+      .startsEscalations(this.escalationStateMachine, escalationWait.toSeconds());
+    // readwrite on config: it also sends the queued alert-address confirmation mails (docs/escalation.md).
+    reconciler.useDeliveriesTable(deliveries, 'readwrite').useConfigTable(config, 'readwrite');
+    if (sender) reconciler.sendsAlertMailAs(sender);
+    reconciler.sendsToDeliveryQueue(this.deliveryQueue);
     // escalation: the endpoint's configuration and counters, the ingest queue (operational events go
     // to fan-out directly, never through the bus: docs/bus.md), the ops topic, the sender.
-    this.grantTable(this.configTable, CONFIG_TABLE, escalation, 'readwrite');
-    this.ingestQueue.grantSendMessages(escalation);
-    iam.Grant.addToPrincipal({
-      grantee: escalation,
-      actions: ['sns:Publish'],
-      resourceArns: [this.opsTopic.topicArn],
-    });
-    // What SNS needs of a publisher to an encrypted topic (grantPublish would add GenerateDataKey*).
-    iam.Grant.addToPrincipal({
-      grantee: escalation,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resourceArns: [this.opsTopicKey.keyArn],
-    });
-    if (props.alertSenderEmail) this.grantSendEmail(escalation, props.alertSenderEmail);
-    this.escalationStateMachine.grantStartExecution(deliver);
+    escalation
+      .useConfigTable(config, 'readwrite')
+      .useDeliveriesTable(deliveries, 'none')
+      .sendsToIngestQueue(this.ingestQueue)
+      .publishesToOpsTopic(this.opsTopic, this.opsTopicKey);
+    if (sender) escalation.sendsAlertMailAs(sender);
 
     // ---- event sources (these also grant consume on their queue) --------------------------------
     fanout.addEventSource(
@@ -531,10 +478,9 @@ export class WebhookService extends Construct {
       },
     });
     this.addGatewayResponses();
-    escalation.addEnvironment('API_URL', this.api.url);
+    escalation.linksToApi(this.api);
     // The confirmation links the reconciler mails (it is no API integration: no dependency cycle).
-    reconciler.addEnvironment('API_URL', this.api.url);
-    if (props.alertSenderEmail) reconciler.addEnvironment('ALERT_SENDER_EMAIL', props.alertSenderEmail);
+    reconciler.linksToApi(this.api);
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
       handler: authorizerFn,
@@ -627,49 +573,6 @@ export class WebhookService extends Construct {
       });
     }
     return table;
-  }
-
-  /**
-   * SES v2 SendEmail from the alert sender only: its email identity, or its domain's identity when
-   * the domain is what was verified, and in both cases only with that exact From address.
-   */
-  private grantSendEmail(grantee: iam.IGrantable, sender: string): void {
-    const stack = Stack.of(this);
-    const identity = (name: string) =>
-      stack.formatArn({
-        service: 'ses',
-        resource: 'identity',
-        resourceName: name,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
-    const domain = sender.slice(sender.lastIndexOf('@') + 1);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendEmail'],
-        resources: [identity(sender), identity(domain)],
-        conditions: { StringEquals: { 'ses:FromAddress': sender } },
-      }),
-    );
-  }
-
-  /**
-   * Item-level access to a table and to its named indexes, nothing else: no Scan, no table
-   * management, and index ARNs listed one by one instead of `index/*`.
-   */
-  private grantTable(
-    table: dynamodb.Table,
-    schema: TableSchema,
-    grantee: iam.IGrantable,
-    access: 'read' | 'readwrite',
-  ): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-      resourceArns: [
-        table.tableArn,
-        ...schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-      ],
-    });
   }
 
   /** API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. */
