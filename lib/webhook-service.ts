@@ -11,143 +11,20 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  consumerConcurrency,
-  DEFAULT_DELIVERY_CONCURRENCY,
-  DEFAULT_FANOUT_CONCURRENCY,
-} from './consumer-concurrency.js';
 import { EscalationStateMachine } from './escalation-state-machine.js';
-import { DEFAULT_METRICS_NAMESPACE, DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
-import { type WebhookServiceAlarmsProps, WebhookServiceObservability } from './observability.js';
+import { DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
+import { WebhookServiceObservability } from './observability.js';
 import { createOpsTopic } from './ops-topic.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
 import { WebhookFunction } from './webhook-function.js';
+import { resolveServiceProps, type WebhookServiceProps } from './webhook-service-props.js';
 
-/** API Gateway stage throttling (account-wide limits still apply on top). */
-export interface ApiThrottleProps {
-  /**
-   * Steady-state requests per second across the whole stage.
-   * @default 50
-   */
-  readonly rateLimit?: number;
-  /**
-   * Maximum burst of concurrent requests across the whole stage.
-   * @default 100
-   */
-  readonly burstLimit?: number;
-}
-
-export interface WebhookServiceProps {
-  /**
-   * How long delivery history (events, deliveries, attempts) is kept before DynamoDB TTL expires it.
-   * @default 30
-   */
-  readonly retentionDays?: number;
-  /**
-   * SES identity (verified email address) that failing-endpoint alert emails are sent from. The
-   * escalation function may send from this address only (its own identity, or its domain's).
-   * @default - no alert emails: each one is logged and skipped; escalation still notifies the ops
-   * topic, publishes the operational events and disables endpoints
-   */
-  readonly alertSenderEmail?: string;
-  /**
-   * How long escalation waits after alerting before it re-checks an endpoint and disables it.
-   * @default Duration.hours(72)
-   */
-  readonly escalationWait?: Duration;
-  /**
-   * Throttling of the REST API stage.
-   * @default - { rateLimit: 50, burstLimit: 100 }
-   */
-  readonly apiThrottle?: ApiThrottleProps;
-  /**
-   * Retention of the functions' log groups and of the API access log group.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Removal policy of the tables and of the master key secret (they live and die together: the
-   * secret decrypts the signing secrets stored in the config table).
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Maximum concurrency of the deliver function: the delivery queue's event source
-   * (`ScalingConfig.MaximumConcurrency`) never runs more than this many invocations, a whole number
-   * from 2 to 1000. A value given here is also reserved for deliver, so that the event source never
-   * invokes more than deliver may run (throttled invocations burn receive counts).
-   * @default 50 - not reserved. Each invocation sends a batch of up to 10 jobs concurrently (30 s
-   * each at most), so 50 is up to 500 requests in flight: tens of thousands of deliveries a minute
-   * to healthy receivers, while slow ones cannot take the account's whole concurrency (1000 by
-   * default) from the API and everything else; the queue absorbs the rest. Reserving nothing lets
-   * the stack deploy in accounts whose concurrency quota has nothing left to reserve.
-   */
-  readonly deliveryConcurrency?: number;
-  /**
-   * Maximum concurrency of the fanout function (the ingest queue's event source), a whole number
-   * from 2 to 1000. A value given here is also reserved for fanout, as for `deliveryConcurrency`.
-   * @default 10 - not reserved. One event becomes up to thousands of delivery jobs, so a few fan-out
-   * invocations already outpace what deliver drains; more would only grow the delivery queue
-   * faster and add DynamoDB load.
-   */
-  readonly fanoutConcurrency?: number;
-  /**
-   * Accept `http://` endpoint URLs. For non-production deployments only.
-   * @default false
-   */
-  readonly allowHttpTargets?: boolean;
-  /**
-   * Name of the EventBridge bus that internal services publish to.
-   * @default - `<stack name>-<construct id>`
-   */
-  readonly eventBusName?: string;
-  /**
-   * Create the API Gateway CloudWatch role and set it as the account's (`AWS::ApiGateway::Account`,
-   * retained when the stack is deleted). API Gateway writes the stage's execution and access logs
-   * through that one role per account and region, shared by every API there: most accounts have it
-   * already, and creating it here would silently replace it. Turn it on only in an account and
-   * region where no API Gateway CloudWatch role is set yet (the deploy then fails with "CloudWatch
-   * Logs role ARN must be set in account settings to enable logging").
-   * @default false
-   */
-  readonly apiGatewayCloudWatchRole?: boolean;
-  /**
-   * Quotas of the account plans, over the defaults (seed 000): scale 20 webhooks and 100,000 events
-   * a day, pro 50 and 500,000, enterprise unlimited. `null` is unlimited; what is not named keeps
-   * its default.
-   * @default - the defaults
-   */
-  readonly planLimits?: PlanLimitsProps;
-  /**
-   * Thresholds of the alarms (docs/observability.md). Every alarm notifies `opsTopic`.
-   * @default - 20% failed delivery attempts over 15 minutes (from 20 attempts on)
-   */
-  readonly alarms?: WebhookServiceAlarmsProps;
-  /**
-   * CloudWatch namespace of the service's own metrics (deliveries, latency, fan-out size, ...).
-   * Each deployment's metrics also carry a `deployment` dimension, `<stack name>-<construct id>`.
-   * @default 'ServerlessWebhooks'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * Name of the CloudWatch dashboard.
-   * @default - generated by CloudFormation
-   */
-  readonly dashboardName?: string;
-}
-
-/** One plan's quotas; `null` = unlimited. */
-export interface PlanLimitProps {
-  readonly maxWebhooks?: number | null;
-  readonly maxEventsPerDay?: number | null;
-}
-
-/** Per-plan quota overrides (docs/quotas.md). */
-export interface PlanLimitsProps {
-  readonly scale?: PlanLimitProps;
-  readonly pro?: PlanLimitProps;
-  readonly enterprise?: PlanLimitProps;
-}
+export type {
+  ApiThrottleProps,
+  PlanLimitProps,
+  PlanLimitsProps,
+  WebhookServiceProps,
+} from './webhook-service-props.js';
 
 /** The handler entries (`lambdas/<name>.ts`), one function each. */
 export const FUNCTION_NAMES = [
@@ -169,9 +46,6 @@ const DELIVER_TIMEOUT = Duration.seconds(60);
 const API_TIMEOUT = Duration.seconds(10);
 /** One escalation step: a few DynamoDB calls, an email, an SNS publish, an SQS send. */
 const ESCALATION_TIMEOUT = Duration.seconds(30);
-const DEFAULT_ESCALATION_WAIT = Duration.hours(72);
-/** Standard executions live at most a year; the state machine's timeout adds a day to the wait. */
-const MAX_ESCALATION_WAIT = Duration.days(364);
 /** AWS guidance for SQS event sources: visibility timeout = 6 x the function timeout. */
 const visibilityFor = (consumerTimeout: Duration): Duration =>
   Duration.seconds(6 * consumerTimeout.toSeconds());
@@ -225,22 +99,18 @@ export class WebhookService extends Construct {
   constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
     super(scope, id);
 
-    const retentionDays = props.retentionDays ?? 30;
-    const rateLimit = props.apiThrottle?.rateLimit ?? 50;
-    const burstLimit = props.apiThrottle?.burstLimit ?? 100;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    validateProps(props, { retentionDays, rateLimit, burstLimit });
-    const deliveryConcurrency = consumerConcurrency(
-      'deliveryConcurrency',
-      props.deliveryConcurrency,
-      DEFAULT_DELIVERY_CONCURRENCY,
-    );
-    const fanoutConcurrency = consumerConcurrency(
-      'fanoutConcurrency',
-      props.fanoutConcurrency,
-      DEFAULT_FANOUT_CONCURRENCY,
-    );
+    const {
+      retentionDays,
+      rateLimit,
+      burstLimit,
+      logRetention,
+      removalPolicy,
+      escalationWait,
+      deliveryConcurrency,
+      fanoutConcurrency,
+      metricsNamespace,
+      planLimitsEnvironment: quotas,
+    } = resolveServiceProps(props);
 
     const baseName = this.baseName(id);
 
@@ -319,7 +189,6 @@ export class WebhookService extends Construct {
       ALLOW_PRIVATE_TARGETS: 'false',
     };
     const history = { RETENTION_DAYS: String(retentionDays) };
-    const quotas = planLimitsEnvironment(props.planLimits);
     const fn = (
       name: WebhookFunctionName,
       description: string,
@@ -377,7 +246,6 @@ export class WebhookService extends Construct {
     this.opsTopic = ops.topic;
     this.opsTopicKey = ops.key;
 
-    const escalationWait = props.escalationWait ?? DEFAULT_ESCALATION_WAIT;
     const escalation = fn(
       'escalation',
       'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
@@ -521,7 +389,6 @@ export class WebhookService extends Construct {
     }
 
     // ---- observability (docs/observability.md) -----------------------------------------------------
-    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     for (const emitter of [fanout, deliver, authorizerFn]) {
       emitter.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', metricsNamespace);
       emitter.addEnvironment(DEPLOYMENT_ENV, baseName);
@@ -650,56 +517,5 @@ export class WebhookService extends Construct {
       id: 'AwsSolutions-APIG4',
       reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
     });
-  }
-}
-
-/**
- * PLAN_LIMITS for the functions that enforce quotas (management API, publish API, fan-out), in the
- * snake_case JSON lambdas/domain/plans.ts parses; nothing when the defaults stand.
- */
-function planLimitsEnvironment(planLimits: PlanLimitsProps | undefined): Record<string, string> {
-  if (!planLimits) return {};
-  const json: Record<string, Record<string, number | null>> = {};
-  for (const [plan, limits] of Object.entries(planLimits) as [string, PlanLimitProps | undefined][]) {
-    if (!['scale', 'pro', 'enterprise'].includes(plan)) throw new Error(`planLimits: unknown plan '${plan}'`);
-    if (!limits) continue;
-    const entry: Record<string, number | null> = {};
-    for (const [field, key] of [
-      ['maxWebhooks', 'max_webhooks'],
-      ['maxEventsPerDay', 'max_events_per_day'],
-    ] as const) {
-      const value = limits[field];
-      if (value === undefined) continue;
-      if (value !== null && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) {
-        throw new Error(`planLimits.${plan}.${field} must be an integer from 0 to 1e9 or null, got ${value}`);
-      }
-      entry[key] = value;
-    }
-    json[plan] = entry;
-  }
-  return { PLAN_LIMITS: JSON.stringify(json) };
-}
-
-function validateProps(
-  props: WebhookServiceProps,
-  resolved: { retentionDays: number; rateLimit: number; burstLimit: number },
-): void {
-  if (!Number.isInteger(resolved.retentionDays) || resolved.retentionDays < 1) {
-    throw new Error(`retentionDays must be a positive integer, got ${resolved.retentionDays}`);
-  }
-  if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
-    throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
-  }
-  if (props.escalationWait !== undefined) {
-    // Whole seconds: the Wait state and ESCALATION_WAIT_SECONDS take an integer.
-    const seconds = props.escalationWait.toSeconds({ integral: false });
-    if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_ESCALATION_WAIT.toSeconds()) {
-      throw new Error(
-        `escalationWait must be a whole number of seconds, from 1 second to ${MAX_ESCALATION_WAIT.toDays()} days, got ${props.escalationWait}`,
-      );
-    }
-  }
-  if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
-    throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);
   }
 }
