@@ -1,12 +1,11 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,7 +14,8 @@ import { EscalationStateMachine } from './escalation-state-machine.js';
 import { DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
 import { WebhookServiceObservability } from './observability.js';
 import { createOpsTopic } from './ops-topic.js';
-import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
+import { WebhookRestApi } from './rest-api.js';
+import { WebhookServiceStorage } from './storage.js';
 import { WebhookFunction } from './webhook-function.js';
 import { resolveServiceProps, type WebhookServiceProps } from './webhook-service-props.js';
 
@@ -114,20 +114,11 @@ export class WebhookService extends Construct {
 
     const baseName = this.baseName(id);
 
-    // ---- storage -------------------------------------------------------------------------------
-    this.configTable = this.table('ConfigTable', CONFIG_TABLE, removalPolicy);
-    this.deliveriesTable = this.table('DeliveriesTable', DELIVERIES_TABLE, removalPolicy);
-
-    this.masterKeySecret = new secretsmanager.Secret(this, 'MasterKeySecret', {
-      description: 'Master key of the webhook service: signing secrets are stored encrypted under it',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(this.masterKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the master key would orphan every signing-secret ciphertext stored in DynamoDB; re-encryption under a new key is a planned admin operation, not an automatic rotation.',
-    });
+    // ---- storage: created in this construct's scope, under the ids it always had -------------------
+    const storage = new WebhookServiceStorage(this, { removalPolicy });
+    this.configTable = storage.configTable;
+    this.deliveriesTable = storage.deliveriesTable;
+    this.masterKeySecret = storage.masterKeySecret;
 
     // ---- queues --------------------------------------------------------------------------------
     const queueDefaults = {
@@ -323,70 +314,23 @@ export class WebhookService extends Construct {
       targets: [new targets.LambdaFunction(reconciler, { retryAttempts: 2 })],
     });
 
-    // ---- REST API ------------------------------------------------------------------------------
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? false;
-    this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: `${baseName}-api`,
-      description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
-      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      cloudWatchRole,
-      // Account-wide setting: deleting this stack must not switch off other APIs' logging.
-      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
-      deployOptions: {
-        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
-        throttlingRateLimit: rateLimit,
-        throttlingBurstLimit: burstLimit,
-        loggingLevel: apigw.MethodLoggingLevel.INFO,
-        // Never log bodies: secrets and API keys appear in responses exactly once.
-        dataTraceEnabled: false,
-        tracingEnabled: true,
-        metricsEnabled: true,
-      },
+    // ---- REST API: created in this construct's scope, under the ids it always had ------------------
+    const restApi = new WebhookRestApi(this, {
+      baseName,
+      logRetention,
+      rateLimit,
+      burstLimit,
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+      authorizerFunction: authorizerFn,
+      managementFunction: managementApi,
+      publishFunction: publishApi,
+      adminFunction: adminApi,
     });
-    this.addGatewayResponses();
+    this.api = restApi.api;
+    this.authorizer = restApi.authorizer;
     escalation.linksToApi(this.api);
     // The confirmation links the reconciler mails (it is no API integration: no dependency cycle).
     reconciler.linksToApi(this.api);
-
-    this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
-      handler: authorizerFn,
-      identitySources: [apigw.IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.minutes(5),
-    });
-    const tenant: apigw.MethodOptions = {
-      authorizer: this.authorizer,
-      authorizationType: apigw.AuthorizationType.CUSTOM,
-    };
-    const integration = (handler: WebhookFunction) =>
-      new apigw.LambdaIntegration(handler, { allowTestInvoke: false });
-    const managementIntegration = integration(managementApi);
-
-    const v1 = this.api.root.addResource('v1');
-    const publishMethod = v1.addResource('events').addMethod('POST', integration(publishApi), tenant);
-    const adminMethod = v1
-      .addResource('admin')
-      .addResource('{proxy+}')
-      .addMethod('ANY', integration(adminApi), { authorizationType: apigw.AuthorizationType.IAM });
-    const openApiMethod = v1
-      .addResource('openapi.json')
-      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
-    // The link in an alert-address confirmation mail: the unguessable token is the credential.
-    const confirmationMethod = v1
-      .addResource('email-confirmations')
-      .addResource('{token}')
-      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
-    const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
-
-    this.acknowledgeApiFindings({ publishMethod, adminMethod, openApiMethod, managementMethod });
-    for (const id of ['AwsSolutions-COG4', 'AwsSolutions-APIG4']) {
-      Validations.of(confirmationMethod).acknowledge({
-        id,
-        reason:
-          'GET /v1/email-confirmations/{token} is the link in an alert-address confirmation mail: the single-purpose 260-bit token is the credential, and the answer names only the address.',
-      });
-    }
 
     // ---- observability (docs/observability.md) -----------------------------------------------------
     for (const emitter of [fanout, deliver, authorizerFn]) {
@@ -419,103 +363,5 @@ export class WebhookService extends Construct {
       return Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
     }
     return `${stackName}-${id}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200);
-  }
-
-  private table(id: string, schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
-    const table = new dynamodb.Table(this, id, {
-      partitionKey: { name: schema.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: schema.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: schema.timeToLiveAttribute,
-      removalPolicy,
-    });
-    for (const index of schema.globalSecondaryIndexes) {
-      table.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
-    return table;
-  }
-
-  /** API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. */
-  private addGatewayResponses(): void {
-    const body = (code: string, message: string) => ({
-      'application/json': `{"error":{"code":"${code}","message":${message}}}`,
-    });
-    const fromContext = '$context.error.messageString';
-    const responses: ReadonlyArray<[string, apigw.ResponseType, string, string, string]> = [
-      [
-        'Unauthorized',
-        apigw.ResponseType.UNAUTHORIZED,
-        '401',
-        'unauthorized',
-        '"Missing or invalid API key"',
-      ],
-      ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
-      ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
-      ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],
-      ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'bad_request', fromContext],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'internal_error', '"Internal server error"'],
-    ];
-    for (const [id, type, statusCode, code, message] of responses) {
-      this.api.addGatewayResponse(id, {
-        type,
-        ...(statusCode ? { statusCode } : {}),
-        templates: body(code, message),
-      });
-    }
-  }
-
-  private acknowledgeApiFindings(methods: {
-    publishMethod: apigw.Method;
-    adminMethod: apigw.Method;
-    openApiMethod: apigw.Method;
-    managementMethod: apigw.Method;
-  }): void {
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'Requests are validated in the handlers with zod (body, query and path), which answer a JSON 4xx; API Gateway models would duplicate those schemas and answer in another error shape.',
-    });
-    // Only with apiGatewayCloudWatchRole: RestApi names that role 'CloudWatchRole'.
-    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
-    if (cloudWatchRole) {
-      Validations.of(cloudWatchRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
-      });
-    }
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No WAF by default: tenant routes require an API key checked by the Lambda authorizer, admin routes require SigV4, and the stage is throttled. Platform teams can associate a web ACL with the exposed stage.',
-    });
-    const cognito = 'AwsSolutions-COG4';
-    Validations.of(methods.publishMethod).acknowledge({
-      id: cognito,
-      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
-    });
-    Validations.of(methods.managementMethod).acknowledge({
-      id: cognito,
-      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
-    });
-    Validations.of(methods.adminMethod).acknowledge({
-      id: cognito,
-      reason: 'Admin routes are authorised with IAM (SigV4) for the platform team, not with Cognito users.',
-    });
-    Validations.of(methods.openApiMethod).acknowledge({
-      id: cognito,
-      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
-    });
-    Validations.of(methods.openApiMethod).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
-    });
   }
 }
