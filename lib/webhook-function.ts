@@ -1,11 +1,20 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
+import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
 
 /** The repository root, from this file's location (never from the process's working directory). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,26 +65,96 @@ export interface WebhookFunctionProps {
   readonly timeout?: Duration;
   /** Retention of the function's own log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Added to the defaults (`NODE_OPTIONS`, `POWERTOOLS_SERVICE_NAME`, ...). @default - none */
+  /**
+   * Added to the defaults (`NODE_OPTIONS`, `POWERTOOLS_SERVICE_NAME`, ...): settings only. A variable
+   * that names a resource (`BOUND_VARIABLES`) is set by the binding method that also grants its use.
+   * @default - none
+   */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
 }
 
 /**
+ * How a function may use a table. `none` sets the table's name only: the functions' environment
+ * parser (lambdas/config.ts) requires both table names, also of a function that never touches one.
+ */
+export type TableAccess = 'none' | 'read' | 'readwrite';
+
+/** What a binding method bound the function to. */
+export type BindingKind =
+  | 'configTable'
+  | 'deliveriesTable'
+  | 'deliveryQueue'
+  | 'parkedQueue'
+  | 'ingestQueue'
+  | 'eventBus'
+  | 'masterKey'
+  | 'escalations'
+  | 'opsTopic'
+  | 'alertSender'
+  | 'api';
+
+/** One binding: the environment variables it set and the IAM actions it granted with them. */
+export interface FunctionBinding {
+  readonly kind: BindingKind;
+  /** The resource (the sender's address for `alertSender`). */
+  readonly resource: IConstruct | string;
+  /** The environment variables this binding set. */
+  readonly variables: readonly string[];
+  /** Every action granted to the function's role by this binding; empty when it names the resource only. */
+  readonly actions: readonly string[];
+}
+
+/** The variables that name a resource: only the binding methods of WebhookFunction set them. */
+export const BOUND_VARIABLES: ReadonlySet<string> = new Set([
+  'CONFIG_TABLE_NAME',
+  'DELIVERIES_TABLE_NAME',
+  'DELIVERY_QUEUE_URL',
+  'PARKED_QUEUE_URL',
+  'INGEST_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'MASTER_KEY_SECRET_ARN',
+  'ESCALATION_STATE_MACHINE_ARN',
+  'ESCALATION_WAIT_SECONDS',
+  'OPS_TOPIC_ARN',
+  'ALERT_SENDER_EMAIL',
+  'API_URL',
+]);
+
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+/**
  * One Lambda handler of the service with the project's defaults: Node.js 22 on arm64, ESM bundle
  * built locally by esbuild, active tracing, an explicit log group with retention, and an execution
  * role that may only write to that log group (no AWSLambdaBasicExecutionRole: least privilege).
- * Everything else a function may touch is granted by the caller.
+ * Everything else a function may touch is bound with one of the binding methods below, each of
+ * which sets the environment variable naming a resource together with the grant to use it, and
+ * records both in `bindings`.
  */
 export class WebhookFunction extends NodejsFunction {
   /** The handler entry name (`lambdas/<name>.ts`). */
   public readonly entryName: string;
+  private readonly boundTo: FunctionBinding[] = [];
+  /** Set while a binding method sets its variables (addEnvironment refuses bound variables otherwise). */
+  private binding = false;
 
   constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(props.name)) {
       throw new Error(`WebhookFunction name must match [a-z0-9-]+ (lambdas/<name>.ts), got '${props.name}'`);
     }
+    for (const key of Object.keys(props.environment ?? {})) refuseUnbound(key, props.name);
     // Created in the parent scope because a role and a log group must exist before `super()`.
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -119,5 +198,168 @@ export class WebhookFunction extends NodejsFunction {
       reason:
         'Pinned to Node.js 22 on purpose: bundles target node22 and the local runtime and tests run on the same major; moving to a newer runtime is a deliberate upgrade, not a drift.',
     });
+  }
+
+  /** What this function was bound to, in the order of the binding calls. */
+  public get bindings(): readonly FunctionBinding[] {
+    return [...this.boundTo];
+  }
+
+  /** A variable that names a resource is set by a binding method only (see BOUND_VARIABLES). */
+  public override addEnvironment(key: string, value: string, options?: lambda.EnvironmentOptions): this {
+    if (!this.binding) refuseUnbound(key, this.entryName);
+    return super.addEnvironment(key, value, options);
+  }
+
+  /** CONFIG_TABLE_NAME, and item-level access to the config table (`none`: the name only). */
+  public useConfigTable(table: dynamodb.ITable, access: TableAccess): this {
+    return this.bindTable('configTable', 'CONFIG_TABLE_NAME', table, CONFIG_TABLE, access);
+  }
+
+  /** DELIVERIES_TABLE_NAME, and item-level access to the deliveries table and its indexes (`none`: the name only). */
+  public useDeliveriesTable(table: dynamodb.ITable, access: TableAccess): this {
+    return this.bindTable('deliveriesTable', 'DELIVERIES_TABLE_NAME', table, DELIVERIES_TABLE, access);
+  }
+
+  /** DELIVERY_QUEUE_URL, and SendMessage to the delivery queue. */
+  public sendsToDeliveryQueue(queue: sqs.IQueue): this {
+    return this.bind('deliveryQueue', queue, { DELIVERY_QUEUE_URL: queue.queueUrl }, [
+      queue.grantSendMessages(this),
+    ]);
+  }
+
+  /** PARKED_QUEUE_URL, and SendMessage to the parked queue. */
+  public parksIn(queue: sqs.IQueue): this {
+    return this.bind('parkedQueue', queue, { PARKED_QUEUE_URL: queue.queueUrl }, [
+      queue.grantSendMessages(this),
+    ]);
+  }
+
+  /** INGEST_QUEUE_URL, and SendMessage to the ingest queue (the service's own operational events). */
+  public sendsToIngestQueue(queue: sqs.IQueue): this {
+    return this.bind('ingestQueue', queue, { INGEST_QUEUE_URL: queue.queueUrl }, [
+      queue.grantSendMessages(this),
+    ]);
+  }
+
+  /** EVENT_BUS_NAME, and PutEvents on the bus. */
+  public publishesToBus(bus: events.IEventBus): this {
+    return this.bind('eventBus', bus, { EVENT_BUS_NAME: bus.eventBusName }, [bus.grantPutEventsTo(this)]);
+  }
+
+  /** MASTER_KEY_SECRET_ARN, and reading the master key secret. */
+  public readsMasterKey(secret: secretsmanager.ISecret): this {
+    return this.bind('masterKey', secret, { MASTER_KEY_SECRET_ARN: secret.secretArn }, [
+      secret.grantRead(this),
+    ]);
+  }
+
+  /** ESCALATION_STATE_MACHINE_ARN and ESCALATION_WAIT_SECONDS, and StartExecution of the state machine. */
+  public startsEscalations(stateMachine: sfn.IStateMachine, waitSeconds: number): this {
+    const environment = {
+      ESCALATION_STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+      ESCALATION_WAIT_SECONDS: String(waitSeconds),
+    };
+    return this.bind('escalations', stateMachine, environment, [stateMachine.grantStartExecution(this)]);
+  }
+
+  /**
+   * OPS_TOPIC_ARN, Publish to the topic, and of its key what SNS needs of a publisher to an encrypted
+   * topic (grantPublish would add GenerateDataKey*).
+   */
+  public publishesToOpsTopic(topic: sns.ITopic, key: kms.IKey): this {
+    return this.bind('opsTopic', topic, { OPS_TOPIC_ARN: topic.topicArn }, [
+      iam.Grant.addToPrincipal({ grantee: this, actions: ['sns:Publish'], resourceArns: [topic.topicArn] }),
+      iam.Grant.addToPrincipal({
+        grantee: this,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resourceArns: [key.keyArn],
+      }),
+    ]);
+  }
+
+  /**
+   * ALERT_SENDER_EMAIL, and SES v2 SendEmail from that sender only: its email identity, or its
+   * domain's identity when the domain is what was verified, and in both cases only with that exact
+   * From address.
+   */
+  public sendsAlertMailAs(sender: string): this {
+    const stack = Stack.of(this);
+    const identity = (name: string) =>
+      stack.formatArn({
+        service: 'ses',
+        resource: 'identity',
+        resourceName: name,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    const domain = sender.slice(sender.lastIndexOf('@') + 1);
+    return this.bind('alertSender', sender, { ALERT_SENDER_EMAIL: sender }, [
+      iam.Grant.addToPrincipal({
+        grantee: this,
+        actions: ['ses:SendEmail'],
+        resourceArns: [identity(sender), identity(domain)],
+        conditions: { StringEquals: { 'ses:FromAddress': sender } },
+      }),
+    ]);
+  }
+
+  /** API_URL: the REST API's base URL, for the links in mails (a link, no permission). */
+  public linksToApi(api: apigw.RestApi): this {
+    return this.bind('api', api, { API_URL: api.url }, []);
+  }
+
+  /**
+   * Item-level access to a table and to its named indexes, nothing else: no Scan, no table
+   * management, and index ARNs listed one by one instead of `index/*`.
+   */
+  private bindTable(
+    kind: BindingKind,
+    variable: string,
+    table: dynamodb.ITable,
+    schema: TableSchema,
+    access: TableAccess,
+  ): this {
+    const grants =
+      access === 'none'
+        ? []
+        : [
+            iam.Grant.addToPrincipal({
+              grantee: this,
+              actions:
+                access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+              resourceArns: [
+                table.tableArn,
+                ...schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+              ],
+            }),
+          ];
+    return this.bind(kind, table, { [variable]: table.tableName }, grants);
+  }
+
+  private bind(
+    kind: BindingKind,
+    resource: IConstruct | string,
+    environment: Readonly<Record<string, string>>,
+    grants: readonly iam.Grant[],
+  ): this {
+    this.binding = true;
+    try {
+      for (const [key, value] of Object.entries(environment)) this.addEnvironment(key, value);
+    } finally {
+      this.binding = false;
+    }
+    const actions = grants.flatMap((grant) =>
+      grant.principalStatements.flatMap((statement) => statement.actions),
+    );
+    this.boundTo.push({ kind, resource, variables: Object.keys(environment), actions });
+    return this;
+  }
+}
+
+function refuseUnbound(key: string, name: string): void {
+  if (BOUND_VARIABLES.has(key)) {
+    throw new Error(
+      `${name}: ${key} names a resource: set it with the WebhookFunction binding method that also grants its use`,
+    );
   }
 }

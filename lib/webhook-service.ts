@@ -1,209 +1,45 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Names, Stack, Token } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  consumerConcurrency,
-  DEFAULT_DELIVERY_CONCURRENCY,
-  DEFAULT_FANOUT_CONCURRENCY,
-} from './consumer-concurrency.js';
 import { EscalationStateMachine } from './escalation-state-machine.js';
-import { DEFAULT_METRICS_NAMESPACE, DEPLOYMENT_ENV, SERVICE_NAME } from './metric-names.js';
-import { type WebhookServiceAlarmsProps, WebhookServiceObservability } from './observability.js';
+import { SERVICE_NAME } from './metric-names.js';
+import { WebhookServiceObservability } from './observability.js';
 import { createOpsTopic } from './ops-topic.js';
-import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
-import { WebhookFunction } from './webhook-function.js';
+import { WebhookPipeline } from './pipeline.js';
+import { WebhookRestApi } from './rest-api.js';
+import {
+  createServiceFunctions,
+  type WebhookFunctionName,
+  wireServiceFunctions,
+} from './service-functions.js';
+import { WebhookServiceStorage } from './storage.js';
+import type { WebhookFunction } from './webhook-function.js';
+import { resolveServiceProps, type WebhookServiceProps } from './webhook-service-props.js';
 
-/** API Gateway stage throttling (account-wide limits still apply on top). */
-export interface ApiThrottleProps {
-  /**
-   * Steady-state requests per second across the whole stage.
-   * @default 50
-   */
-  readonly rateLimit?: number;
-  /**
-   * Maximum burst of concurrent requests across the whole stage.
-   * @default 100
-   */
-  readonly burstLimit?: number;
-}
-
-export interface WebhookServiceProps {
-  /**
-   * How long delivery history (events, deliveries, attempts) is kept before DynamoDB TTL expires it.
-   * @default 30
-   */
-  readonly retentionDays?: number;
-  /**
-   * SES identity (verified email address) that failing-endpoint alert emails are sent from. The
-   * escalation function may send from this address only (its own identity, or its domain's).
-   * @default - no alert emails: each one is logged and skipped; escalation still notifies the ops
-   * topic, publishes the operational events and disables endpoints
-   */
-  readonly alertSenderEmail?: string;
-  /**
-   * How long escalation waits after alerting before it re-checks an endpoint and disables it.
-   * @default Duration.hours(72)
-   */
-  readonly escalationWait?: Duration;
-  /**
-   * Throttling of the REST API stage.
-   * @default - { rateLimit: 50, burstLimit: 100 }
-   */
-  readonly apiThrottle?: ApiThrottleProps;
-  /**
-   * Retention of the functions' log groups and of the API access log group.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Removal policy of the tables and of the master key secret (they live and die together: the
-   * secret decrypts the signing secrets stored in the config table).
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Maximum concurrency of the deliver function: the delivery queue's event source
-   * (`ScalingConfig.MaximumConcurrency`) never runs more than this many invocations, a whole number
-   * from 2 to 1000. A value given here is also reserved for deliver, so that the event source never
-   * invokes more than deliver may run (throttled invocations burn receive counts).
-   * @default 50 - not reserved. Each invocation sends a batch of up to 10 jobs concurrently (30 s
-   * each at most), so 50 is up to 500 requests in flight: tens of thousands of deliveries a minute
-   * to healthy receivers, while slow ones cannot take the account's whole concurrency (1000 by
-   * default) from the API and everything else; the queue absorbs the rest. Reserving nothing lets
-   * the stack deploy in accounts whose concurrency quota has nothing left to reserve.
-   */
-  readonly deliveryConcurrency?: number;
-  /**
-   * Maximum concurrency of the fanout function (the ingest queue's event source), a whole number
-   * from 2 to 1000. A value given here is also reserved for fanout, as for `deliveryConcurrency`.
-   * @default 10 - not reserved. One event becomes up to thousands of delivery jobs, so a few fan-out
-   * invocations already outpace what deliver drains; more would only grow the delivery queue
-   * faster and add DynamoDB load.
-   */
-  readonly fanoutConcurrency?: number;
-  /**
-   * Accept `http://` endpoint URLs. For non-production deployments only.
-   * @default false
-   */
-  readonly allowHttpTargets?: boolean;
-  /**
-   * Name of the EventBridge bus that internal services publish to.
-   * @default - `<stack name>-<construct id>`
-   */
-  readonly eventBusName?: string;
-  /**
-   * Create the API Gateway CloudWatch role and set it as the account's (`AWS::ApiGateway::Account`,
-   * retained when the stack is deleted). API Gateway writes the stage's execution and access logs
-   * through that one role per account and region, shared by every API there: most accounts have it
-   * already, and creating it here would silently replace it. Turn it on only in an account and
-   * region where no API Gateway CloudWatch role is set yet (the deploy then fails with "CloudWatch
-   * Logs role ARN must be set in account settings to enable logging").
-   * @default false
-   */
-  readonly apiGatewayCloudWatchRole?: boolean;
-  /**
-   * Quotas of the account plans, over the defaults (seed 000): scale 20 webhooks and 100,000 events
-   * a day, pro 50 and 500,000, enterprise unlimited. `null` is unlimited; what is not named keeps
-   * its default.
-   * @default - the defaults
-   */
-  readonly planLimits?: PlanLimitsProps;
-  /**
-   * Thresholds of the alarms (docs/observability.md). Every alarm notifies `opsTopic`.
-   * @default - 20% failed delivery attempts over 15 minutes (from 20 attempts on)
-   */
-  readonly alarms?: WebhookServiceAlarmsProps;
-  /**
-   * CloudWatch namespace of the service's own metrics (deliveries, latency, fan-out size, ...).
-   * Each deployment's metrics also carry a `deployment` dimension, `<stack name>-<construct id>`.
-   * @default 'ServerlessWebhooks'
-   */
-  readonly metricsNamespace?: string;
-  /**
-   * Name of the CloudWatch dashboard.
-   * @default - generated by CloudFormation
-   */
-  readonly dashboardName?: string;
-}
-
-/** One plan's quotas; `null` = unlimited. */
-export interface PlanLimitProps {
-  readonly maxWebhooks?: number | null;
-  readonly maxEventsPerDay?: number | null;
-}
-
-/** Per-plan quota overrides (docs/quotas.md). */
-export interface PlanLimitsProps {
-  readonly scale?: PlanLimitProps;
-  readonly pro?: PlanLimitProps;
-  readonly enterprise?: PlanLimitProps;
-}
-
-/** The handler entries (`lambdas/<name>.ts`), one function each. */
-export const FUNCTION_NAMES = [
-  'authorizer',
-  'management-api',
-  'publish-api',
-  'admin-api',
-  'fanout',
-  'deliver',
-  'reconciler',
-  'escalation',
-] as const;
-export type WebhookFunctionName = (typeof FUNCTION_NAMES)[number];
-
-/** Consumer timeouts; the queues they read derive their visibility timeout from these. */
-const FANOUT_TIMEOUT = Duration.seconds(60);
-/** A batch of up to 10 deliveries is sent concurrently, each bounded by 30 s. */
-const DELIVER_TIMEOUT = Duration.seconds(60);
-const API_TIMEOUT = Duration.seconds(10);
-/** One escalation step: a few DynamoDB calls, an email, an SNS publish, an SQS send. */
-const ESCALATION_TIMEOUT = Duration.seconds(30);
-const DEFAULT_ESCALATION_WAIT = Duration.hours(72);
-/** Standard executions live at most a year; the state machine's timeout adds a day to the wait. */
-const MAX_ESCALATION_WAIT = Duration.days(364);
-/** AWS guidance for SQS event sources: visibility timeout = 6 x the function timeout. */
-const visibilityFor = (consumerTimeout: Duration): Duration =>
-  Duration.seconds(6 * consumerTimeout.toSeconds());
-
-/** SQS's largest message body (1 MiB). */
-const MAX_SQS_MESSAGE_BYTES = 1_048_576;
-const MAX_RECEIVE_COUNT = 5;
-const DLQ_RETENTION = Duration.days(14);
-
-const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-];
-const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
-
-const pascal = (name: string): string =>
-  name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
+export { FUNCTION_NAMES, type WebhookFunctionName } from './service-functions.js';
+export type {
+  ApiThrottleProps,
+  PlanLimitProps,
+  PlanLimitsProps,
+  WebhookServiceProps,
+} from './webhook-service-props.js';
 
 /**
  * The webhook delivery service: tables, master key, event bus, ingest/delivery/parked queues, the
  * Lambda handlers and the REST API. See /DESIGN.md and docs/storage.md.
+ *
+ * The one construct to deploy; its parts: storage (lib/storage.ts), the event path (lib/pipeline.ts),
+ * the functions and what each is bound to (lib/service-functions.ts), the REST API (lib/rest-api.ts),
+ * the escalation workflow (lib/escalation-state-machine.ts), the ops topic (lib/ops-topic.ts), alarms
+ * and dashboard (lib/observability.ts). Storage, pipeline, functions, API and topic are created in
+ * this construct's own scope, so their resources keep the logical ids they always had.
  */
 export class WebhookService extends Construct {
   public readonly api: apigw.RestApi;
@@ -238,351 +74,74 @@ export class WebhookService extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
     super(scope, id);
-
-    const retentionDays = props.retentionDays ?? 30;
-    const rateLimit = props.apiThrottle?.rateLimit ?? 50;
-    const burstLimit = props.apiThrottle?.burstLimit ?? 100;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    validateProps(props, { retentionDays, rateLimit, burstLimit });
-    const deliveryConcurrency = consumerConcurrency(
-      'deliveryConcurrency',
-      props.deliveryConcurrency,
-      DEFAULT_DELIVERY_CONCURRENCY,
-    );
-    const fanoutConcurrency = consumerConcurrency(
-      'fanoutConcurrency',
-      props.fanoutConcurrency,
-      DEFAULT_FANOUT_CONCURRENCY,
-    );
-
+    const resolved = resolveServiceProps(props);
     const baseName = this.baseName(id);
 
-    // ---- storage -------------------------------------------------------------------------------
-    this.configTable = this.table('ConfigTable', CONFIG_TABLE, removalPolicy);
-    this.deliveriesTable = this.table('DeliveriesTable', DELIVERIES_TABLE, removalPolicy);
+    const storage = new WebhookServiceStorage(this, { removalPolicy: resolved.removalPolicy });
+    this.configTable = storage.configTable;
+    this.deliveriesTable = storage.deliveriesTable;
+    this.masterKeySecret = storage.masterKeySecret;
 
-    this.masterKeySecret = new secretsmanager.Secret(this, 'MasterKeySecret', {
-      description: 'Master key of the webhook service: signing secrets are stored encrypted under it',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(this.masterKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the master key would orphan every signing-secret ciphertext stored in DynamoDB; re-encryption under a new key is a planned admin operation, not an automatic rotation.',
-    });
+    const pipeline = new WebhookPipeline(this, { eventBusName: props.eventBusName ?? baseName });
+    this.eventBus = pipeline.eventBus;
+    this.ingestQueue = pipeline.ingestQueue;
+    this.ingestDlq = pipeline.ingestDlq;
+    this.deliveryQueue = pipeline.deliveryQueue;
+    this.deliveryDlq = pipeline.deliveryDlq;
+    this.parkedQueue = pipeline.parkedQueue;
 
-    // ---- queues --------------------------------------------------------------------------------
-    const queueDefaults = {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    } as const;
-    // EventBridge's envelope around a 256 KB entry is larger than 256 KiB: the ingest queue, its DLQ
-    // and the parked queue (which keeps unparseable messages whole) take SQS's largest message.
-    const wholeEnvelopes = { maxMessageSizeBytes: MAX_SQS_MESSAGE_BYTES } as const;
-    this.ingestDlq = new sqs.Queue(this, 'IngestDlq', {
-      ...queueDefaults,
-      ...wholeEnvelopes,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
-      ...queueDefaults,
-      ...wholeEnvelopes,
-      visibilityTimeout: visibilityFor(FANOUT_TIMEOUT),
-      deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
-    this.deliveryDlq = new sqs.Queue(this, 'DeliveryRedriveDlq', {
-      ...queueDefaults,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
-      ...queueDefaults,
-      visibilityTimeout: visibilityFor(DELIVER_TIMEOUT),
-      deadLetterQueue: { queue: this.deliveryDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
-    this.parkedQueue = new sqs.Queue(this, 'ParkedQueue', {
-      ...queueDefaults,
-      ...wholeEnvelopes,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    Validations.of(this.parkedQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'The parked queue is itself the terminal store of exhausted deliveries (a dead-letter queue written by the deliver function); nothing consumes it automatically, so it needs no DLQ of its own.',
-    });
-
-    // ---- event bus -----------------------------------------------------------------------------
-    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: props.eventBusName ?? baseName });
-    new events.Rule(this, 'IngestRule', {
-      eventBus: this.eventBus,
-      description: 'Every event of this account published on the bus goes to the ingest queue',
-      eventPattern: { account: [Stack.of(this).account] },
-      targets: [
-        new targets.SqsQueue(this.ingestQueue, {
-          deadLetterQueue: this.ingestDlq,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
-    });
-
-    // ---- functions -----------------------------------------------------------------------------
-    const common = {
-      CONFIG_TABLE_NAME: this.configTable.tableName,
-      DELIVERIES_TABLE_NAME: this.deliveriesTable.tableName,
-      ALLOW_HTTP_TARGETS: String(props.allowHttpTargets ?? false),
-      ALLOW_PRIVATE_TARGETS: 'false',
-    };
-    const history = { RETENTION_DAYS: String(retentionDays) };
-    const quotas = planLimitsEnvironment(props.planLimits);
-    const fn = (
-      name: WebhookFunctionName,
-      description: string,
-      environment: Record<string, string>,
-      options: { timeout?: Duration; reservedConcurrentExecutions?: number } = {},
-    ) =>
-      new WebhookFunction(this, pascal(name), {
-        name,
-        description,
-        timeout: options.timeout ?? API_TIMEOUT,
-        reservedConcurrentExecutions: options.reservedConcurrentExecutions,
-        logRetention,
-        environment: { ...common, ...environment },
-      });
-
-    const authorizerFn = fn('authorizer', 'API key authorizer of the tenant routes', {});
-    const managementApi = fn('management-api', 'Tenant REST API: endpoints, history, stats, retries', {
-      ...history,
-      ...quotas,
-      MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
-      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-    });
-    const publishApi = fn('publish-api', 'POST /v1/events: publishes an event to the bus', {
-      ...history,
-      ...quotas,
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
-    });
-    const adminApi = fn(
-      'admin-api',
-      'Platform admin API (IAM-authorised): accounts, API keys, event types',
-      {},
-    );
-    const fanout = fn(
-      'fanout',
-      'Ingest queue consumer: one delivery per subscribed endpoint',
-      {
-        ...history,
-        ...quotas,
-        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        // Bus events that cannot be parsed are parked with their reason, never dropped.
-        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
-      },
-      {
-        timeout: FANOUT_TIMEOUT,
-        reservedConcurrentExecutions: fanoutConcurrency.reservedConcurrentExecutions,
-      },
-    );
-    const deliver = fn(
-      'deliver',
-      'Delivery queue consumer: signs and POSTs, records attempts, schedules retries',
-      {
-        ...history,
-        MASTER_KEY_SECRET_ARN: this.masterKeySecret.secretArn,
-        DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        PARKED_QUEUE_URL: this.parkedQueue.queueUrl,
-      },
-      {
-        timeout: DELIVER_TIMEOUT,
-        reservedConcurrentExecutions: deliveryConcurrency.reservedConcurrentExecutions,
-      },
-    );
-    const reconciler = fn('reconciler', 'Re-queues deliveries still pending long past their due time', {
-      ...history,
-      DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-    });
-    // ---- escalation ------------------------------------------------------------------------------
     const ops = createOpsTopic(this);
     this.opsTopic = ops.topic;
     this.opsTopicKey = ops.key;
 
-    const escalationWait = props.escalationWait ?? DEFAULT_ESCALATION_WAIT;
-    const escalation = fn(
-      'escalation',
-      'Escalation steps of failing endpoints: alerts, re-check, auto-disable',
-      {
-        INGEST_QUEUE_URL: this.ingestQueue.queueUrl,
-        OPS_TOPIC_ARN: this.opsTopic.topicArn,
-        ...(props.alertSenderEmail ? { ALERT_SENDER_EMAIL: props.alertSenderEmail } : {}),
-      },
-      { timeout: ESCALATION_TIMEOUT },
-    );
+    this.functions = createServiceFunctions(this, {
+      ...resolved,
+      allowHttpTargets: props.allowHttpTargets ?? false,
+      deployment: baseName,
+    });
     this.escalationStateMachine = new EscalationStateMachine(this, 'EscalationWorkflow', {
-      taskFunction: escalation,
-      maxWait: escalationWait,
+      taskFunction: this.functions.escalation,
+      maxWait: resolved.escalationWait,
       logGroupName: `/aws/vendedlogs/states/${baseName}-escalation`,
-      logRetention,
+      logRetention: resolved.logRetention,
     }).stateMachine;
-    deliver.addEnvironment('ESCALATION_STATE_MACHINE_ARN', this.escalationStateMachine.stateMachineArn);
-    deliver.addEnvironment('ESCALATION_WAIT_SECONDS', String(escalationWait.toSeconds()));
 
-    this.functions = {
-      authorizer: authorizerFn,
-      'management-api': managementApi,
-      'publish-api': publishApi,
-      'admin-api': adminApi,
-      fanout,
-      deliver,
-      reconciler,
-      escalation,
-    };
-
-    // ---- least-privilege grants ------------------------------------------------------------------
-    this.grantTable(this.configTable, CONFIG_TABLE, authorizerFn, 'read');
-    this.grantTable(this.configTable, CONFIG_TABLE, managementApi, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, managementApi, 'readwrite');
-    this.masterKeySecret.grantRead(managementApi);
-    this.deliveryQueue.grantSendMessages(managementApi);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, publishApi, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, publishApi, 'readwrite');
-    this.eventBus.grantPutEventsTo(publishApi);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, adminApi, 'readwrite');
-
-    this.grantTable(this.configTable, CONFIG_TABLE, fanout, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, fanout, 'readwrite');
-    this.deliveryQueue.grantSendMessages(fanout);
-    this.parkedQueue.grantSendMessages(fanout);
-
-    this.grantTable(this.configTable, CONFIG_TABLE, deliver, 'readwrite');
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, deliver, 'readwrite');
-    this.masterKeySecret.grantRead(deliver);
-    this.deliveryQueue.grantSendMessages(deliver);
-    this.parkedQueue.grantSendMessages(deliver);
-
-    this.grantTable(this.deliveriesTable, DELIVERIES_TABLE, reconciler, 'readwrite');
-    // readwrite: it also sends the queued alert-address confirmation mails (docs/escalation.md).
-    this.grantTable(this.configTable, CONFIG_TABLE, reconciler, 'readwrite');
-    if (props.alertSenderEmail) this.grantSendEmail(reconciler, props.alertSenderEmail);
-    this.deliveryQueue.grantSendMessages(reconciler);
-
-    // escalation: the endpoint's configuration and counters, the ingest queue (operational events go
-    // to fan-out directly, never through the bus: docs/bus.md), the ops topic, the sender.
-    this.grantTable(this.configTable, CONFIG_TABLE, escalation, 'readwrite');
-    this.ingestQueue.grantSendMessages(escalation);
-    iam.Grant.addToPrincipal({
-      grantee: escalation,
-      actions: ['sns:Publish'],
-      resourceArns: [this.opsTopic.topicArn],
+    const restApi = new WebhookRestApi(this, {
+      baseName,
+      logRetention: resolved.logRetention,
+      rateLimit: resolved.rateLimit,
+      burstLimit: resolved.burstLimit,
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+      authorizerFunction: this.functions.authorizer,
+      managementFunction: this.functions['management-api'],
+      publishFunction: this.functions['publish-api'],
+      adminFunction: this.functions['admin-api'],
     });
-    // What SNS needs of a publisher to an encrypted topic (grantPublish would add GenerateDataKey*).
-    iam.Grant.addToPrincipal({
-      grantee: escalation,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resourceArns: [this.opsTopicKey.keyArn],
+    this.api = restApi.api;
+    this.authorizer = restApi.authorizer;
+
+    wireServiceFunctions(this.functions, {
+      storage,
+      pipeline,
+      opsTopic: this.opsTopic,
+      opsTopicKey: this.opsTopicKey,
+      escalationStateMachine: this.escalationStateMachine,
+      escalationWait: resolved.escalationWait,
+      api: this.api,
+      alertSenderEmail: props.alertSenderEmail,
     });
-    if (props.alertSenderEmail) this.grantSendEmail(escalation, props.alertSenderEmail);
-    this.escalationStateMachine.grantStartExecution(deliver);
-
-    // ---- event sources (these also grant consume on their queue) --------------------------------
-    fanout.addEventSource(
-      new SqsEventSource(this.ingestQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-        maxConcurrency: fanoutConcurrency.maxConcurrency,
-      }),
-    );
-    deliver.addEventSource(
-      new SqsEventSource(this.deliveryQueue, {
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: deliveryConcurrency.maxConcurrency,
-      }),
-    );
-
-    new events.Rule(this, 'ReconcileSchedule', {
-      description: 'Runs the delivery reconciler',
-      schedule: events.Schedule.rate(Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(reconciler, { retryAttempts: 2 })],
+    pipeline.addConsumers({
+      fanout: this.functions.fanout,
+      fanoutConcurrency: resolved.fanoutConcurrency,
+      deliver: this.functions.deliver,
+      deliveryConcurrency: resolved.deliveryConcurrency,
+      reconciler: this.functions.reconciler,
     });
 
-    // ---- REST API ------------------------------------------------------------------------------
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    const cloudWatchRole = props.apiGatewayCloudWatchRole ?? false;
-    this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: `${baseName}-api`,
-      description: 'Serverless webhooks: tenant REST API, event publishing and admin API',
-      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      cloudWatchRole,
-      // Account-wide setting: deleting this stack must not switch off other APIs' logging.
-      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
-      deployOptions: {
-        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
-        throttlingRateLimit: rateLimit,
-        throttlingBurstLimit: burstLimit,
-        loggingLevel: apigw.MethodLoggingLevel.INFO,
-        // Never log bodies: secrets and API keys appear in responses exactly once.
-        dataTraceEnabled: false,
-        tracingEnabled: true,
-        metricsEnabled: true,
-      },
-    });
-    this.addGatewayResponses();
-    escalation.addEnvironment('API_URL', this.api.url);
-    // The confirmation links the reconciler mails (it is no API integration: no dependency cycle).
-    reconciler.addEnvironment('API_URL', this.api.url);
-    if (props.alertSenderEmail) reconciler.addEnvironment('ALERT_SENDER_EMAIL', props.alertSenderEmail);
-
-    this.authorizer = new apigw.RequestAuthorizer(this, 'ApiKeyAuthorizer', {
-      handler: authorizerFn,
-      identitySources: [apigw.IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.minutes(5),
-    });
-    const tenant: apigw.MethodOptions = {
-      authorizer: this.authorizer,
-      authorizationType: apigw.AuthorizationType.CUSTOM,
-    };
-    const integration = (handler: WebhookFunction) =>
-      new apigw.LambdaIntegration(handler, { allowTestInvoke: false });
-    const managementIntegration = integration(managementApi);
-
-    const v1 = this.api.root.addResource('v1');
-    const publishMethod = v1.addResource('events').addMethod('POST', integration(publishApi), tenant);
-    const adminMethod = v1
-      .addResource('admin')
-      .addResource('{proxy+}')
-      .addMethod('ANY', integration(adminApi), { authorizationType: apigw.AuthorizationType.IAM });
-    const openApiMethod = v1
-      .addResource('openapi.json')
-      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
-    // The link in an alert-address confirmation mail: the unguessable token is the credential.
-    const confirmationMethod = v1
-      .addResource('email-confirmations')
-      .addResource('{token}')
-      .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
-    const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
-
-    this.acknowledgeApiFindings({ publishMethod, adminMethod, openApiMethod, managementMethod });
-    for (const id of ['AwsSolutions-COG4', 'AwsSolutions-APIG4']) {
-      Validations.of(confirmationMethod).acknowledge({
-        id,
-        reason:
-          'GET /v1/email-confirmations/{token} is the link in an alert-address confirmation mail: the single-purpose 260-bit token is the credential, and the answer names only the address.',
-      });
-    }
-
-    // ---- observability (docs/observability.md) -----------------------------------------------------
-    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    for (const emitter of [fanout, deliver, authorizerFn]) {
-      emitter.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', metricsNamespace);
-      emitter.addEnvironment(DEPLOYMENT_ENV, baseName);
-    }
+    // docs/observability.md
     this.observability = new WebhookServiceObservability(this, 'Observability', {
       ...props.alarms,
-      metricsNamespace,
+      metricsNamespace: resolved.metricsNamespace,
       serviceName: SERVICE_NAME,
       deployment: baseName,
       alarmTopic: this.opsTopic,
@@ -606,197 +165,5 @@ export class WebhookService extends Construct {
       return Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
     }
     return `${stackName}-${id}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200);
-  }
-
-  private table(id: string, schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
-    const table = new dynamodb.Table(this, id, {
-      partitionKey: { name: schema.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: schema.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: schema.timeToLiveAttribute,
-      removalPolicy,
-    });
-    for (const index of schema.globalSecondaryIndexes) {
-      table.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
-    return table;
-  }
-
-  /**
-   * SES v2 SendEmail from the alert sender only: its email identity, or its domain's identity when
-   * the domain is what was verified, and in both cases only with that exact From address.
-   */
-  private grantSendEmail(grantee: iam.IGrantable, sender: string): void {
-    const stack = Stack.of(this);
-    const identity = (name: string) =>
-      stack.formatArn({
-        service: 'ses',
-        resource: 'identity',
-        resourceName: name,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      });
-    const domain = sender.slice(sender.lastIndexOf('@') + 1);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendEmail'],
-        resources: [identity(sender), identity(domain)],
-        conditions: { StringEquals: { 'ses:FromAddress': sender } },
-      }),
-    );
-  }
-
-  /**
-   * Item-level access to a table and to its named indexes, nothing else: no Scan, no table
-   * management, and index ARNs listed one by one instead of `index/*`.
-   */
-  private grantTable(
-    table: dynamodb.Table,
-    schema: TableSchema,
-    grantee: iam.IGrantable,
-    access: 'read' | 'readwrite',
-  ): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-      resourceArns: [
-        table.tableArn,
-        ...schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-      ],
-    });
-  }
-
-  /** API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. */
-  private addGatewayResponses(): void {
-    const body = (code: string, message: string) => ({
-      'application/json': `{"error":{"code":"${code}","message":${message}}}`,
-    });
-    const fromContext = '$context.error.messageString';
-    const responses: ReadonlyArray<[string, apigw.ResponseType, string, string, string]> = [
-      [
-        'Unauthorized',
-        apigw.ResponseType.UNAUTHORIZED,
-        '401',
-        'unauthorized',
-        '"Missing or invalid API key"',
-      ],
-      ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
-      ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
-      ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],
-      ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'bad_request', fromContext],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'internal_error', '"Internal server error"'],
-    ];
-    for (const [id, type, statusCode, code, message] of responses) {
-      this.api.addGatewayResponse(id, {
-        type,
-        ...(statusCode ? { statusCode } : {}),
-        templates: body(code, message),
-      });
-    }
-  }
-
-  private acknowledgeApiFindings(methods: {
-    publishMethod: apigw.Method;
-    adminMethod: apigw.Method;
-    openApiMethod: apigw.Method;
-    managementMethod: apigw.Method;
-  }): void {
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'Requests are validated in the handlers with zod (body, query and path), which answer a JSON 4xx; API Gateway models would duplicate those schemas and answer in another error shape.',
-    });
-    // Only with apiGatewayCloudWatchRole: RestApi names that role 'CloudWatchRole'.
-    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
-    if (cloudWatchRole) {
-      Validations.of(cloudWatchRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level API Gateway logging role must use the AWS managed push-to-CloudWatch policy; API Gateway writes execution and access logs through it.',
-      });
-    }
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No WAF by default: tenant routes require an API key checked by the Lambda authorizer, admin routes require SigV4, and the stage is throttled. Platform teams can associate a web ACL with the exposed stage.',
-    });
-    const cognito = 'AwsSolutions-COG4';
-    Validations.of(methods.publishMethod).acknowledge({
-      id: cognito,
-      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
-    });
-    Validations.of(methods.managementMethod).acknowledge({
-      id: cognito,
-      reason: 'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.',
-    });
-    Validations.of(methods.adminMethod).acknowledge({
-      id: cognito,
-      reason: 'Admin routes are authorised with IAM (SigV4) for the platform team, not with Cognito users.',
-    });
-    Validations.of(methods.openApiMethod).acknowledge({
-      id: cognito,
-      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
-    });
-    Validations.of(methods.openApiMethod).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'GET /v1/openapi.json is the public API description; it holds no tenant data.',
-    });
-  }
-}
-
-/**
- * PLAN_LIMITS for the functions that enforce quotas (management API, publish API, fan-out), in the
- * snake_case JSON lambdas/domain/plans.ts parses; nothing when the defaults stand.
- */
-function planLimitsEnvironment(planLimits: PlanLimitsProps | undefined): Record<string, string> {
-  if (!planLimits) return {};
-  const json: Record<string, Record<string, number | null>> = {};
-  for (const [plan, limits] of Object.entries(planLimits) as [string, PlanLimitProps | undefined][]) {
-    if (!['scale', 'pro', 'enterprise'].includes(plan)) throw new Error(`planLimits: unknown plan '${plan}'`);
-    if (!limits) continue;
-    const entry: Record<string, number | null> = {};
-    for (const [field, key] of [
-      ['maxWebhooks', 'max_webhooks'],
-      ['maxEventsPerDay', 'max_events_per_day'],
-    ] as const) {
-      const value = limits[field];
-      if (value === undefined) continue;
-      if (value !== null && (!Number.isInteger(value) || value < 0 || value > 1_000_000_000)) {
-        throw new Error(`planLimits.${plan}.${field} must be an integer from 0 to 1e9 or null, got ${value}`);
-      }
-      entry[key] = value;
-    }
-    json[plan] = entry;
-  }
-  return { PLAN_LIMITS: JSON.stringify(json) };
-}
-
-function validateProps(
-  props: WebhookServiceProps,
-  resolved: { retentionDays: number; rateLimit: number; burstLimit: number },
-): void {
-  if (!Number.isInteger(resolved.retentionDays) || resolved.retentionDays < 1) {
-    throw new Error(`retentionDays must be a positive integer, got ${resolved.retentionDays}`);
-  }
-  if (!(resolved.rateLimit > 0) || !(resolved.burstLimit > 0)) {
-    throw new Error('apiThrottle.rateLimit and apiThrottle.burstLimit must be positive');
-  }
-  if (props.escalationWait !== undefined) {
-    // Whole seconds: the Wait state and ESCALATION_WAIT_SECONDS take an integer.
-    const seconds = props.escalationWait.toSeconds({ integral: false });
-    if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_ESCALATION_WAIT.toSeconds()) {
-      throw new Error(
-        `escalationWait must be a whole number of seconds, from 1 second to ${MAX_ESCALATION_WAIT.toDays()} days, got ${props.escalationWait}`,
-      );
-    }
-  }
-  if (props.alertSenderEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(props.alertSenderEmail)) {
-    throw new Error(`alertSenderEmail must be an email address, got '${props.alertSenderEmail}'`);
   }
 }
