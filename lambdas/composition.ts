@@ -99,7 +99,8 @@ const alertEmailsPort = (config: RuntimeConfig) =>
   new DynamoAlertEmailRepository(doc(config), config.configTableName);
 
 /** The adapter groups, by the AWS client they need: a function wires only the groups it uses. */
-export const dynamoDbPorts = {
+/** The config table's stores: tenants, keys, the catalog, endpoints and their health, quotas. */
+export const configTablePorts = {
   accounts: accountsPort,
   alertEmails: alertEmailsPort,
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
@@ -108,6 +109,12 @@ export const dynamoDbPorts = {
     withBuiltInEventTypes(new DynamoEventTypeRepository(doc(config), config.configTableName)),
   webhooks: webhooksPort,
   endpointHealth: endpointHealthPort,
+  usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
+  webhookCounter: (config) => new DynamoWebhookCounter(doc(config), config.configTableName),
+} satisfies PortFactories;
+
+/** The deliveries table's stores: events, deliveries and their attempts, purges, idempotency, stats. */
+export const deliveriesTablePorts = {
   events: (config) => new DynamoEventRepository(doc(config), config.deliveriesTableName, retention(config)),
   deliveries: (config) =>
     new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
@@ -115,9 +122,9 @@ export const dynamoDbPorts = {
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
-  usage: (config) => new DynamoUsageRepository(doc(config), config.configTableName),
-  webhookCounter: (config) => new DynamoWebhookCounter(doc(config), config.configTableName),
 } satisfies PortFactories;
+
+export const dynamoDbPorts = { ...configTablePorts, ...deliveriesTablePorts } satisfies PortFactories;
 
 export const sqsPorts = {
   queue: (config) => {
@@ -276,8 +283,9 @@ export const allPorts = (): PortFactories => ({
  * of what each function may touch. test/infra/function-wiring.test.ts checks it against the
  * environment and the permissions the CDK construct gives each function.
  */
-const authorizerPorts = () => dynamoDbPorts;
-const adminPorts = () => dynamoDbPorts;
+// The authorizer and the admin API are granted the config table only (lib/service-functions.ts).
+const authorizerPorts = () => configTablePorts;
+const adminPorts = () => configTablePorts;
 const publishPorts = () => ({ ...dynamoDbPorts, ...eventBridgePorts });
 const managementPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, ...secretPorts, ...outboundPorts });
 const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts });
