@@ -1,7 +1,6 @@
 import { managementDependencies } from './composition.js';
 import { normaliseEmail } from './domain/alert-emails.js';
 import type { Page } from './domain/model.js';
-import { eventTypeResource, webhookResource } from './domain/resources.js';
 import {
   createWebhookBody,
   DEFAULT_GRACE_PERIOD_SECONDS,
@@ -13,6 +12,7 @@ import { createApiHandler, type Route, route, tenantOf } from './http/api.js';
 import { deliveryRoutes } from './http/delivery-routes.js';
 import { openApiRoute } from './http/openapi-route.js';
 import { operationsRoutes } from './http/operations-routes.js';
+import { eventTypeResource, webhookResource } from './http/representations.js';
 import { alertEmailStatuses, confirmAlertEmail } from './services/alert-emails.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import * as webhooks from './services/webhooks.js';

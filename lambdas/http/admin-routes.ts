@@ -1,5 +1,4 @@
 import { notFound } from '../domain/errors.js';
-import { accountResource, eventTypeResource } from '../domain/resources.js';
 import {
   accountId,
   createAccountBody,
@@ -11,6 +10,7 @@ import {
 import { createAccount, createApiKey, putEventType, updateAccount } from '../services/admin.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { route } from './api.js';
+import { accountResource, eventTypeResource } from './representations.js';
 
 /** Platform-admin routes (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
 

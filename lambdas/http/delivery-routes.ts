@@ -1,8 +1,8 @@
-import { deliveryDetailResource, deliverySummaryResource } from '../domain/resources.js';
 import { deliveriesQuery, testWebhookBody } from '../domain/schemas.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import * as history from '../services/history.js';
 import { route, tenantOf } from './api.js';
+import { deliveryDetailResource, deliverySummaryResource } from './representations.js';
 
 /** Routes over delivery history: list, detail, retry, retry-failed, test send. */
 export const deliveryRoutes = (dependencies: DependenciesProvider) => [

@@ -81,7 +81,7 @@ const deliverySummary = {
 const page = (item: string): Schema =>
   object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });
 
-/** Response schemas of the resources (lambdas/domain/resources.ts and the route handlers). */
+/** Response schemas of the resources (lambdas/http/representations.ts and the route handlers). */
 const SCHEMAS: Record<string, Schema> = {
   Error: object({
     error: object(

@@ -1,9 +1,9 @@
 import { planLimitsResource } from '../domain/plans.js';
-import { webhookStatsResource } from '../domain/resources.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { getWebhookStats } from '../services/stats.js';
 import { getUsage } from '../services/usage.js';
 import { route, tenantOf } from './api.js';
+import { webhookStatsResource } from './representations.js';
 
 /** Routes over counters: an endpoint's stats, the account's plan usage. */
 export const operationsRoutes = (dependencies: DependenciesProvider) => [

@@ -3,9 +3,8 @@ import type { Delivery, DeliveryAttempt, FailureState, Webhook, WebhookEvent } f
 import type { AttemptOutcome } from '../domain/outcome.js';
 import { boundAttempt, classifyAttempt } from '../domain/outcome.js';
 import type { DeliveryJob, OutboundResponse } from '../domain/ports.js';
-import { eventPayload } from '../domain/resources.js';
 import { nextHopDelaySeconds, retryDelaySeconds } from '../domain/retry-policy.js';
-import { buildDeliveryRequest } from '../domain/signing.js';
+import { buildDeliveryRequest, eventPayload } from '../domain/signing.js';
 import type { Dependencies } from './dependencies.js';
 import { type EscalationOutcome, escalateAfterFailure } from './escalation.js';
 import { activeSecrets } from './signing-secrets.js';

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConfirmationToken } from '../../lambdas/domain/alert-emails.js';
 import { deliveryIdFor, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import { type Scope, TENANT_SCOPES } from '../../lambdas/domain/model.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import type { Route } from '../../lambdas/http/api.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import {
   type ApiClient,
   type ApiResponse,

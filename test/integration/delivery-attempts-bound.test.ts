@@ -21,8 +21,8 @@ import type {
   EscalationStarter,
   ParkedRecord,
 } from '../../lambdas/domain/ports.js';
-import { deliveryDetailResource } from '../../lambdas/domain/resources.js';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
+import { deliveryDetailResource } from '../../lambdas/http/representations.js';
 import { itemSizeUtf8 } from '../../lambdas/local/dynalite-item-size.js';
 import { processDeliveryJob } from '../../lambdas/services/delivery.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
