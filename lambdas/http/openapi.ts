@@ -428,7 +428,7 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
 /** Every route the API serves, for documentation only (their handlers are never called here). */
 export async function documentedRoutes(): Promise<Route[]> {
   const [{ managementRoutes }, { publishRoutes }, { adminRoutes }] = await Promise.all([
-    import('../management-api.js'),
+    import('./webhook-routes.js'),
     import('./publish-routes.js'),
     import('./admin-routes.js'),
   ]);
