@@ -52,6 +52,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'POST',
       path: '/v1/webhooks',
       access: 'webhooks:write',
+      doc: {
+        operationId: 'createWebhook',
+        tag: 'Webhooks',
+        summary: 'Create an endpoint',
+        status: 201,
+        schema: 'CreatedWebhook',
+      },
       body: createWebhookBody,
       handle: async ({ principal, body }) => {
         const deps = dependencies();
@@ -63,6 +70,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'GET',
       path: '/v1/webhooks',
       access: 'webhooks:read',
+      doc: {
+        operationId: 'listWebhooks',
+        tag: 'Webhooks',
+        summary: 'List endpoints',
+        status: 200,
+        schema: 'WebhookPage',
+      },
       query: pageQuery,
       handle: async ({ principal, query }) => {
         const deps = dependencies();
@@ -75,6 +89,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'GET',
       path: '/v1/webhooks/{id}',
       access: 'webhooks:read',
+      doc: {
+        operationId: 'getWebhook',
+        tag: 'Webhooks',
+        summary: 'Get an endpoint',
+        status: 200,
+        schema: 'Webhook',
+      },
       handle: async ({ principal, params }) => {
         const deps = dependencies();
         const webhook = await webhooks.getWebhook(deps, tenantOf(principal), params.id!);
@@ -85,6 +106,14 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'PATCH',
       path: '/v1/webhooks/{id}',
       access: 'webhooks:write',
+      doc: {
+        operationId: 'updateWebhook',
+        tag: 'Webhooks',
+        summary: 'Update an endpoint',
+        status: 200,
+        schema: 'Webhook',
+        errors: [409],
+      },
       body: updateWebhookBody,
       handle: async ({ principal, params, body }) => {
         const deps = dependencies();
@@ -96,6 +125,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'DELETE',
       path: '/v1/webhooks/{id}',
       access: 'webhooks:write',
+      doc: {
+        operationId: 'deleteWebhook',
+        tag: 'Webhooks',
+        summary: 'Delete an endpoint',
+        status: 200,
+        schema: 'Deleted',
+      },
       handle: async ({ principal, params }) => {
         await webhooks.deleteWebhook(dependencies(), tenantOf(principal), params.id!);
         return { status: 200, body: { deleted: true } };
@@ -105,6 +141,14 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'POST',
       path: '/v1/webhooks/{id}/rotate-secret',
       access: 'webhooks:write',
+      doc: {
+        operationId: 'rotateSecret',
+        tag: 'Webhooks',
+        summary: 'Rotate the signing secret (the old one stays valid for the grace period)',
+        status: 200,
+        schema: 'RotatedSecret',
+        errors: [409],
+      },
       body: rotateSecretBody,
       handle: async ({ principal, params, body }) => {
         const grace = body.grace_period_seconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
@@ -119,6 +163,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       method: 'GET',
       path: '/v1/event-types',
       access: 'webhooks:read',
+      doc: {
+        operationId: 'listEventTypes',
+        tag: 'Events',
+        summary: 'List the event types',
+        status: 200,
+        schema: 'EventTypeList',
+      },
       handle: async () => {
         const eventTypes = await dependencies().eventTypes.list();
         return { status: 200, body: { data: eventTypes.map(eventTypeResource) } };
@@ -129,6 +180,13 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
       path: '/v1/email-confirmations/{token}',
       // The link in a confirmation mail: no API key; the unguessable token is the credential.
       access: 'public',
+      doc: {
+        operationId: 'confirmAlertEmail',
+        tag: 'Meta',
+        summary: 'Confirm an alert address (the link in its confirmation mail; no API key)',
+        status: 200,
+        schema: 'EmailConfirmation',
+      },
       handle: async ({ params }) => {
         const confirmed = await confirmAlertEmail(dependencies(), params.token ?? '');
         return {
