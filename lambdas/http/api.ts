@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { requestTimeLeftMs } from '../domain/deadlines.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Scope } from '../domain/model.js';
+import { log } from '../logging.js';
 
 /**
  * A small router for API Gateway proxy events. Each route names its scope and its zod schemas; one
@@ -235,9 +236,7 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
       );
       return;
     }
-    console.error(
-      JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error?.stack) }),
-    );
+    log.error('unhandled error', { error: String(error?.stack) });
   },
 });
 
