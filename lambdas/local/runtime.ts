@@ -24,10 +24,8 @@ import { createEscalationHandler } from '../escalation.js';
 import { createFanoutHandler } from '../fanout.js';
 import { createManagementHandler } from '../management-api.js';
 import { createPublishHandler } from '../publish-api.js';
-import { sendQueuedConfirmations } from '../services/alert-emails.js';
+import { createReconcilerHandler } from '../reconciler.js';
 import type { Dependencies } from '../services/dependencies.js';
-import { requeueAllPending, requeueOverdue } from '../services/reconcile.js';
-import { continueHistoryPurges } from '../services/retention.js';
 import { createApiGatewayTwin } from './api-gateway.js';
 import { DEMO_EVENT_TYPES } from './demo-catalog.js';
 import { measureItemsLikeDynamoDb } from './dynalite-item-size.js';
@@ -404,12 +402,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   ];
   for (const poller of pollers) poller.start();
 
+  // The reconciler's parts, each through the reconciler's handler entry: locally the confirmation
+  // mails have a faster timer of their own, and the start-up sweep re-queues every pending delivery.
+  const reconcileParts = { sendConfirmations: false, logSummary: false } as const;
+  const reconcilers = {
+    startupSweep: createReconcilerHandler(provider, { ...reconcileParts, requeue: 'all' }),
+    scheduled: createReconcilerHandler(provider, { ...reconcileParts, requeue: 'overdue' }),
+    confirmations: createReconcilerHandler(provider, {
+      requeue: 'none',
+      purgeHistory: false,
+      logSummary: false,
+    }),
+  };
   const reconcile = async (sweep = false) => {
     try {
-      const requeued = sweep ? await requeueAllPending(deps) : await requeueOverdue(deps);
+      const { requeued, purged } = await (sweep ? reconcilers.startupSweep : reconcilers.scheduled)();
       if (requeued > 0) log(`reconciler re-queued ${requeued} overdue deliveries`);
-      const purged = await continueHistoryPurges(deps);
-      if (purged.deleted > 0) log(`reconciler purged ${purged.deleted} deliveries of deleted webhooks`);
+      if (purged > 0) log(`reconciler purged ${purged} deliveries of deleted webhooks`);
     } catch (error) {
       log(`reconciler failed: ${String(error)}`);
     }
@@ -426,7 +435,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (sweeping) return;
     sweeping = true;
     try {
-      await sendQueuedConfirmations(provider());
+      await reconcilers.confirmations();
     } catch (error) {
       log(`confirmation mails failed: ${String(error)}`);
     } finally {
