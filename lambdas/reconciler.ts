@@ -1,7 +1,7 @@
 import { reconcilerDependencies } from './composition.js';
 import { log } from './logging.js';
 import { sendQueuedConfirmations } from './services/alert-emails.js';
-import type { DependenciesProvider } from './services/dependencies.js';
+import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import { requeueAllPending, requeueOverdue } from './services/reconcile.js';
 import { continueHistoryPurges } from './services/retention.js';
 
@@ -37,6 +37,12 @@ export interface ReconcilerResult {
   readonly confirmationsSent: number;
 }
 
+const REQUEUE = {
+  overdue: (deps: Dependencies) => requeueOverdue(deps),
+  all: (deps: Dependencies) => requeueAllPending(deps),
+  none: async () => 0,
+} as const;
+
 /**
  * Scheduled: re-queues deliveries still pending well past their due time, carries on removing
  * the history of deleted webhooks that DELETE left to the background (docs/retention.md), and sends
@@ -46,12 +52,7 @@ export function createReconcilerHandler(dependencies: DependenciesProvider, opti
   const { requeue = 'overdue', purgeHistory = true, sendConfirmations = true, logSummary = true } = options;
   return async (): Promise<ReconcilerResult> => {
     const deps = dependencies();
-    const requeued =
-      requeue === 'overdue'
-        ? await requeueOverdue(deps)
-        : requeue === 'all'
-          ? await requeueAllPending(deps)
-          : 0;
+    const requeued = await REQUEUE[requeue](deps);
     const purge = purgeHistory ? await continueHistoryPurges(deps) : { deleted: 0, completed: 0 };
     const confirmationsSent = sendConfirmations ? await sendQueuedConfirmations(deps) : 0;
     if (logSummary) {
