@@ -1,8 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliverDependencies } from './composition.js';
 import { parseDeliveryId } from './domain/ids.js';
-import { parseDeliveryJob } from './domain/jobs.js';
 import { log, withRecordLogger } from './logging.js';
+import { parseDeliveryJob } from './messages/delivery-job.js';
 import { addDeliveryMetrics, flushMetrics } from './metrics.js';
 import { batchReads, type JobResult, processDeliveryJob } from './services/delivery.js';
 import type { DependenciesProvider } from './services/dependencies.js';

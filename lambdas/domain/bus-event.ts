@@ -78,7 +78,7 @@ export function busEntrySize(entry: {
 
 /**
  * The service's own message on the ingest queue for one of its operational events (read back by
- * services/ingest-message.ts). Here, without a schema library: the escalation bundle sends it.
+ * messages/ingest-message.ts). Here, without a schema library: the escalation bundle sends it.
  */
 export function serviceEventMessage(event: WebhookEvent): { service_event: Record<string, unknown> } {
   return {

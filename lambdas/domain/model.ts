@@ -1,6 +1,6 @@
 /**
  * The service's records as the domain sees them (camelCase). The REST resources (snake_case) are
- * mapped from these in `resources.ts`; storage layouts live in the adapters.
+ * mapped from these in `lambdas/http/representations.ts`; storage layouts live in the adapters.
  */
 
 export const TENANT_SCOPES = ['webhooks:read', 'webhooks:write', 'events:publish'] as const;

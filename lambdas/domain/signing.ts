@@ -5,6 +5,7 @@
  */
 
 import { createHmac, randomBytes } from 'node:crypto';
+import type { WebhookEvent } from './model.js';
 import { isWellFormedText } from './unicode.js';
 
 const SECRET_PREFIX = 'whsec_';
@@ -123,6 +124,14 @@ export interface DeliveryPayload {
   readonly timestamp: string;
   readonly data: unknown;
 }
+
+/** The body a receiver gets (and GET /v1/deliveries/{id} shows): `{ id, type, timestamp, data }`. */
+export const eventPayload = (event: WebhookEvent): DeliveryPayload => ({
+  id: event.id,
+  type: event.type,
+  timestamp: event.timestamp,
+  data: event.data,
+});
 
 export interface DeliveryRequestInput {
   /** The `webhook-id` receivers dedupe on: stable across attempts. */

@@ -1,5 +1,4 @@
 import { notFound } from '../domain/errors.js';
-import { accountResource, eventTypeResource } from '../domain/resources.js';
 import {
   accountId,
   createAccountBody,
@@ -11,6 +10,7 @@ import {
 import { createAccount, createApiKey, putEventType, updateAccount } from '../services/admin.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { route } from './api.js';
+import { accountResource, eventTypeResource } from './representations.js';
 
 /** Platform-admin routes (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
 
@@ -28,6 +28,14 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/admin/accounts',
     access: 'admin',
+    doc: {
+      operationId: 'createAccount',
+      tag: 'Admin',
+      summary: 'Create an account',
+      status: 201,
+      schema: 'Account',
+      errors: [409],
+    },
     body: createAccountBody,
     handle: async ({ body }) => ({
       status: 201,
@@ -38,6 +46,13 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     method: 'PATCH',
     path: '/v1/admin/accounts/{id}',
     access: 'admin',
+    doc: {
+      operationId: 'updateAccount',
+      tag: 'Admin',
+      summary: "Set an account's platform-vouched alert addresses (`alert_emails`, at most 20)",
+      status: 200,
+      schema: 'Account',
+    },
     body: updateAccountBody,
     handle: async ({ params, body }) => {
       const account = pathParam(accountId, params.id, 'Account');
@@ -48,6 +63,13 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/admin/accounts/{id}/api-keys',
     access: 'admin',
+    doc: {
+      operationId: 'createApiKey',
+      tag: 'Admin',
+      summary: 'Issue an API key for an account',
+      status: 201,
+      schema: 'ApiKey',
+    },
     body: createApiKeyBody,
     handle: async ({ params, body }) => {
       const account = pathParam(accountId, params.id, 'Account');
@@ -68,6 +90,13 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     method: 'PUT',
     path: '/v1/admin/event-types/{name}',
     access: 'admin',
+    doc: {
+      operationId: 'putEventType',
+      tag: 'Admin',
+      summary: 'Register or update an event type',
+      status: 200,
+      schema: 'EventType',
+    },
     body: putEventTypeBody,
     handle: async ({ params, body }) => {
       const name = pathParam(eventTypeName, params.name, 'Event type');

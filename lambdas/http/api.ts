@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { requestTimeLeftMs } from '../domain/deadlines.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Scope } from '../domain/model.js';
+import { log } from '../logging.js';
 
 /**
  * A small router for API Gateway proxy events. Each route names its scope and its zod schemas; one
@@ -40,11 +41,31 @@ export interface RouteResult {
   readonly body: unknown;
 }
 
+/** The OpenAPI document's tags, in the order it lists them. */
+export const API_TAGS = ['Webhooks', 'Deliveries', 'Events', 'Account', 'Meta', 'Admin'] as const;
+export type ApiTag = (typeof API_TAGS)[number];
+
+/**
+ * What the OpenAPI document (lambdas/http/openapi.ts) says of a route beyond what the route itself
+ * defines; never read while serving.
+ */
+export interface RouteDoc {
+  readonly operationId: string;
+  readonly tag: ApiTag;
+  readonly summary: string;
+  /** The success status, and the name of its response schema (a component of the document). */
+  readonly status: number;
+  readonly schema: string;
+  /** Error statuses beyond those every route of its kind can answer. */
+  readonly errors?: readonly number[];
+}
+
 export interface Route<Body = unknown, Query = unknown> {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/v1/webhooks/{id}`: `{name}` segments become params. */
   readonly path: string;
   readonly access: Access;
+  readonly doc: RouteDoc;
   readonly body?: z.ZodMiniType<Body>;
   readonly query?: z.ZodMiniType<Query>;
   readonly handle: (request: ValidRequest<Body, Query>) => Promise<RouteResult>;
@@ -215,9 +236,7 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
       );
       return;
     }
-    console.error(
-      JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error?.stack) }),
-    );
+    log.error('unhandled error', { error: String(error?.stack) });
   },
 });
 

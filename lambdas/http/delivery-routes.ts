@@ -1,8 +1,8 @@
-import { deliveryDetailResource, deliverySummaryResource } from '../domain/resources.js';
 import { deliveriesQuery, testWebhookBody } from '../domain/schemas.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import * as history from '../services/history.js';
 import { route, tenantOf } from './api.js';
+import { deliveryDetailResource, deliverySummaryResource } from './representations.js';
 
 /** Routes over delivery history: list, detail, retry, retry-failed, test send. */
 export const deliveryRoutes = (dependencies: DependenciesProvider) => [
@@ -10,6 +10,13 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     method: 'GET',
     path: '/v1/webhooks/{id}/deliveries',
     access: 'webhooks:read',
+    doc: {
+      operationId: 'listDeliveries',
+      tag: 'Deliveries',
+      summary: "List an endpoint's deliveries, newest first",
+      status: 200,
+      schema: 'DeliveryPage',
+    },
     query: deliveriesQuery,
     handle: async ({ principal, params, query }) => {
       const page = await history.listDeliveries(
@@ -29,6 +36,13 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     method: 'GET',
     path: '/v1/deliveries/{id}',
     access: 'webhooks:read',
+    doc: {
+      operationId: 'getDelivery',
+      tag: 'Deliveries',
+      summary: 'Get a delivery with its attempts and payload',
+      status: 200,
+      schema: 'DeliveryDetail',
+    },
     handle: async ({ principal, params }) => {
       const { delivery, event } = await history.getDelivery(dependencies(), tenantOf(principal), params.id!);
       return { status: 200, body: deliveryDetailResource(delivery, event) };
@@ -38,6 +52,14 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/deliveries/{id}/retry',
     access: 'webhooks:write',
+    doc: {
+      operationId: 'retryDelivery',
+      tag: 'Deliveries',
+      summary: 'Queue one more attempt for a failed delivery',
+      status: 202,
+      schema: 'RetryQueued',
+      errors: [409],
+    },
     handle: async ({ principal, params }) => {
       await history.retryDelivery(dependencies(), tenantOf(principal), params.id!);
       return { status: 202, body: { id: params.id, status: 'pending' } };
@@ -47,6 +69,14 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/webhooks/{id}/retry-failed',
     access: 'webhooks:write',
+    doc: {
+      operationId: 'retryFailedDeliveries',
+      tag: 'Deliveries',
+      summary: 'Queue one more attempt for every failed delivery',
+      status: 202,
+      schema: 'Queued',
+      errors: [409],
+    },
     handle: async ({ principal, params }) => {
       const queued = await history.retryFailed(dependencies(), tenantOf(principal), params.id!);
       return { status: 202, body: { queued } };
@@ -56,6 +86,13 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
     access: 'webhooks:write',
+    doc: {
+      operationId: 'sendTestEvent',
+      tag: 'Webhooks',
+      summary: 'Send a test event',
+      status: 200,
+      schema: 'TestResult',
+    },
     body: testWebhookBody,
     handle: async ({ principal, params, body, timeLeftMs }) => {
       const result = await history.sendTestEvent(

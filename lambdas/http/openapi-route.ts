@@ -16,6 +16,13 @@ export function openApiRoute(): Route {
     method: 'GET',
     path: OPENAPI_PATH,
     access: 'public',
+    doc: {
+      operationId: 'getOpenApiDocument',
+      tag: 'Meta',
+      summary: 'This OpenAPI document',
+      status: 200,
+      schema: 'OpenApiDocument',
+    },
     handle: async () => {
       document ??= openApiDocument();
       return { status: 200, body: document };

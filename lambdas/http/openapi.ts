@@ -1,15 +1,15 @@
 import * as z from 'zod/mini';
 import { DELIVERY_STATUSES, PLANS, TENANT_SCOPES, WEBHOOK_STATUSES } from '../domain/model.js';
-import { MAX_BODY_BYTES, type Route, STATUS_BY_CODE } from './api.js';
+import { API_TAGS, MAX_BODY_BYTES, type Route, STATUS_BY_CODE } from './api.js';
 
 /**
  * The OpenAPI 3.1 description of the REST API, derived from the route tables: paths, methods,
  * path and query parameters, request bodies (from each route's zod schemas), security (from its
- * access) and error responses. Only the prose and the response schemas are written by hand here,
- * keyed by "METHOD path"; a route missing from OPERATIONS is still documented, with an empty schema
- * (the e2e test fails on that). Built at development time (`npm run openapi`, zod's JSON Schema
- * converter is too heavy for the function bundle) into openapi-document.generated.ts, which the
- * management function serves (openapi-route.ts); a test fails when the two drift apart.
+ * access) and error responses. Each route carries its operation id, tag, summary and response
+ * schema name (`doc`); only the response schemas are written by hand here. Built at development
+ * time (`npm run openapi`, zod's JSON Schema converter is too heavy for the function bundle) into
+ * openapi-document.generated.ts, which the management function serves (openapi-route.ts); a test
+ * fails when the two drift apart.
  */
 
 type Schema = Record<string, unknown>;
@@ -81,7 +81,7 @@ const deliverySummary = {
 const page = (item: string): Schema =>
   object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });
 
-/** Response schemas of the resources (lambdas/domain/resources.ts and the route handlers). */
+/** Response schemas of the resources (lambdas/http/representations.ts and the route handlers). */
 const SCHEMAS: Record<string, Schema> = {
   Error: object({
     error: object(
@@ -175,112 +175,6 @@ const SCHEMAS: Record<string, Schema> = {
   OpenApiDocument: { type: 'object', description: 'This document' },
 };
 
-interface Operation {
-  readonly id: string;
-  readonly tag: string;
-  readonly summary: string;
-  readonly status: number;
-  readonly schema: string;
-  /** Error statuses beyond those every route of its kind can answer. */
-  readonly errors?: readonly number[];
-}
-
-const op = (
-  id: string,
-  tag: string,
-  summary: string,
-  status: number,
-  schema: string,
-  errors?: number[],
-): Operation => ({ id, tag, summary, status, schema, errors });
-
-const OPERATIONS: Record<string, Operation> = {
-  'POST /v1/webhooks': op('createWebhook', 'Webhooks', 'Create an endpoint', 201, 'CreatedWebhook'),
-  'GET /v1/webhooks': op('listWebhooks', 'Webhooks', 'List endpoints', 200, 'WebhookPage'),
-  'GET /v1/webhooks/{id}': op('getWebhook', 'Webhooks', 'Get an endpoint', 200, 'Webhook'),
-  'PATCH /v1/webhooks/{id}': op('updateWebhook', 'Webhooks', 'Update an endpoint', 200, 'Webhook', [409]),
-  'DELETE /v1/webhooks/{id}': op('deleteWebhook', 'Webhooks', 'Delete an endpoint', 200, 'Deleted'),
-  'POST /v1/webhooks/{id}/rotate-secret': op(
-    'rotateSecret',
-    'Webhooks',
-    'Rotate the signing secret (the old one stays valid for the grace period)',
-    200,
-    'RotatedSecret',
-    [409],
-  ),
-  'POST /v1/webhooks/{id}/test': op('sendTestEvent', 'Webhooks', 'Send a test event', 200, 'TestResult'),
-  'GET /v1/webhooks/{id}/stats': op('getWebhookStats', 'Webhooks', 'Delivery stats', 200, 'WebhookStats'),
-  'GET /v1/webhooks/{id}/deliveries': op(
-    'listDeliveries',
-    'Deliveries',
-    "List an endpoint's deliveries, newest first",
-    200,
-    'DeliveryPage',
-  ),
-  'POST /v1/webhooks/{id}/retry-failed': op(
-    'retryFailedDeliveries',
-    'Deliveries',
-    'Queue one more attempt for every failed delivery',
-    202,
-    'Queued',
-    [409],
-  ),
-  'GET /v1/deliveries/{id}': op(
-    'getDelivery',
-    'Deliveries',
-    'Get a delivery with its attempts and payload',
-    200,
-    'DeliveryDetail',
-  ),
-  'POST /v1/deliveries/{id}/retry': op(
-    'retryDelivery',
-    'Deliveries',
-    'Queue one more attempt for a failed delivery',
-    202,
-    'RetryQueued',
-    [409],
-  ),
-  'GET /v1/event-types': op('listEventTypes', 'Events', 'List the event types', 200, 'EventTypeList'),
-  'POST /v1/events': op(
-    'publishEvent',
-    'Events',
-    'Publish an event (same idempotency_key within 24 h = same id)',
-    202,
-    'EventAccepted',
-  ),
-  'GET /v1/usage': op('getUsage', 'Account', "The plan's limits and today's usage", 200, 'Usage'),
-  'GET /v1/openapi.json': op('getOpenApiDocument', 'Meta', 'This OpenAPI document', 200, 'OpenApiDocument'),
-  'GET /v1/email-confirmations/{token}': op(
-    'confirmAlertEmail',
-    'Meta',
-    'Confirm an alert address (the link in its confirmation mail; no API key)',
-    200,
-    'EmailConfirmation',
-  ),
-  'POST /v1/admin/accounts': op('createAccount', 'Admin', 'Create an account', 201, 'Account', [409]),
-  'PATCH /v1/admin/accounts/{id}': op(
-    'updateAccount',
-    'Admin',
-    "Set an account's platform-vouched alert addresses (`alert_emails`, at most 20)",
-    200,
-    'Account',
-  ),
-  'POST /v1/admin/accounts/{id}/api-keys': op(
-    'createApiKey',
-    'Admin',
-    'Issue an API key for an account',
-    201,
-    'ApiKey',
-  ),
-  'PUT /v1/admin/event-types/{name}': op(
-    'putEventType',
-    'Admin',
-    'Register or update an event type',
-    200,
-    'EventType',
-  ),
-};
-
 /** Error responses, shared: status → [component name, description, codes only API Gateway answers]. */
 const ERRORS: Record<number, [string, string, string?]> = {
   400: ['BadRequest', 'Invalid request; nothing was changed'],
@@ -355,19 +249,19 @@ function errorStatuses(definition: Route, extra: readonly number[]): number[] {
 }
 
 function operation(definition: Route) {
-  const key = `${definition.method} ${definition.path}`;
-  const doc = OPERATIONS[key];
+  const { doc } = definition;
   const responses: Record<string, unknown> = {
-    [doc?.status ?? 200]: { description: doc?.summary ?? key, content: json(doc ? ref(doc.schema) : {}) },
+    [doc.status]: { description: doc.summary, content: json(ref(doc.schema)) },
   };
-  for (const status of errorStatuses(definition, doc?.errors ?? [])) {
+  for (const status of errorStatuses(definition, doc.errors ?? [])) {
     responses[status] = { $ref: `#/components/responses/${ERRORS[status]?.[0]}` };
   }
   const scope =
     definition.access === 'admin' || definition.access === 'public' ? '' : ` (${definition.access})`;
   return {
-    ...(doc ? { operationId: doc.id, tags: [doc.tag] } : {}),
-    summary: `${doc?.summary ?? key}${scope}`,
+    operationId: doc.operationId,
+    tags: [doc.tag],
+    summary: `${doc.summary}${scope}`,
     parameters: parameters(definition),
     ...(definition.body
       ? {
@@ -401,7 +295,7 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
     },
     // Relative to this document (<api root>/v1/openapi.json): the stage URL in AWS.
     servers: [{ url: '..', description: 'The API root this document is served from' }],
-    tags: [...new Set(Object.values(OPERATIONS).map(({ tag }) => tag))].map((name) => ({ name })),
+    tags: API_TAGS.filter((tag) => routes.some(({ doc }) => doc.tag === tag)).map((name) => ({ name })),
     paths,
     components: {
       schemas: SCHEMAS,
@@ -428,7 +322,7 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
 /** Every route the API serves, for documentation only (their handlers are never called here). */
 export async function documentedRoutes(): Promise<Route[]> {
   const [{ managementRoutes }, { publishRoutes }, { adminRoutes }] = await Promise.all([
-    import('../management-api.js'),
+    import('./webhook-routes.js'),
     import('./publish-routes.js'),
     import('./admin-routes.js'),
   ]);

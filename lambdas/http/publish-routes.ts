@@ -9,6 +9,13 @@ export const publishRoutes = (dependencies: DependenciesProvider) => [
     method: 'POST',
     path: '/v1/events',
     access: 'events:publish',
+    doc: {
+      operationId: 'publishEvent',
+      tag: 'Events',
+      summary: 'Publish an event (same idempotency_key within 24 h = same id)',
+      status: 202,
+      schema: 'EventAccepted',
+    },
     body: publishEventBody,
     handle: async ({ principal, body }) => {
       const { id } = await publishEvent(dependencies(), tenantOf(principal), body);

@@ -1,8 +1,8 @@
 import { deliveryIdFor } from '../domain/ids.js';
 import type { Account, Delivery, WebhookEvent } from '../domain/model.js';
 import type { DeliveryJob } from '../domain/ports/queues.js';
+import { parseIngestMessage } from '../messages/ingest-message.js';
 import type { Dependencies } from './dependencies.js';
-import { parseIngestMessage } from './ingest-message.js';
 import { admitEvent } from './usage.js';
 
 /**

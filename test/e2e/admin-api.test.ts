@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
+import { type ErrorBody, expectError } from '../support/assertions.js';
 import { aWebhookBody } from '../support/factories.js';
 import {
   type ApiClient,
@@ -34,9 +35,6 @@ interface EventTypeResource {
   readonly description: string;
   readonly example: unknown;
 }
-interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
-}
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
@@ -44,13 +42,6 @@ const uniqueId = (prefix: string): string => `${prefix}_${randomBytes(4).toStrin
 
 function anAccountBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'Globex', ...overrides };
-}
-
-function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
-  expect(response.status).toBe(status);
-  expect(response.body.error.code).toBe(code);
-  expect(typeof response.body.error.message).toBe('string');
-  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\/work\//);
 }
 
 describe('admin API', () => {

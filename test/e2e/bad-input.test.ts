@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
+import { type ErrorBody as ApiErrorBody, expectError } from '../support/assertions.js';
 import { aWebhookBody } from '../support/factories.js';
 import {
   type ApiClient,
@@ -18,9 +19,7 @@ interface ErrorDetail {
   readonly path: string;
   readonly message: string;
 }
-interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: ErrorDetail[] };
-}
+type ErrorBody = ApiErrorBody<ErrorDetail[]>;
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -28,13 +27,6 @@ const MAX_BODY_BYTES = 256 * 1024;
 function aWebhookBodyWithout(field: string): Record<string, unknown> {
   const { [field]: _dropped, ...rest } = aWebhookBody();
   return rest;
-}
-
-function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
-  expect(response.status).toBe(status);
-  expect(response.body.error.code).toBe(code);
-  expect(typeof response.body.error.message).toBe('string');
-  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|\.js:\d+|node_modules|\/work\//);
 }
 
 /** 400 validation_error whose details name `path` (and, when given, a message containing `mentions`). */

@@ -8,7 +8,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeliveryId } from '../../lambdas/domain/ids.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { type Behaviour, type ReceivedRequest, Receiver } from '../support/receiver.js';
 

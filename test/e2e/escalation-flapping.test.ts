@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { emailsIn } from '../support/outbox.js';
 import { type Behaviour, Receiver } from '../support/receiver.js';

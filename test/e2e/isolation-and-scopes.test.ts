@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConfirmationToken } from '../../lambdas/domain/alert-emails.js';
 import { deliveryIdFor, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import { type Scope, TENANT_SCOPES } from '../../lambdas/domain/model.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import type { Route } from '../../lambdas/http/api.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
+import { type ErrorBody, expectError } from '../support/assertions.js';
 import {
   type ApiClient,
-  type ApiResponse,
   eventually,
   listAllWebhooks,
   startTestRuntime,
@@ -156,16 +156,6 @@ interface TestSendResult {
 }
 interface ApiKeyBody {
   readonly key: string;
-}
-interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
-}
-
-function expectError(response: ApiResponse<ErrorBody>, status: number, code: string): void {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body.error.code).toBe(code);
-  expect(typeof response.body.error.message).toBe('string');
-  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\/work\//);
 }
 
 describe('tenant isolation and scopes', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryIdFor } from '../../lambdas/domain/ids.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { log } from '../../lambdas/logging.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';

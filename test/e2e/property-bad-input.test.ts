@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
 import type { Route } from '../../lambdas/http/api.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { type ApiClient, eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { SERVED_ROUTES } from '../support/routes.js';
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEventId } from '../../lambdas/domain/ids.js';
 import type { Delivery } from '../../lambdas/domain/model.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { OVERDUE_GRACE_MS, requeueOverdue } from '../../lambdas/services/reconcile.js';
 import { aDelivery } from '../support/factories.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';

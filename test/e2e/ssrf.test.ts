@@ -7,7 +7,7 @@ import {
 } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostResolver } from '../../lambdas/domain/ports/outbound-http.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import {
   type ApiResponse,
   eventually,

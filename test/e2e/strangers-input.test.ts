@@ -3,7 +3,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busEntryFor, busEntrySize, MAX_BUS_ENTRY_BYTES } from '../../lambdas/domain/bus-event.js';
-import type { WebhookResource } from '../../lambdas/domain/resources.js';
+import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { type ApiClient, eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { type ReceivedRequest, Receiver } from '../support/receiver.js';
 

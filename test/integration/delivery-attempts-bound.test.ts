@@ -17,8 +17,8 @@ import {
 } from '../../lambdas/domain/outcome.js';
 import type { EscalationStarter } from '../../lambdas/domain/ports/alerting.js';
 import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
-import { deliveryDetailResource } from '../../lambdas/domain/resources.js';
 import { createWebhookBody } from '../../lambdas/domain/schemas.js';
+import { deliveryDetailResource } from '../../lambdas/http/representations.js';
 import { itemSizeUtf8 } from '../../lambdas/local/dynalite-item-size.js';
 import { processDeliveryJob } from '../../lambdas/services/delivery.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsOperationalEvents } from '../../lambdas/adapters/sqs-operational-events.js';
 import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import { type SqsEngine, startSqsEngine } from '../../lambdas/local/sqs-engine.js';
-import { parseIngestMessage } from '../../lambdas/services/ingest-message.js';
+import { parseIngestMessage } from '../../lambdas/messages/ingest-message.js';
 
 /**
  * Operational events reach fan-out's queue as the service's own message (not through the bus),

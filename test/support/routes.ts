@@ -1,7 +1,7 @@
 import { adminRoutes } from '../../lambdas/http/admin-routes.js';
 import type { Route } from '../../lambdas/http/api.js';
 import { publishRoutes } from '../../lambdas/http/publish-routes.js';
-import { managementRoutes } from '../../lambdas/management-api.js';
+import { managementRoutes } from '../../lambdas/http/webhook-routes.js';
 import type { DependenciesProvider } from '../../lambdas/services/dependencies.js';
 
 /** The route tables are only read by tests that enumerate them; nothing may call into dependencies. */

@@ -18,7 +18,7 @@ import {
 } from '../../lambdas/domain/escalation.js';
 import { isEventId } from '../../lambdas/domain/ids.js';
 import type { EpisodeState, FailureState } from '../../lambdas/domain/model.js';
-import { parseEscalationTask } from '../../lambdas/escalation.js';
+import { parseEscalationTask } from '../../lambdas/messages/escalation-task.js';
 
 const state = (
   consecutiveFailures: number,

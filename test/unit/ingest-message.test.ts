@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { busEntryFor, busEntrySize, MAX_BUS_ENTRY_BYTES } from '../../lambdas/domain/bus-event.js';
 import { eventIdFromBusEvent } from '../../lambdas/domain/ids.js';
 import { isSqsSafeText } from '../../lambdas/domain/sqs-text.js';
-import { parseIngestMessage } from '../../lambdas/services/ingest-message.js';
+import { parseIngestMessage } from '../../lambdas/messages/ingest-message.js';
 
 const BUS_EVENT_ID = '6a7e8feb-b491-4cf7-a9f1-bf3703467718';
 const TIME = '2025-01-15T10:00:00Z';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeliveryJob } from '../../lambdas/domain/jobs.js';
+import { parseDeliveryJob } from '../../lambdas/messages/delivery-job.js';
 
 const aJob = {
   deliveryId: 'dlv_01j00000000000000000000000_wh_abc',

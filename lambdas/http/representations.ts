@@ -1,4 +1,4 @@
-import type { AlertEmailStatus } from './alert-emails.js';
+import type { AlertEmailStatus } from '../domain/alert-emails.js';
 import type {
   Account,
   Delivery,
@@ -8,9 +8,10 @@ import type {
   WebhookEvent,
   WebhookStats,
   WindowStats,
-} from './model.js';
+} from '../domain/model.js';
+import { eventPayload } from '../domain/signing.js';
 
-/** REST representations (snake_case), mapped from domain records in one place. */
+/** The REST API's representations (snake_case), mapped from domain records in one place. */
 
 export const successRate = (stats: WebhookStats): number =>
   stats.totalDeliveries === 0 ? 0 : Math.round((stats.successful / stats.totalDeliveries) * 1000) / 10;
@@ -135,12 +136,4 @@ export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent |
   /** Older attempts were trimmed: `attempts` holds fewer than `attempt_count`. */
   attempts_truncated: delivery.attempts.length < delivery.attemptCount,
   payload: event ? eventPayload(event) : null,
-});
-
-/** The body a receiver gets: `{ id, type, timestamp, data }`, keys in this order. */
-export const eventPayload = (event: WebhookEvent) => ({
-  id: event.id,
-  type: event.type,
-  timestamp: event.timestamp,
-  data: event.data,
 });

@@ -1,4 +1,4 @@
-import type { DeliveryJob } from './ports/queues.js';
+import type { DeliveryJob } from '../domain/ports/queues.js';
 
 /** ISO 8601 in UTC as the service writes it (`toISOString`), with or without milliseconds. */
 const UTC_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
