@@ -124,7 +124,9 @@ export const deliveriesTablePorts = {
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
 } satisfies PortFactories;
 
-export const dynamoDbPorts = { ...configTablePorts, ...deliveriesTablePorts } satisfies PortFactories;
+/** Both groups. A pure call, not an object spread, so a bundle that uses neither drops them both. */
+const merged = <A extends PortFactories, B extends PortFactories>(a: A, b: B): A & B => ({ ...a, ...b });
+export const dynamoDbPorts = /* @__PURE__ */ merged(configTablePorts, deliveriesTablePorts);
 
 export const sqsPorts = {
   queue: (config) => {
