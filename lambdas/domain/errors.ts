@@ -1,6 +1,6 @@
 /**
  * Errors the domain and use cases raise. Each carries a stable machine code; the HTTP layer maps
- * codes to status codes in one place (lambdas/http/errors.ts).
+ * codes to status codes in one place (`STATUS_BY_CODE` in lambdas/http/api.ts).
  */
 export type ErrorCode =
   | 'validation_error'
