@@ -22,9 +22,11 @@ import { eventTypeResource, webhookResource } from './representations.js';
  */
 
 type WebhookRecord = Parameters<typeof webhookResource>[0];
+/** What a webhook's representation reads: its stats and its alert address's status. */
+type ResourcePorts = Pick<Dependencies, 'stats'> & Parameters<typeof alertEmailStatuses>[0];
 
 /** The resources of one account's webhooks: stats, and their alert addresses' status in one read. */
-async function toResources(deps: Dependencies, accountId: string, list: readonly WebhookRecord[]) {
+async function toResources(deps: ResourcePorts, accountId: string, list: readonly WebhookRecord[]) {
   const emails = list.flatMap((webhook) => (webhook.alerting.email ? [webhook.alerting.email] : []));
   const statuses = await alertEmailStatuses(deps, accountId, emails);
   return Promise.all(
@@ -38,7 +40,7 @@ async function toResources(deps: Dependencies, accountId: string, list: readonly
   );
 }
 
-async function toResource(deps: Dependencies, webhook: WebhookRecord) {
+async function toResource(deps: ResourcePorts, webhook: WebhookRecord) {
   const [resource] = await toResources(deps, webhook.accountId, [webhook]);
   if (!resource) throw new Error('no resource');
   return resource;
