@@ -48,6 +48,9 @@ const shellWord = (value: string): string =>
 
 if (!apiKey) console.log(`API key (account ${runtime.accountId}, all tenant scopes): ${runtime.apiKey}`);
 if (!env.WEBHOOKS_LOCAL_ADMIN_TOKEN) console.log(`Admin token: ${runtime.adminToken}`);
+console.log(
+  `Portal link (account ${runtime.accountId}, one-time, open within 15 minutes; session until ${runtime.portalLink.expiresAt}): ${runtime.portalLink.url}`,
+);
 console.log(`serverless-webhooks ready on ${runtime.url}`);
 // The README's curl examples use these three variables: paste this line into another terminal.
 console.log(`export BASE=${runtime.url} KEY=${runtime.apiKey} ADMIN_TOKEN=${shellWord(runtime.adminToken)}`);

@@ -34,7 +34,14 @@ export function createAuthorizer(dependencies: DependenciesProvider) {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${apiArn}/${stage}/*` }],
       },
-      context: { accountId: key.accountId, scopes: key.scopes.join(' '), keyId: key.id },
+      context: {
+        accountId: key.accountId,
+        scopes: key.scopes.join(' '),
+        keyId: key.id,
+        // A session key's end travels with the cached result: the API handlers refuse it from then
+        // on, whatever the authorizer cache still holds (docs/portal.md).
+        ...(key.expiresAt !== undefined ? { expiresAt: key.expiresAt } : {}),
+      },
     };
   };
 }

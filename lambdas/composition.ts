@@ -14,6 +14,7 @@ import { DynamoEventRepository } from './adapters/dynamodb/event-store.js';
 import { DynamoEventTypeRepository } from './adapters/dynamodb/event-type-store.js';
 import { DynamoHistoryPurgeRepository } from './adapters/dynamodb/history-purge-store.js';
 import { DynamoIdempotencyRepository } from './adapters/dynamodb/idempotency-store.js';
+import { DynamoPortalLinkRepository } from './adapters/dynamodb/portal-link-store.js';
 import { DynamoStatsRepository } from './adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
 import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
@@ -104,6 +105,7 @@ export const configTablePorts = {
   accounts: accountsPort,
   alertEmails: alertEmailsPort,
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
+  portalLinks: (config) => new DynamoPortalLinkRepository(doc(config), config.configTableName),
   // Operational event types (endpoint.failing, …) are built into the catalog (docs/escalation.md).
   eventTypes: (config) =>
     withBuiltInEventTypes(new DynamoEventTypeRepository(doc(config), config.configTableName)),
@@ -225,7 +227,8 @@ export const outboundPorts = {
 export function createDependencies(config: RuntimeConfig, factories: PortFactories): Dependencies {
   const dependencies: Record<string, unknown> = {
     resolve: config.resolve ?? systemResolver,
-    clock: { now: () => new Date() },
+    clock: config.clock ?? { now: () => new Date() },
+    portalUrl: config.portalUrl,
     targetPolicy: targetPolicy(config),
     planLimits: config.planLimits ?? DEFAULT_PLAN_LIMITS,
     escalationSettings: {
@@ -239,6 +242,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'accounts',
     'alertEmails',
     'apiKeys',
+    'portalLinks',
     'eventTypes',
     'webhooks',
     'endpointHealth',

@@ -2,6 +2,7 @@ import { fileKey, type MasterKeySource } from './adapters/secret-cipher.js';
 import type { PlanLimits } from './domain/plans.js';
 import { parsePlanLimits } from './domain/plans.js';
 import type { EscalationStarter, Mailer, OpsNotifier } from './domain/ports/alerting.js';
+import type { Clock } from './domain/ports/clock.js';
 import type { HostResolver } from './domain/ports/outbound-http.js';
 import type { EventPublisher, OperationalEventSink } from './domain/ports/queues.js';
 
@@ -59,6 +60,10 @@ export interface RuntimeConfig {
   readonly alertEmailsPerDay?: number;
   /** Plan quotas; the seed's defaults when absent. */
   readonly planLimits?: PlanLimits;
+  /** The customer portal's base URL, which links are minted against; absent: no portal (409). */
+  readonly portalUrl?: string;
+  /** The clock of every use case; the system clock when absent (tests move it). */
+  readonly clock?: Clock;
 }
 
 /** The part of an SDK v3 client an instrument uses: its middleware stack. */
@@ -111,6 +116,7 @@ export function configWithoutPlanLimits(env: NodeJS.ProcessEnv = process.env): R
     alertSenderEmail: env.ALERT_SENDER_EMAIL || undefined,
     opsTopicArn: env.OPS_TOPIC_ARN,
     apiBaseUrl: env.API_URL,
+    portalUrl: env.PORTAL_URL || undefined,
     recoveryCooldownSeconds: wholeNumber(env.RECOVERY_COOLDOWN_SECONDS),
     alertEmailsPerDay: wholeNumber(env.ALERT_EMAILS_PER_DAY),
   };

@@ -5,7 +5,7 @@ import type { DependenciesProvider } from './services/dependencies.js';
 
 /** POST /v1/events (the route table is lambdas/http/publish-routes.ts). */
 export function createPublishHandler(dependencies: DependenciesProvider) {
-  return createApiHandler(publishRoutes(dependencies));
+  return createApiHandler(publishRoutes(dependencies), () => dependencies().clock.now());
 }
 
 export const handler = createPublishHandler(publishDependencies);

@@ -24,7 +24,10 @@ export interface WebhookRestApiProps {
   readonly managementFunction: lambda.IFunction;
   /** `POST /v1/events`. */
   readonly publishFunction: lambda.IFunction;
-  /** `/v1/admin/{proxy+}`, authorised with IAM. */
+  /**
+   * `/v1/admin/{proxy+}`, authorised with IAM, and `POST /v1/portal/sessions` (the portal-link
+   * exchange: config table only, where the links are minted).
+   */
   readonly adminFunction: lambda.IFunction;
 }
 
@@ -76,6 +79,7 @@ export class WebhookRestApi {
     const integration = (handler: lambda.IFunction) =>
       new apigw.LambdaIntegration(handler, { allowTestInvoke: false });
     const managementIntegration = integration(props.managementFunction);
+    const adminIntegration = integration(props.adminFunction);
 
     const v1 = this.api.root.addResource('v1');
     const publishMethod = v1
@@ -84,7 +88,7 @@ export class WebhookRestApi {
     const adminMethod = v1
       .addResource('admin')
       .addResource('{proxy+}')
-      .addMethod('ANY', integration(props.adminFunction), { authorizationType: apigw.AuthorizationType.IAM });
+      .addMethod('ANY', adminIntegration, { authorizationType: apigw.AuthorizationType.IAM });
     const openApiMethod = v1
       .addResource('openapi.json')
       .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
@@ -93,6 +97,11 @@ export class WebhookRestApi {
       .addResource('email-confirmations')
       .addResource('{token}')
       .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
+    // The portal exchanges its one-time link token for a session key: the token is the credential.
+    const portalSessionMethod = v1
+      .addResource('portal')
+      .addResource('sessions')
+      .addMethod('POST', adminIntegration, { authorizationType: apigw.AuthorizationType.NONE });
     const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
 
     this.acknowledgeApiFindings({
@@ -100,6 +109,7 @@ export class WebhookRestApi {
       adminMethod,
       openApiMethod,
       confirmationMethod,
+      portalSessionMethod,
       managementMethod,
     });
   }
@@ -138,6 +148,7 @@ export class WebhookRestApi {
     adminMethod: apigw.Method;
     openApiMethod: apigw.Method;
     confirmationMethod: apigw.Method;
+    portalSessionMethod: apigw.Method;
     managementMethod: apigw.Method;
   }): void {
     Validations.of(this.api).acknowledge({
@@ -182,6 +193,11 @@ export class WebhookRestApi {
       methods.confirmationMethod,
       [cognito, authorization],
       'GET /v1/email-confirmations/{token} is the link in an alert-address confirmation mail: the single-purpose 260-bit token is the credential, and the answer names only the address.',
+    );
+    acknowledge(
+      methods.portalSessionMethod,
+      [cognito, authorization],
+      'POST /v1/portal/sessions exchanges a one-time portal link token (256 random bits, stored hashed, usable once within 15 minutes) for a session key of its one account: the token is the credential, and an unknown, used or expired token gets a 4xx with no account data.',
     );
   }
 }

@@ -19,6 +19,8 @@ export interface TableSchema {
 export const CONFIG_TABLE: TableSchema = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  // Only portal links and session keys carry it (epoch seconds): configuration never expires.
+  timeToLiveAttribute: 'purge_at',
   globalSecondaryIndexes: [],
 };
 

@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'conflict'
   | 'plan_limit_exceeded'
   | 'quota_exceeded'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'portal_unavailable'
+  | 'link_not_found'
+  | 'link_used_or_expired';
 
 export class DomainError extends Error {
   constructor(

@@ -70,4 +70,8 @@ export const isEventId = (id: string): boolean => /^evt_[0-9a-z]{26}$/.test(id);
 /** API keys: `ak_` + 40 base32 characters (200 bits). */
 export const newApiKey = (): string => `ak_${randomBody(40)}`;
 
+/** Portal session keys (docs/portal.md): `ps_` + 40 base32 characters, authenticated like API keys. */
+export const newPortalSessionKey = (): string => `ps_${randomBody(40)}`;
+export const newPortalSessionId = (): string => `ses_${randomBody(16)}`;
+
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');

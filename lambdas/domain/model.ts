@@ -35,6 +35,8 @@ export interface ApiKeyRecord {
   readonly scopes: readonly Scope[];
   readonly name?: string;
   readonly createdAt: string;
+  /** A portal session key's end (docs/portal.md): refused from then on. API keys never expire. */
+  readonly expiresAt?: string;
 }
 
 export interface EventType {

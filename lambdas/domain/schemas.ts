@@ -3,6 +3,7 @@ import en from 'zod/v4/locales/en.js';
 import { MAX_ACCOUNT_ALERT_EMAILS, normaliseEmail } from './alert-emails.js';
 import { jsonShapeProblem, MAX_JSON_DEPTH } from './json.js';
 import { PLANS, TENANT_SCOPES } from './model.js';
+import { MAX_PORTAL_SESSION_SECONDS, MIN_PORTAL_SESSION_SECONDS } from './portal.js';
 
 /**
  * Request schemas of the REST API (snake_case, as the seeds). Objects are strict: an unknown field
@@ -161,4 +162,15 @@ export const createApiKeyBody = z.strictObject({
 export const putEventTypeBody = z.strictObject({
   description: z.optional(description),
   example: z.optional(jsonObject),
+});
+
+/** POST /v1/admin/accounts/{id}/portal-sessions (docs/portal.md). */
+export const createPortalSessionBody = z.strictObject({
+  ttl_seconds: z.optional(intRange(MIN_PORTAL_SESSION_SECONDS, MAX_PORTAL_SESSION_SECONDS)),
+  read_only: z.optional(z.boolean()),
+});
+
+/** POST /v1/portal/sessions: the link's token (checked against its stored hash, not its shape here). */
+export const exchangePortalLinkBody = z.strictObject({
+  token: z.string().check(z.minLength(1), z.maxLength(200)),
 });

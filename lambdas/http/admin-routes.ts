@@ -3,12 +3,14 @@ import {
   accountId,
   createAccountBody,
   createApiKeyBody,
+  createPortalSessionBody,
   eventTypeName,
   putEventTypeBody,
   updateAccountBody,
 } from '../domain/schemas.js';
 import { createAccount, createApiKey, putEventType, updateAccount } from '../services/admin.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
+import { mintPortalLink } from '../services/portal.js';
 import { route } from './api.js';
 import { accountResource, eventTypeResource } from './representations.js';
 
@@ -84,6 +86,26 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
           name: record.name ?? null,
         },
       };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/admin/accounts/{id}/portal-sessions',
+    access: 'admin',
+    doc: {
+      operationId: 'createPortalSession',
+      tag: 'Admin',
+      summary:
+        'Mint a one-time customer-portal link for an account (409 portal_unavailable while the deployment has no portal)',
+      status: 201,
+      schema: 'PortalLink',
+      errors: [409],
+    },
+    body: createPortalSessionBody,
+    handle: async ({ params, body }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      const link = await mintPortalLink(dependencies(), account, body);
+      return { status: 201, body: { url: link.url, expires_at: link.expiresAt } };
     },
   }),
   route({

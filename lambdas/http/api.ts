@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { requestTimeLeftMs } from '../domain/deadlines.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Scope } from '../domain/model.js';
+import { hasExpired } from '../domain/portal.js';
 import { log } from '../logging.js';
 
 /**
@@ -18,7 +19,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Who is calling: a tenant key (from the authorizer), the platform admin, or nobody (public routes). */
 export type Principal =
-  | { kind: 'tenant'; accountId: string; scopes: readonly Scope[] }
+  | { kind: 'tenant'; accountId: string; scopes: readonly Scope[]; expiresAt?: string }
   | { kind: 'admin' }
   | { kind: 'anonymous' };
 
@@ -86,6 +87,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   quota_exceeded: 429,
+  // Portal access (docs/portal.md).
+  portal_unavailable: 409,
+  link_not_found: 404,
+  link_used_or_expired: 410,
 };
 
 export const errorBody = (code: string, message: string, details?: unknown): string =>
@@ -137,7 +142,8 @@ export function principalOf(event: APIGatewayProxyEvent): Principal {
   const authorizer = event.requestContext?.authorizer;
   if (authorizer && typeof authorizer.accountId === 'string') {
     const scopes = typeof authorizer.scopes === 'string' ? authorizer.scopes.split(' ') : [];
-    return { kind: 'tenant', accountId: authorizer.accountId, scopes: scopes as Scope[] };
+    const expiresAt = typeof authorizer.expiresAt === 'string' ? { expiresAt: authorizer.expiresAt } : {};
+    return { kind: 'tenant', accountId: authorizer.accountId, scopes: scopes as Scope[], ...expiresAt };
   }
   // Admin routes are IAM-authorised by API Gateway: a request only gets here signed by a principal
   // allowed to invoke them, so an IAM identity on the request context is the admin.
@@ -151,13 +157,17 @@ export function tenantOf(principal: Principal): string {
   return principal.accountId;
 }
 
-function authorise(access: Access, principal: Principal): void {
+function authorise(access: Access, principal: Principal, now: () => Date): void {
   if (access === 'public') return;
   if (access === 'admin') {
     if (principal.kind !== 'admin') throw new DomainError('forbidden', 'Admin credentials required');
     return;
   }
   if (principal.kind === 'anonymous') throw new DomainError('unauthorized', 'Missing or invalid API key');
+  // A portal session key past its end, still allowed by a cached authorizer result (docs/portal.md).
+  if (principal.kind === 'tenant' && hasExpired(principal.expiresAt, now())) {
+    throw new DomainError('unauthorized', 'The portal session has expired');
+  }
   if (principal.kind === 'tenant' && !principal.scopes.includes(access)) {
     throw new DomainError('forbidden', `This API key lacks the ${access} scope`);
   }
@@ -209,10 +219,10 @@ const emptyObject = z.strictObject({});
 
 type ParsedRequest = Omit<ValidRequest<unknown, unknown>, 'timeLeftMs'>;
 
-function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute): ParsedRequest {
+function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute, now: () => Date): ParsedRequest {
   const { route: definition, params } = match;
   const principal = principalOf(event);
-  authorise(definition.access, principal);
+  authorise(definition.access, principal, now);
   const rawBody = parseBody(event);
   const body =
     definition.body === undefined
@@ -240,7 +250,8 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
   },
 });
 
-export function createApiHandler(routes: readonly Route[]) {
+/** `now` is the use cases' clock: it decides when a portal session key is refused. */
+export function createApiHandler(routes: readonly Route[], now: () => Date = () => new Date()) {
   const match = compile(routes);
   const requests = new WeakMap<APIGatewayProxyEvent, { match: MatchedRoute; request: ParsedRequest }>();
 
@@ -249,7 +260,7 @@ export function createApiHandler(routes: readonly Route[]) {
     .use(domainErrorMapper())
     .before(async (request) => {
       const matched = match(request.event.httpMethod, request.event.path);
-      requests.set(request.event, { match: matched, request: parseRequest(request.event, matched) });
+      requests.set(request.event, { match: matched, request: parseRequest(request.event, matched, now) });
     })
     .handler(async (event, context) => {
       const parsed = requests.get(event);

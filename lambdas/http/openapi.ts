@@ -172,6 +172,20 @@ const SCHEMAS: Record<string, Schema> = {
     scopes: arrayOf(oneOf(TENANT_SCOPES)),
     name: orNull(string),
   }),
+  PortalLink: object({
+    url: { type: 'string', description: 'The one-time link: the portal URL, the token in its fragment' },
+    expires_at: { ...dateTime, description: 'When the session the link opens ends' },
+  }),
+  PortalSession: object({
+    session_key: {
+      type: 'string',
+      description: 'The session key (ps_…), a bearer key like an API key; shown only in this response',
+    },
+    account_id: string,
+    read_only: { type: 'boolean' },
+    expires_at: dateTime,
+    scopes: arrayOf(oneOf(TENANT_SCOPES)),
+  }),
   OpenApiDocument: { type: 'object', description: 'This document' },
 };
 
@@ -182,6 +196,7 @@ const ERRORS: Record<number, [string, string, string?]> = {
   403: ['Forbidden', 'The key lacks the scope, admin credentials are missing, or a plan limit is reached'],
   404: ['NotFound', "Not found (another account's ids too)"],
   409: ['Conflict', 'Conflicts with the current state'],
+  410: ['Gone', 'The portal link was used already or has expired'],
   413: ['PayloadTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes`],
   429: [
     'TooManyRequests',
@@ -321,13 +336,14 @@ export function buildOpenApiDocument(routes: readonly Route[]) {
 
 /** Every route the API serves, for documentation only (their handlers are never called here). */
 export async function documentedRoutes(): Promise<Route[]> {
-  const [{ managementRoutes }, { publishRoutes }, { adminRoutes }] = await Promise.all([
+  const [{ managementRoutes }, { publishRoutes }, { adminRoutes }, { portalRoutes }] = await Promise.all([
     import('./webhook-routes.js'),
     import('./publish-routes.js'),
     import('./admin-routes.js'),
+    import('./portal-routes.js'),
   ]);
   const none = (): never => {
     throw new Error('documentation only');
   };
-  return [...managementRoutes(none), ...publishRoutes(none), ...adminRoutes(none)];
+  return [...managementRoutes(none), ...publishRoutes(none), ...adminRoutes(none), ...portalRoutes(none)];
 }

@@ -13,7 +13,8 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
- * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, /v1/* → management.
+ * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, POST /v1/portal/sessions →
+ * admin without credentials (its link token is one), /v1/* → management.
  *
  * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
  * the synthesized stack) with a real `context.getRemainingTimeInMillis()`, and the integration under
@@ -226,6 +227,15 @@ async function invoke(
   }
 }
 
+/** The routes without an authorizer in the stack (lib/rest-api.ts), and the function serving each. */
+function publicRoute(method: string | undefined, path: string): 'admin' | 'management' | undefined {
+  // The portal-link exchange: its one-time token is the credential.
+  if (method === 'POST' && /^\/v1\/portal\/sessions\/?$/.test(path)) return 'admin';
+  // The API description and the links in alert-address confirmation mails.
+  const described = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
+  return method === 'GET' && described ? 'management' : undefined;
+}
+
 export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
   const integrationTimeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
   const limits = (name: keyof ApiGatewayTwinOptions['functionTimeoutsMs']) => ({
@@ -271,15 +281,13 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         send(response, result.status, result.body);
         return;
       }
-      // Public routes (no authorizer in the stack either): the API description and the links in
-      // alert-address confirmation mails.
-      const isPublic = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
-      if (isPublic && request.method === 'GET') {
+      const open = publicRoute(request.method, path);
+      if (open) {
         const result = await invoke(
-          options.management,
+          options[open],
           proxyEvent(request, url, body, undefined),
-          'management-api',
-          limits('management'),
+          `${open}-api`,
+          limits(open),
         );
         send(response, result.status, result.body);
         return;

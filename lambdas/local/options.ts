@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ClientInstrument } from '../config.js';
 import type { PlanLimitOverrides } from '../domain/plans.js';
+import type { Clock } from '../domain/ports/clock.js';
 import type { HostResolver } from '../domain/ports/outbound-http.js';
 import type { Dependencies } from '../services/dependencies.js';
 import type { SqsHandler } from './sqs-poller.js';
@@ -44,6 +45,8 @@ export interface QueueTopology {
 
 export interface LocalRuntimeOptions {
   readonly topology: QueueTopology;
+  /** The use cases' clock (tests move it to expire portal links and sessions); the system clock by default. */
+  readonly clock?: Clock;
   readonly dataDir: string;
   readonly port?: number;
   readonly host?: string;
@@ -110,6 +113,8 @@ export interface LocalRuntime {
   readonly apiKey: string;
   readonly adminToken: string;
   readonly accountId: string;
+  /** A one-time portal link for the local account, minted at start (docs/portal.md). */
+  readonly portalLink: { readonly url: string; readonly expiresAt: string };
   readonly dependencies: Dependencies;
   readonly queueUrls: QueueUrls;
   readonly sqs: SQSClient;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { newApiKey } from '../domain/ids.js';
+import { mintPortalLink } from '../services/portal.js';
 import { LOCAL_ACCOUNT_ID, prepareDataDir, seedLocalAccount, startSchedules } from './bootstrap.js';
 import { openEventBus, startApiServer, startDynamoDb, startQueues, startStepFunctions } from './engines.js';
 import type { LocalRuntime, LocalRuntimeOptions } from './options.js';
@@ -51,6 +52,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const apiKey = options.apiKey ?? newApiKey();
   await options.beforeBootstrap?.(server.url);
   await seedLocalAccount(deps, apiKey);
+  const portalLink = await mintPortalLink(deps, LOCAL_ACCOUNT_ID, {});
   server.serve(apiListener(options, handlers, adminToken, bus, files));
 
   const consumers = startConsumers(options, handlers, queues, bus, log);
@@ -63,6 +65,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     apiKey,
     adminToken,
     accountId: LOCAL_ACCOUNT_ID,
+    portalLink,
     dependencies: deps,
     queueUrls: queues.urls,
     sqs: queues.sqs,

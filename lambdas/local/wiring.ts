@@ -116,6 +116,9 @@ export function localDependencies(
     mailer: new OutboxMailer(files.outboxDir),
     opsNotifier: new FileOpsNotifier(files.opsTopicLog),
     apiBaseUrl: url,
+    // The portal's UI is served here once it is built (issue 11); the links already name it.
+    portalUrl: `${url}/portal/`,
+    clock: options.clock,
   };
   return createDependencies(config, allPorts());
 }

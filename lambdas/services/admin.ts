@@ -3,6 +3,7 @@ import { normaliseEmail } from '../domain/alert-emails.js';
 import { notFound } from '../domain/errors.js';
 import { hashApiKey, newAccountId, newApiKey, newApiKeyId } from '../domain/ids.js';
 import type { Account, ApiKeyRecord, EventType } from '../domain/model.js';
+import { hasExpired } from '../domain/portal.js';
 import type {
   createAccountBody,
   createApiKeyBody,
@@ -83,9 +84,16 @@ export async function putEventType(
   return eventType;
 }
 
-/** Resolves a bearer key to its record; undefined for anything that is not a live key. */
-export async function authenticate(deps: Pick<Dependencies, 'apiKeys'>, bearer: string | undefined) {
-  const match = /^Bearer (ak_[0-9a-z]{1,100})$/.exec(bearer?.trim() ?? '');
+/**
+ * Resolves a bearer API key (`ak_`) or portal session key (`ps_`) to its record; undefined for
+ * anything that is not a live key (a session key past its end included).
+ */
+export async function authenticate(
+  deps: Pick<Dependencies, 'apiKeys' | 'clock'>,
+  bearer: string | undefined,
+) {
+  const match = /^Bearer ((?:ak|ps)_[0-9a-z]{1,100})$/.exec(bearer?.trim() ?? '');
   if (!match?.[1]) return undefined;
-  return deps.apiKeys.findByHash(hashApiKey(match[1]));
+  const record = await deps.apiKeys.findByHash(hashApiKey(match[1]));
+  return record && !hasExpired(record.expiresAt, deps.clock.now()) ? record : undefined;
 }

@@ -17,6 +17,7 @@ import type {
 } from '../domain/ports/delivery-stores.js';
 import type { EndpointHealthRepository } from '../domain/ports/endpoint-health.js';
 import type { HostResolver, WebhookSender } from '../domain/ports/outbound-http.js';
+import type { PortalLinkRepository } from '../domain/ports/portal-links.js';
 import type { DeliveryQueue, EventPublisher, OperationalEventSink } from '../domain/ports/queues.js';
 import type { UsageRepository, WebhookCounter } from '../domain/ports/quota-stores.js';
 import type { SecretCipher } from '../domain/ports/secrets.js';
@@ -30,7 +31,12 @@ export interface Dependencies {
   readonly accounts: AccountRepository;
   /** Alert addresses tenants named, their confirmation mails and tokens. */
   readonly alertEmails: AlertEmailRepository;
+  /** API keys and portal session keys, by hash. */
   readonly apiKeys: ApiKeyRepository;
+  /** One-time portal links (docs/portal.md). */
+  readonly portalLinks: PortalLinkRepository;
+  /** The customer portal's base URL (`PORTAL_URL`); absent while the deployment has no portal. */
+  readonly portalUrl: string | undefined;
   readonly eventTypes: EventTypeRepository;
   /** Endpoint configuration and subscriptions. */
   readonly webhooks: WebhookRepository;

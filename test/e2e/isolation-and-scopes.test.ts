@@ -42,8 +42,8 @@ interface Fixtures {
 /** Per served route: a body it accepts (none for routes without one). */
 interface RouteCase {
   readonly body?: (fixtures: Fixtures) => unknown;
-  /** A public route whose path carries a credential: what a caller without one gets. */
-  readonly withoutCredential?: 'not_found';
+  /** A public route whose path or body carries a credential: what a caller without one gets. */
+  readonly withoutCredential?: 'not_found' | 'link_not_found';
 }
 
 const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
@@ -74,10 +74,16 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'POST /v1/admin/accounts': { body: () => ({ name: 'Intruder' }) },
   'PATCH /v1/admin/accounts/{id}': { body: () => ({ alert_emails: ['intruder@attacker.example'] }) },
   'POST /v1/admin/accounts/{id}/api-keys': { body: () => ({ scopes: [...TENANT_SCOPES] }) },
+  'POST /v1/admin/accounts/{id}/portal-sessions': { body: () => ({ ttl_seconds: 86_400 }) },
+  // The one-time link token in the body is the credential: a made-up one opens no session.
+  'POST /v1/portal/sessions': {
+    body: () => ({ token: `pl_${randomBytes(32).toString('base64url')}` }),
+    withoutCredential: 'link_not_found',
+  },
   'PUT /v1/admin/event-types/{name}': { body: () => ({ description: 'Planted by a tenant' }) },
 };
 
-type Expectation = 'not_found' | 'forbidden' | 'unauthorized' | 'allowed';
+type Expectation = 'not_found' | 'link_not_found' | 'forbidden' | 'unauthorized' | 'allowed';
 
 type Caller =
   | { readonly kind: 'key'; readonly account: 'A' | 'B'; readonly scopes: readonly Scope[] }
@@ -138,6 +144,7 @@ const MATRIX: readonly MatrixCase[] = SERVED_ROUTES.flatMap(casesFor);
 
 const STATUS_OF: Readonly<Record<Exclude<Expectation, 'allowed'>, number>> = {
   not_found: 404,
+  link_not_found: 404,
   forbidden: 403,
   unauthorized: 401,
 };

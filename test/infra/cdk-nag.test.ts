@@ -135,11 +135,12 @@ describe('cdk-nag AwsSolutions', () => {
     ]);
   });
 
-  it('acknowledges APIG4 (no authorization) on the public OpenAPI document and the confirmation link only', () => {
+  it('acknowledges APIG4 (no authorization) on the public OpenAPI document, the confirmation link and the portal-link exchange only', () => {
     const apig4 = acknowledgments().filter((ack) => ack.id === 'AwsSolutions-APIG4');
     expect(apig4.map((ack) => ack.path).sort()).toEqual([
       `${stack.node.path}/WebhookService/Api/Default/v1/email-confirmations/{token}/GET`,
       `${stack.node.path}/WebhookService/Api/Default/v1/openapi.json/GET`,
+      `${stack.node.path}/WebhookService/Api/Default/v1/portal/sessions/POST`,
     ]);
   });
 });

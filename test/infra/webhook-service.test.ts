@@ -80,7 +80,7 @@ describe('tables', () => {
     });
   });
 
-  it('builds the config table on-demand with PITR and SSE, retained, without TTL or GSIs', () => {
+  it('builds the config table on-demand with PITR and SSE, retained, TTL on purge_at, without GSIs', () => {
     const props = resourceProps(service.configTable);
     expect(props).toMatchObject({
       KeySchema: [
@@ -91,7 +91,8 @@ describe('tables', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });
-    expect(props.TimeToLiveSpecification).toBeUndefined();
+    // Only portal links and session keys carry the TTL attribute (docs/storage.md).
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'purge_at', Enabled: true });
     expect(props.GlobalSecondaryIndexes).toBeUndefined();
     expect(template.toJSON().Resources[logicalId(service.configTable)]).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -349,6 +350,23 @@ describe('REST API', () => {
       ResourceId: { Ref: resourceId('/v1/admin/{proxy+}') },
       AuthorizationType: 'AWS_IAM',
     });
+  });
+
+  it('serves POST /v1/portal/sessions (the portal-link exchange) without authorization, from the admin function', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ResourceId: { Ref: resourceId('/v1/portal/sessions') },
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+    });
+    const [method] = Object.values(
+      template.findResources('AWS::ApiGateway::Method', {
+        Properties: { HttpMethod: 'POST', ResourceId: { Ref: resourceId('/v1/portal/sessions') } },
+      }),
+    );
+    expect(JSON.stringify(method?.Properties.Integration.Uri)).toContain(
+      `"${logicalId(service.functions['admin-api'])}"`,
+    );
   });
 
   it('serves GET /v1/openapi.json without authorization', () => {

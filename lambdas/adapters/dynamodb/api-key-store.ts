@@ -3,10 +3,13 @@ import { conflict } from '../../domain/errors.js';
 import type { ApiKeyRecord, Scope } from '../../domain/model.js';
 import type { ApiKeyRepository } from '../../domain/ports/config-stores.js';
 import { optionalStr, str } from './attributes.js';
-import { isConditionalCheckFailed } from './client.js';
+import { epochSeconds, isConditionalCheckFailed } from './client.js';
 import { apiKeyKey } from './keys.js';
 
-/** API keys in the config table, by the hash of the key (docs/storage.md): the key itself is never stored. */
+/**
+ * API keys and portal session keys in the config table, by the hash of the key (docs/storage.md): the
+ * key itself is never stored.
+ */
 
 export class DynamoApiKeyRepository implements ApiKeyRepository {
   constructor(
@@ -28,6 +31,10 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
             scopes: [...key.scopes],
             name: key.name,
             created_at: key.createdAt,
+            // A portal session key: its end, and the config table's TTL (DynamoDB removes it later).
+            ...(key.expiresAt !== undefined
+              ? { expires_at: key.expiresAt, purge_at: epochSeconds(new Date(key.expiresAt)) }
+              : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -48,6 +55,7 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
     );
     if (!item) return undefined;
     const name = optionalStr(item.name);
+    const expiresAt = optionalStr(item.expires_at);
     return {
       id: str(item.key_id),
       accountId: str(item.account_id),
@@ -56,6 +64,7 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
       scopes: (Array.isArray(item.scopes) ? item.scopes : []) as Scope[],
       ...(name !== undefined ? { name } : {}),
       createdAt: str(item.created_at),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
     };
   }
 }

@@ -72,3 +72,8 @@ export const emailTokenKey = (tokenHash: string): TableKey => ({
   pk: `EMAILTOKEN#${tokenHash}`,
   sk: '#EMAILTOKEN',
 });
+/** A one-time portal link, by the hash of its token (docs/portal.md). */
+export const portalLinkKey = (tokenHash: string): TableKey => ({
+  pk: `PORTALLINK#${tokenHash}`,
+  sk: '#PORTALLINK',
+});
