@@ -68,6 +68,8 @@ interface Ids {
   delivery: string;
   /** An alert-address confirmation token minted in Prepare. */
   confirmationToken: string;
+  /** The token of the portal link the admin sample minted. */
+  portalToken: string;
 }
 
 /**
@@ -109,6 +111,16 @@ const SAMPLES: Sample[] = [
     path: (ids) => `/v1/admin/accounts/${ids.account}/api-keys`,
     body: () => ({ scopes: ['webhooks:read'], name: 'docs' }),
   },
+  {
+    key: 'POST /v1/admin/accounts/{id}/portal-sessions',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}/portal-sessions`,
+    body: () => ({ ttl_seconds: 600, read_only: true }),
+    keep: (body, ids) => {
+      ids.portalToken = String(body.url).split('#token=')[1] ?? '';
+    },
+  },
+  { key: 'POST /v1/portal/sessions', as: 'anonymous', body: (ids) => ({ token: ids.portalToken }) },
   {
     key: 'PUT /v1/admin/event-types/{name}',
     as: 'admin',
@@ -297,6 +309,7 @@ describe('OpenAPI document', () => {
       webhook: '',
       delivery: '',
       confirmationToken: newConfirmationToken(),
+      portalToken: '',
     };
     const alertEmails = runtime.dependencies.alertEmails;
     const now = new Date().toISOString();

@@ -27,6 +27,8 @@ const EXPECTED_STATUSES = [
   [200, 200, 200, 200, 202, 200, 200, 200, 200, 200],
   // account, API key, event type
   [201, 201, 200],
+  // portal link, its exchange
+  [201, 201],
 ];
 
 let child: ChildProcess;
@@ -131,5 +133,7 @@ describe('README', () => {
     expect(stdout).toContain('"path":"/local/receiver/orders"');
     expect(stdout).toContain('{"deleted":true}');
     expect(stdout).toMatch(/"key":"ak_[0-9a-z]+"/);
+    expect(stdout).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+\/portal\/#token=pl_[\w-]{43}"/);
+    expect(stdout).toMatch(/"session_key":"ps_[0-9a-z]{40}","account_id":"acc_[0-9a-z]+","read_only":true/);
   });
 });

@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import {
   hasExpired,
@@ -9,6 +10,10 @@ import {
   portalScopes,
   portalTimes,
 } from '../../lambdas/domain/portal.js';
+import { createApiHandler, route, STATUS_BY_CODE } from '../../lambdas/http/api.js';
+import { mintPortalLink } from '../../lambdas/services/portal.js';
+import { rejection } from '../support/assertions.js';
+import { anAccount } from '../support/factories.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -90,5 +95,71 @@ describe('hasExpired', () => {
     expect(hasExpired('2026-03-01T11:59:59.999Z', NOW)).toBe(true);
     expect(hasExpired('2026-03-01T12:00:00.001Z', NOW)).toBe(false);
     expect(hasExpired(undefined, NOW)).toBe(false);
+  });
+});
+
+describe('mintPortalLink', () => {
+  it('answers portal_unavailable, writing nothing, while the deployment has no portal URL', async () => {
+    // Prepare
+    const created: unknown[] = [];
+    const deps = {
+      accounts: { get: async () => anAccount(), create: async () => undefined },
+      portalLinks: {
+        create: async (link: unknown) => {
+          created.push(link);
+        },
+        redeem: async () => ({ outcome: 'not_found' as const }),
+      },
+      clock: { now: () => NOW },
+      portalUrl: undefined,
+    };
+
+    // Act
+    const error = await rejection(mintPortalLink(deps, 'acc_test', {}));
+
+    // Assess
+    expect(error.code).toBe('portal_unavailable');
+    expect(STATUS_BY_CODE[error.code]).toBe(409);
+    expect(created).toEqual([]);
+  });
+});
+
+describe('API handlers and portal session keys', () => {
+  const handler = createApiHandler(
+    [
+      route({
+        method: 'GET',
+        path: '/v1/probe',
+        access: 'webhooks:read',
+        doc: { operationId: 'probe', tag: 'Meta', summary: 'probe', status: 200, schema: 'Probe' },
+        handle: async () => ({ status: 200, body: { ok: true } }),
+      }),
+    ],
+    () => NOW,
+  );
+  const call = (authorizer: Record<string, string>) =>
+    handler(
+      {
+        httpMethod: 'GET',
+        path: '/v1/probe',
+        headers: {},
+        body: null,
+        requestContext: { authorizer },
+      } as unknown as APIGatewayProxyEvent,
+      { getRemainingTimeInMillis: () => 10_000 } as Context,
+    );
+  const tenant = { accountId: 'acc_test', scopes: 'webhooks:read', keyId: 'ses_x' };
+
+  it('refuses a session key past its end even when a cached authorizer result still allows it', async () => {
+    // Act
+    const expired = await call({ ...tenant, expiresAt: '2026-03-01T11:59:59.000Z' });
+    const live = await call({ ...tenant, expiresAt: '2026-03-01T12:00:01.000Z' });
+    const apiKey = await call(tenant);
+
+    // Assess
+    expect(expired.statusCode).toBe(401);
+    expect(JSON.parse(expired.body).error.code).toBe('unauthorized');
+    expect(live.statusCode).toBe(200);
+    expect(apiKey.statusCode).toBe(200);
   });
 });
