@@ -157,6 +157,8 @@ export function wireServiceFunctions(functions: ServiceFunctions, resources: Ser
   functions.authorizer.useConfigTable(config, 'read').useDeliveriesTable(deliveries, 'none');
   bothTables(functions['management-api']).readsMasterKey(masterKeySecret).sendsToDeliveryQueue(deliveryQueue);
   bothTables(functions['publish-api']).publishesToBus(eventBus);
+  // admin-api also serves the portal-link exchange (POST /v1/portal/sessions: a link, then a session
+  // key, both config-table items; docs/portal.md), which needs nothing more.
   functions['admin-api'].useConfigTable(config, 'readwrite').useDeliveriesTable(deliveries, 'none');
   // Bus events that cannot be parsed are parked with their reason, never dropped.
   bothTables(functions.fanout).sendsToDeliveryQueue(deliveryQueue).parksIn(parkedQueue);

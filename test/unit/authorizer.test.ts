@@ -35,9 +35,14 @@ afterEach(() => {
 /** The authorizer over an API key store whose lookup does `findByHash`. */
 async function authorizerWith(findByHash: (hash: string) => Promise<ApiKeyRecord | undefined>) {
   const { createAuthorizer } = await import('../../lambdas/authorizer.js');
-  const dependencies = { apiKeys: { create: async () => {}, findByHash } } as unknown as Dependencies;
+  const dependencies = {
+    apiKeys: { create: async () => {}, findByHash },
+    clock: { now: () => NOW },
+  } as unknown as Dependencies;
   return createAuthorizer(() => dependencies);
 }
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 const request = (authorization: string) =>
   ({
@@ -85,5 +90,35 @@ describe('authorizer', () => {
     // Assess
     await expect(answer).rejects.toThrow('ProvisionedThroughputExceededException');
     expect(failureCounts()).toEqual([1]);
+  });
+
+  it('accepts a portal session key until its end, naming the end in the context, and refuses it from then on', async () => {
+    // Prepare
+    const session = (expiresAt: string): ApiKeyRecord => ({
+      id: 'ses_test',
+      accountId: 'acc_test',
+      keyHash: 'hash',
+      prefix: 'ps_abcdefg',
+      scopes: ['webhooks:read'],
+      createdAt: '2026-03-01T11:00:00.000Z',
+      expiresAt,
+    });
+    const live = await authorizerWith(async () => session('2026-03-01T12:00:01.000Z'));
+    const ended = await authorizerWith(async () => session('2026-03-01T12:00:00.000Z'));
+    const key = `Bearer ps_${'a'.repeat(40)}`;
+
+    // Act
+    const allowed = await live(request(key));
+    const refused = ended(request(key));
+
+    // Assess
+    expect(allowed.context).toEqual({
+      accountId: 'acc_test',
+      scopes: 'webhooks:read',
+      keyId: 'ses_test',
+      expiresAt: '2026-03-01T12:00:01.000Z',
+    });
+    await expect(refused).rejects.toThrow(/^Unauthorized$/);
+    expect(failureCounts()).toEqual([]);
   });
 });
