@@ -30,16 +30,24 @@ if (escalationWait !== undefined && !/^\d{1,8}$/.test(escalationWait)) {
   process.exit(2);
 }
 
+const port = Number(env.PORT ?? 3000);
 const runtime = await startLocalRuntime({
   topology: synthesizeTopology(),
   dataDir: resolve(env.WEBHOOKS_DATA_DIR ?? '.data'),
-  port: Number(env.PORT ?? 3000),
+  port,
   apiKey,
   adminToken: env.WEBHOOKS_LOCAL_ADMIN_TOKEN,
   allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS !== 'false',
   reconcileIntervalMs: Number(env.WEBHOOKS_RECONCILE_INTERVAL_SECONDS ?? 60) * 1000,
   escalationWaitSeconds: escalationWait === undefined ? undefined : Number(escalationWait),
   log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  // Another process holds the port: say so in one line instead of a stack trace.
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(
+    `Port ${port} on 127.0.0.1 is in use (EADDRINUSE): stop what holds it, or set PORT (0: any free port)`,
+  );
+  process.exit(1);
 });
 
 /** A value as one shell word (the admin token may be anything the user chose). */

@@ -98,20 +98,31 @@ class ChaosReceiver {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** The runtime process ended before its ready line; `stderr` says why. */
+class RuntimeExitedEarly extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Starts `npm start`'s entry as a child process and waits for its ready line. */
-async function startRuntimeProcess(
+/** A runtime child process and the URL it serves on. */
+interface RuntimeProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+/**
+ * Starts `npm start`'s entry as a child process on `port` (0: one the OS picks) and waits for its
+ * ready line, which names the URL. Throws with the child's output when it exits before that.
+ */
+async function spawnRuntime(
   dataDir: string,
   port: number,
   log: (line: string) => void,
-): Promise<ChildProcess> {
+): Promise<RuntimeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     env: {
       ...process.env,
@@ -125,6 +136,7 @@ async function startRuntimeProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let errors = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     if (process.env.CHAOS_RUNTIME_LOG) appendFileSync(process.env.CHAOS_RUNTIME_LOG, chunk);
@@ -133,16 +145,40 @@ async function startRuntimeProcess(
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
+    errors += text;
     if (!text.includes('NodeVersionSupportWarning') && text.trim())
       log(`runtime stderr: ${text.trim().slice(0, 3000)}`);
   });
   const deadline = Date.now() + 60_000;
-  while (!output.includes('ready on')) {
-    if (child.exitCode !== null) throw new Error(`runtime exited early: ${output}`);
-    if (Date.now() > deadline) throw new Error(`runtime did not start: ${output}`);
+  for (;;) {
+    const ready = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    if (ready?.[1]) return { child, url: ready[1] };
+    if (child.exitCode !== null) {
+      throw new RuntimeExitedEarly(`runtime exited early: ${output}${errors.slice(-3000)}`, errors);
+    }
+    if (Date.now() > deadline) throw new Error(`runtime did not start: ${output}${errors.slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return child;
+}
+
+/**
+ * Starts the runtime on `port` again (the address clients know), or, when something else took that
+ * port while the runtime was down (other test files bind ports too), on a new one.
+ */
+async function startRuntimeProcess(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<RuntimeProcess> {
+  try {
+    return await spawnRuntime(dataDir, port, log);
+  } catch (error) {
+    if (port === 0 || !(error instanceof RuntimeExitedEarly) || !error.stderr.includes('EADDRINUSE')) {
+      throw error;
+    }
+    log(`port ${port} was taken while the runtime was down: restarting on a new one`);
+    return spawnRuntime(dataDir, 0, log);
+  }
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -167,12 +203,12 @@ async function withRetry<T>(call: () => Promise<T>, attempts = 100): Promise<T> 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const dataDir = await mkdtemp(join(tmpdir(), 'webhooks-chaos-'));
-  const port = await freePort();
-  const api = new ApiClient(`http://127.0.0.1:${port}`, API_KEY);
+  // The first start takes a port the OS picks; restarts come back on it (startRuntimeProcess).
+  let runtime = await startRuntimeProcess(dataDir, 0, log);
+  let api = new ApiClient(runtime.url, API_KEY);
   const receivers = await Promise.all(
     Array.from({ length: options.endpoints }, () => ChaosReceiver.start(options.failureRate)),
   );
-  let runtime = await startRuntimeProcess(dataDir, port, log);
   let kills = 0;
   try {
     const webhookIds: string[] = [];
@@ -210,10 +246,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       while (kills < options.kills) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         if (next < killEvery * (kills + 1) && next < options.events) continue;
-        await kill(runtime);
+        await kill(runtime.child);
         kills += 1;
         log(`SIGKILL ${kills} after ${next} publishes`);
-        runtime = await startRuntimeProcess(dataDir, port, log);
+        runtime = await startRuntimeProcess(dataDir, Number(new URL(runtime.url).port), log);
+        if (runtime.url !== api.baseUrl) api = new ApiClient(runtime.url, API_KEY);
       }
     })();
     await Promise.all([...publishers, killer]);
@@ -260,7 +297,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       finalStatuses,
     };
   } finally {
-    await kill(runtime);
+    await kill(runtime.child);
     await Promise.all(receivers.map((receiver) => receiver.stop()));
     await rm(dataDir, { recursive: true, force: true });
   }
