@@ -45,6 +45,8 @@ export interface QueueTopology {
 
 export interface LocalRuntimeOptions {
   readonly topology: QueueTopology;
+  /** Origins allowed to frame the portal (its CSP frame-ancestors). @default none: not framable */
+  readonly portalFrameAncestors?: readonly string[];
   /** The use cases' clock (tests move it to expire portal links and sessions); the system clock by default. */
   readonly clock?: Clock;
   readonly dataDir: string;

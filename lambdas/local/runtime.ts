@@ -53,7 +53,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await options.beforeBootstrap?.(server.url);
   await seedLocalAccount(deps, apiKey);
   const portalLink = await mintPortalLink(deps, LOCAL_ACCOUNT_ID, {});
-  server.serve(apiListener(options, handlers, adminToken, bus, files));
+  server.serve(apiListener(options, handlers, adminToken, bus, files, server.url));
 
   const consumers = startConsumers(options, handlers, queues, bus, log);
   const schedules = await startSchedules(options, handlers.reconciler, bus, log);

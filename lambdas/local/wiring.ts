@@ -20,6 +20,7 @@ import type { LocalDynamoDb, LocalQueues } from './engines.js';
 import type { LocalEventBus } from './event-bus.js';
 import { withLocalReceiver } from './local-receiver.js';
 import type { ApiFunctionName, LocalRuntimeOptions } from './options.js';
+import { withPortalSite } from './portal-site.js';
 import { type SqsHandler, SqsPoller } from './sqs-poller.js';
 
 /**
@@ -116,7 +117,7 @@ export function localDependencies(
     mailer: new OutboxMailer(files.outboxDir),
     opsNotifier: new FileOpsNotifier(files.opsTopicLog),
     apiBaseUrl: url,
-    // The portal's UI is served here once it is built (issue 11); the links already name it.
+    // The portal's UI, served by the same listener (portal-site.ts).
     portalUrl: `${url}/portal/`,
     clock: options.clock,
   };
@@ -134,6 +135,7 @@ export function apiListener(
   adminToken: string,
   bus: LocalEventBus,
   files: LocalFiles,
+  url: string,
 ): RequestListener {
   const timeoutMs = (name: ApiFunctionName): number => {
     const configured = options.topology.functions[name]?.timeoutSeconds;
@@ -157,7 +159,10 @@ export function apiListener(
         ? bus.putEvents(body)
         : { status: 400, body: { __type: 'UnknownOperationException', message: `Unsupported: ${target}` } },
   });
-  return withLocalReceiver(gateway, files.receiverLog);
+  return withPortalSite(withLocalReceiver(gateway, files.receiverLog), {
+    baseUrl: url,
+    frameAncestors: options.portalFrameAncestors,
+  });
 }
 
 /** Fan-out's successes leave the bus journal (see LocalEventBus). */
