@@ -1,3 +1,10 @@
+const HEADINGS = {
+  'invalid-link': 'Link not valid',
+  'no-session': 'Link not valid',
+  expired: 'Session ended',
+  unavailable: 'Portal unavailable',
+} as const;
+
 /** What a visitor without a working session sees: never another account's data, never a blank page. */
 export function LinkProblem({
   reason,
@@ -13,7 +20,7 @@ export function LinkProblem({
   }[reason];
   return (
     <main id="main" class="problem">
-      <h1>{reason === 'unavailable' ? 'Portal unavailable' : 'Link not valid'}</h1>
+      <h1>{HEADINGS[reason]}</h1>
       <p>{text}</p>
     </main>
   );

@@ -1,0 +1,129 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, launchBrowser, newPortalPage, saveScreenshot } from '../support/browser.js';
+import { startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+
+/**
+ * Opening the portal in Chromium (docs/portal.md): a minted link opens a session for its account,
+ * its token leaves the address bar, and a used, expired or forged link shows one clear page with no
+ * account's data. Time is the runtime's clock, moved by the tests.
+ */
+describe('portal access in the browser', () => {
+  let runtime: TestRuntime;
+  let browser: Browser;
+  let offsetMs = 0;
+
+  const mint = async (body: Record<string, unknown> = {}): Promise<string> => {
+    const minted = await runtime.admin.post<{ url: string }>(
+      `/v1/admin/accounts/${runtime.accountId}/portal-sessions`,
+      body,
+    );
+    expect(minted.status, JSON.stringify(minted.body)).toBe(201);
+    return minted.body.url;
+  };
+
+  beforeAll(async () => {
+    [runtime, browser] = await Promise.all([
+      startTestRuntime({ clock: { now: () => new Date(Date.now() + offsetMs) } }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.dispose();
+  });
+
+  it('opens a minted link on the webhook list and takes the token out of the address bar', async () => {
+    // Prepare
+    const link = await mint();
+    const { context, page, errors } = await newPortalPage(browser);
+    // Act
+    await page.goto(link);
+    // Assess
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).first().textContent()).toBe('Webhooks');
+    expect(page.url()).toBe(`${runtime.url}/portal/#/webhooks`);
+    expect(page.url()).not.toContain('token');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps the session across a reload of the tab', async () => {
+    // Prepare
+    const { context, page } = await newPortalPage(browser);
+    await page.goto(await mint());
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    // Act
+    await page.reload();
+    // Assess
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Link not valid' }).count()).toBe(0);
+    await context.close();
+  });
+
+  it('shows "Link not valid" for a link opened a second time, in another browser', async () => {
+    // Prepare
+    const link = await mint();
+    const first = await newPortalPage(browser);
+    await first.page.goto(link);
+    await first.page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    const second = await newPortalPage(browser);
+    // Act
+    await second.page.goto(link);
+    // Assess
+    await second.page.getByRole('heading', { name: 'Link not valid' }).waitFor();
+    expect(await second.page.getByText('This link is no longer valid').count()).toBe(1);
+    expect(await second.page.getByRole('navigation').count()).toBe(0);
+    await expectAccessible(second.page, 'link not valid');
+    await saveScreenshot(second.page, 'link-not-valid');
+    await Promise.all([first.context.close(), second.context.close()]);
+  });
+
+  it('refuses a link past its 15 minutes, and a forged one', async () => {
+    // Prepare
+    const link = await mint();
+    const forged = `${runtime.url}/portal/#token=pl_${'A'.repeat(43)}`;
+    offsetMs = 16 * 60 * 1000;
+    const expired = await newPortalPage(browser);
+    const forgedPage = await newPortalPage(browser);
+    try {
+      // Act
+      await expired.page.goto(link);
+      await forgedPage.page.goto(forged);
+      // Assess
+      await expired.page.getByRole('heading', { name: 'Link not valid' }).waitFor();
+      await forgedPage.page.getByRole('heading', { name: 'Link not valid' }).waitFor();
+    } finally {
+      offsetMs = 0;
+      await Promise.all([expired.context.close(), forgedPage.context.close()]);
+    }
+  });
+
+  it('asks for a link when opened without one', async () => {
+    // Prepare
+    const { context, page } = await newPortalPage(browser);
+    // Act
+    await page.goto(`${runtime.url}/portal/#/webhooks/wh_someone_else`);
+    // Assess
+    await page.getByRole('heading', { name: 'Link not valid' }).waitFor();
+    expect(await page.getByText('Open the portal from the link you were given').count()).toBe(1);
+    await context.close();
+  });
+
+  it("ends the tab's session when the API refuses its key", async () => {
+    // Prepare
+    const { context, page } = await newPortalPage(browser);
+    await page.goto(await mint({ ttl_seconds: 60 }));
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    offsetMs = 2 * 60 * 1000;
+    try {
+      // Act
+      await page.reload();
+      // Assess
+      await page.getByRole('heading', { name: 'Session ended' }).waitFor();
+    } finally {
+      offsetMs = 0;
+      await context.close();
+    }
+  });
+});
