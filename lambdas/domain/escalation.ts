@@ -233,6 +233,13 @@ export function deliveriesLink(apiBaseUrl: string | undefined, webhookId: string
   return apiBaseUrl ? `${apiBaseUrl.replace(/\/+$/, '')}${path}` : path;
 }
 
+/**
+ * The webhook's page in the customer portal (docs/portal.md), when the deployment has one. It opens
+ * only in a browser with a live portal session; without one the portal asks for a new link.
+ */
+export const portalWebhookLink = (portalUrl: string | undefined, webhookId: string): string | undefined =>
+  portalUrl ? `${portalUrl.split('#')[0]}#/webhooks/${encodeURIComponent(webhookId)}` : undefined;
+
 export interface AlertMessage {
   readonly subject: string;
   readonly text: string;
@@ -242,6 +249,8 @@ export interface AlertContext {
   readonly webhook: Pick<Webhook, 'id' | 'name' | 'url'>;
   readonly input: EscalationInput;
   readonly link: string;
+  /** The webhook's page in the portal (portalWebhookLink); absent: no portal, no line. */
+  readonly portalLink?: string;
   readonly disabledReason?: string;
 }
 
@@ -256,7 +265,9 @@ const MAX_ERROR_IN_MAIL = 300;
  * disguise the rest of the message.
  */
 export function alertMessage(transition: Transition, context: AlertContext): AlertMessage {
-  const { webhook, input, link } = context;
+  const { webhook, input } = context;
+  // Every alert ends with its links: the failed deliveries (API), then the webhook's portal page.
+  const links = `Failed deliveries: ${context.link}${context.portalLink ? `\nOpen this webhook in the portal: ${context.portalLink}` : ''}`;
   const name = quoted(webhook.name);
   const endpoint = `${name} (${webhook.id}, ${safeLine(webhook.url, MAX_URL_IN_MAIL)})`;
   const wait = humanDuration(input.waitSeconds);
@@ -273,7 +284,7 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
           `Last error: ${input.lastError === null ? 'none' : safeLine(input.lastError, MAX_ERROR_IN_MAIL)}`,
           '',
           `If it does not deliver successfully within ${wait}, it will be disabled and receive no more events.`,
-          `Failed deliveries: ${link}`,
+          links,
         ].join('\n'),
       };
     }
@@ -284,7 +295,7 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
           `Your webhook endpoint ${endpoint} delivered successfully again; it stays active.`,
           '',
           `Deliveries that failed meanwhile can be retried: POST /v1/webhooks/${webhook.id}/retry-failed`,
-          `Failed deliveries: ${link}`,
+          links,
         ].join('\n'),
       };
     case 'disabled':
@@ -295,7 +306,7 @@ export function alertMessage(transition: Transition, context: AlertContext): Ale
           'It receives no more events; deliveries due to it end as failed (endpoint_disabled).',
           '',
           `To re-enable it: PATCH /v1/webhooks/${webhook.id} {"status":"active"}, then POST /v1/webhooks/${webhook.id}/retry-failed to re-send what failed.`,
-          `Failed deliveries: ${link}`,
+          links,
         ].join('\n'),
       };
   }

@@ -17,12 +17,18 @@ export const PORTAL_LINK_LIFETIME_SECONDS = 900;
  * "used or expired" rather than "not found"; DynamoDB TTL removes it afterwards.
  */
 export const PORTAL_LINK_RECORD_KEPT_SECONDS = 86_400;
+/** A session's product name: at most this many Unicode code points (after trimming). */
+export const MAX_PORTAL_PRODUCT_NAME_LENGTH = 60;
 
 export interface PortalLink {
   /** SHA-256 hex of the link token; the token itself is never stored. */
   readonly tokenHash: string;
   readonly accountId: string;
   readonly readOnly: boolean;
+  /** The portal's branding for this session (docs/portal.md, "Branding"): `#rrggbb`, lower case. */
+  readonly primaryColor?: string;
+  /** The platform's product name the portal shows, trimmed; no control characters. */
+  readonly productName?: string;
   /** When the link stops being exchangeable. */
   readonly linkExpiresAt: string;
   /** When the session the link opens ends (its session key's expiry). */

@@ -3,7 +3,11 @@ import en from 'zod/v4/locales/en.js';
 import { MAX_ACCOUNT_ALERT_EMAILS, normaliseEmail } from './alert-emails.js';
 import { jsonShapeProblem, MAX_JSON_DEPTH } from './json.js';
 import { PLANS, TENANT_SCOPES } from './model.js';
-import { MAX_PORTAL_SESSION_SECONDS, MIN_PORTAL_SESSION_SECONDS } from './portal.js';
+import {
+  MAX_PORTAL_PRODUCT_NAME_LENGTH,
+  MAX_PORTAL_SESSION_SECONDS,
+  MIN_PORTAL_SESSION_SECONDS,
+} from './portal.js';
 
 /**
  * Request schemas of the REST API (snake_case, as the seeds). Objects are strict: an unknown field
@@ -164,10 +168,45 @@ export const putEventTypeBody = z.strictObject({
   example: z.optional(jsonObject),
 });
 
+/** A CSS hex colour `#rrggbb`, either case; kept in lower case. */
+const primaryColor = z
+  .string()
+  .check(
+    z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a CSS hex colour #rrggbb'),
+    z.toLowerCase(),
+    z.describe("The portal's primary colour, #rrggbb (answered in lower case)"),
+  );
+
+/**
+ * Control characters (C0, DEL, C1), lone surrogates (no character: UTF-8 cannot hold them), bidi
+ * controls (they could reorder what the portal shows) and the line/paragraph separators.
+ */
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]*$/u;
+
+/**
+ * Any other Unicode (emoji too), trimmed, 1-60 code points: JSON Schema's `maxLength` unit, where
+ * zod's counts UTF-16 units. The API's body limit bounds what is counted.
+ */
+const productName = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.regex(NO_CONTROL_CHARACTERS, 'must not contain control characters'),
+  z.refine(
+    (text) => [...text].length <= MAX_PORTAL_PRODUCT_NAME_LENGTH,
+    `must be at most ${MAX_PORTAL_PRODUCT_NAME_LENGTH} characters`,
+  ),
+  z.meta({
+    maxLength: MAX_PORTAL_PRODUCT_NAME_LENGTH,
+    description: 'The product name the portal shows (trimmed; characters are Unicode code points)',
+  }),
+);
+
 /** POST /v1/admin/accounts/{id}/portal-sessions (docs/portal.md). */
 export const createPortalSessionBody = z.strictObject({
   ttl_seconds: z.optional(intRange(MIN_PORTAL_SESSION_SECONDS, MAX_PORTAL_SESSION_SECONDS)),
   read_only: z.optional(z.boolean()),
+  primary_color: z.optional(primaryColor),
+  product_name: z.optional(productName),
 });
 
 /** POST /v1/portal/sessions: the link's token (checked against its stored hash, not its shape here). */

@@ -96,7 +96,7 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
       operationId: 'createPortalSession',
       tag: 'Admin',
       summary:
-        'Mint a one-time customer-portal link for an account (409 portal_unavailable while the deployment has no portal)',
+        'Mint a one-time customer-portal link for an account, optionally branded (primary_color, product_name); 409 portal_unavailable while the deployment has no portal',
       status: 201,
       schema: 'PortalLink',
       errors: [409],

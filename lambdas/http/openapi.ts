@@ -185,6 +185,14 @@ const SCHEMAS: Record<string, Schema> = {
     read_only: { type: 'boolean' },
     expires_at: dateTime,
     scopes: arrayOf(oneOf(TENANT_SCOPES)),
+    primary_color: {
+      ...orNull({ type: 'string', pattern: '^#[0-9a-f]{6}$' }),
+      description: "The session's primary colour (#rrggbb, lower case), as minted; null = the portal's own",
+    },
+    product_name: {
+      ...orNull(string),
+      description: 'The product name the portal shows, as minted (trimmed); null = none given',
+    },
   }),
   OpenApiDocument: { type: 'object', description: 'This document' },
 };

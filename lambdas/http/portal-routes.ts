@@ -16,7 +16,7 @@ export const portalRoutes = (dependencies: DependenciesProvider): Route[] => [
       operationId: 'exchangePortalLink',
       tag: 'Meta',
       summary:
-        'Exchange a one-time portal link token for a session key (no API key; 404 link_not_found, 410 link_used_or_expired)',
+        "Exchange a one-time portal link token for a session key and the session's branding (no API key; 404 link_not_found, 410 link_used_or_expired)",
       status: 201,
       schema: 'PortalSession',
       errors: [404, 410],
@@ -29,9 +29,11 @@ export const portalRoutes = (dependencies: DependenciesProvider): Route[] => [
         body: {
           session_key: session.key,
           account_id: session.record.accountId,
-          read_only: session.readOnly,
+          read_only: session.link.readOnly,
           expires_at: session.record.expiresAt,
           scopes: session.record.scopes,
+          primary_color: session.link.primaryColor ?? null,
+          product_name: session.link.productName ?? null,
         },
       };
     },

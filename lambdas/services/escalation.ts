@@ -13,6 +13,7 @@ import {
   mailDay,
   operationalEvent,
   operationalEventData,
+  portalWebhookLink,
   type RecheckOutcome,
   recheck,
   type Transition,
@@ -138,6 +139,7 @@ export type NotifyPorts = Pick<
   | 'opsNotifier'
   | 'operationalEvents'
   | 'escalationSettings'
+  | 'portalUrl'
   | 'clock'
 >;
 
@@ -159,6 +161,7 @@ export async function notify(
     webhook,
     input,
     link: deliveriesLink(deps.escalationSettings.apiBaseUrl, webhook.id),
+    portalLink: portalWebhookLink(deps.portalUrl, webhook.id),
     disabledReason: extra.disabledReason ?? webhook.disabledReason,
   };
   const message = alertMessage(transition, context);

@@ -6,7 +6,9 @@ import type { EventTypeRepository } from '../domain/ports/config-stores.js';
 /** When the built-in types "changed": constant, so listings are stable. */
 const BUILT_IN_UPDATED_AT = '2025-01-01T00:00:00.000Z';
 
-const builtIns: readonly EventType[] = BUILT_IN_EVENT_TYPES.map((type) => ({
+// Pure: a bundle that imports this module without calling withBuiltInEventTypes (the escalation
+// function's, through the composition) drops the built-in types' examples too.
+const builtIns: readonly EventType[] = /* @__PURE__ */ BUILT_IN_EVENT_TYPES.map((type) => ({
   ...type,
   updatedAt: BUILT_IN_UPDATED_AT,
 }));

@@ -7,6 +7,7 @@ import {
   hashPortalLinkToken,
   isPortalLinkToken,
   newPortalLinkToken,
+  type PortalLink,
   portalLinkUrl,
   portalScopes,
   portalTimes,
@@ -40,6 +41,8 @@ export async function mintPortalLink(
     tokenHash: hashPortalLinkToken(token),
     accountId,
     readOnly: input.read_only ?? false,
+    ...(input.primary_color === undefined ? {} : { primaryColor: input.primary_color }),
+    ...(input.product_name === undefined ? {} : { productName: input.product_name }),
     ...times,
     createdAt: now.toISOString(),
   });
@@ -48,14 +51,15 @@ export async function mintPortalLink(
 
 /**
  * POST /v1/portal/sessions: redeems the link once (of concurrent exchanges, one wins) and issues a
- * session key for its account alone, shown once, stored hashed, ending with the session. A link that
+ * session key for its account alone, shown once, stored hashed, ending with the session, and hands
+ * back the link (its read-only flag and branding). A link that
  * never existed is `link_not_found`; one used already or past its end, `link_used_or_expired`.
  * If the process dies between the two writes, the link is spent without a session: mint another.
  */
 export async function exchangePortalLink(
   deps: Pick<Dependencies, 'portalLinks' | 'apiKeys' | 'clock'>,
   token: string,
-): Promise<{ key: string; record: ApiKeyRecord; readOnly: boolean }> {
+): Promise<{ key: string; record: ApiKeyRecord; link: PortalLink }> {
   const unknown = new DomainError('link_not_found', 'Unknown portal link');
   if (!isPortalLinkToken(token)) throw unknown;
   const now = deps.clock.now();
@@ -77,5 +81,5 @@ export async function exchangePortalLink(
     expiresAt: link.sessionExpiresAt,
   };
   await deps.apiKeys.create(record);
-  return { key, record, readOnly: link.readOnly };
+  return { key, record, link };
 }

@@ -169,6 +169,30 @@ describe('alert emails reach confirmed addresses only', () => {
     expect(account.body.alert_emails).toEqual(['oncall@platform.example', 'team-lead@platform.example']);
   });
 
+  it("links the webhook's page in the portal from its failing and disabled emails", async () => {
+    // Prepare
+    const address = 'oncall@platform.example';
+    const webhook = await aFailingWebhook(address, 'Portal-linked');
+    // Act
+    await failAndEscalate(webhook);
+    // Assess
+    await eventually(async () => ((await emailsTo(address)).length === 2 ? true : undefined));
+    const emails = await emailsTo(address);
+    expect(emails.map((email) => email.subject)).toEqual([
+      'Webhook endpoint failing: "Portal-linked"',
+      'Webhook endpoint disabled: "Portal-linked"',
+    ]);
+    const pageLink = `${runtime.url}/portal/#/webhooks/${webhook.id}`;
+    for (const email of emails) {
+      expect(email.text).toContain(`\nOpen this webhook in the portal: ${pageLink}`);
+      expect(email.text).toContain(`Failed deliveries: ${runtime.url}/v1/webhooks/${webhook.id}/deliveries`);
+    }
+    // The fragment stays in the browser: the link's page is the portal's.
+    const page = await fetch(pageLink);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
   it('answers a wrong, malformed or unknown token with a 404 JSON error and confirms nothing', async () => {
     // Prepare
     const address = 'never-confirmed@customer.example';

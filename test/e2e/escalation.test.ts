@@ -211,6 +211,9 @@ describe('escalation of a failing endpoint', () => {
     // Assess
     const recovered = await emailLike('owner-recovers@example.com', 'Webhook endpoint recovered');
     expect(recovered.text).toContain('stays active');
+    expect(recovered.text).toContain(
+      `Open this webhook in the portal: ${runtime.url}/portal/#/webhooks/${webhook.id}`,
+    );
     expect(
       (await emailsTo('owner-recovers@example.com')).map((email) => email.subject.split(':')[0]),
     ).toEqual(['Webhook endpoint failing', 'Webhook endpoint recovered']);

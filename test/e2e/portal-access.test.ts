@@ -26,6 +26,8 @@ interface PortalSessionBody {
   readonly read_only: boolean;
   readonly expires_at: string;
   readonly scopes: string[];
+  readonly primary_color: string | null;
+  readonly product_name: string | null;
 }
 
 const tokenOf = (url: string): string => {
@@ -122,6 +124,8 @@ describe('portal access', () => {
       read_only: false,
       expires_at: link.expires_at,
       scopes: ['webhooks:read', 'webhooks:write', 'events:publish'],
+      primary_color: null,
+      product_name: null,
     });
     const seen = await listAllWebhooks(runtime.tenant.withToken(session.body.session_key));
     expect(seen.map((webhook) => webhook.id)).toContain(own.body.id);
@@ -205,6 +209,78 @@ describe('portal access', () => {
     // Assess
     expectError(staleExchange, 410, 'link_used_or_expired');
     expectError(afterEnd, 401, 'unauthorized');
+  });
+
+  it('carries the branding from the mint to the exchange: the colour in lower case, the name trimmed', async () => {
+    // Act
+    const branded = await openSession(runtime.accountId, {
+      primary_color: '#0A7cFF',
+      product_name: '  Acme Hooks 👨‍👩‍👧 — Überblick  ',
+      read_only: true,
+    });
+    const colourOnly = await openSession(runtime.accountId, { primary_color: '#000000' });
+    const nameOnly = await openSession(runtime.accountId, { product_name: '東京フック' });
+
+    // Assess
+    expect(branded).toMatchObject({
+      primary_color: '#0a7cff',
+      product_name: 'Acme Hooks 👨‍👩‍👧 — Überblick',
+      read_only: true,
+    });
+    expect(colourOnly).toMatchObject({ primary_color: '#000000', product_name: null });
+    expect(nameOnly).toMatchObject({ primary_color: null, product_name: '東京フック' });
+  });
+
+  it('takes a product name of exactly 60 characters, emoji counting as characters', async () => {
+    // Act
+    const ascii = await openSession(runtime.accountId, { product_name: 'x'.repeat(60) });
+    const emoji = await openSession(runtime.accountId, { product_name: '👍'.repeat(60) });
+
+    // Assess
+    expect(ascii.product_name).toBe('x'.repeat(60));
+    expect(emoji.product_name).toBe('👍'.repeat(60));
+  });
+
+  it('refuses a bad colour or product name with a 400 naming the field, and mints no link', async () => {
+    // Prepare
+    const before = await storedLinks();
+    const bad: [string, unknown][] = [
+      ...['red', '#fff', '#12345g', 'javascript:', 'javascript:alert(1)', '#1a2b3c;', '', 7, null].map(
+        (colour): [string, unknown] => ['primary_color', colour],
+      ),
+      ...[
+        '',
+        '   ',
+        'x'.repeat(61),
+        '👍'.repeat(61),
+        'x'.repeat(200_000),
+        'Acme\nHooks',
+        'Acme\u0000',
+        'Acme\u0085',
+        'Acme\u202eskooH',
+        'Acme\ud800',
+        ['Acme'],
+      ].map((name): [string, unknown] => ['product_name', name]),
+    ];
+
+    // Act
+    const responses = await Promise.all(
+      bad.map(([field, value]) =>
+        runtime.admin.post<ErrorBody>(`/v1/admin/accounts/${runtime.accountId}/portal-sessions`, {
+          [field]: value,
+        }),
+      ),
+    );
+
+    // Assess
+    responses.forEach((response, index) => {
+      const [field, value] = bad[index] ?? [];
+      const what = `${field} ${JSON.stringify(value).slice(0, 40)}`;
+      expect(response.status, what).toBe(400);
+      expectError(response, 400, 'validation_error');
+      expect(response.body.error.details, what).toEqual([expect.objectContaining({ path: `body.${field}` })]);
+    });
+    expect(await storedLinks()).toBe(before);
   });
 
   it('refuses bad bodies with 400 and writes nothing', async () => {

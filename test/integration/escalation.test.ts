@@ -445,6 +445,41 @@ describe('escalation steps', () => {
     ]);
   });
 
+  it("links the webhook's portal page in the failing, recovered and disabled emails when the deployment has a portal", async () => {
+    // Prepare
+    const { deps, fakes, webhook, input } = await escalated({
+      alerting: { failureThreshold: 1, email: 'endpoint-owner@example.com' },
+    });
+    const withPortal = { ...deps, portalUrl: 'https://portal.example.com/' } as Dependencies;
+    // Act
+    await notify(withPortal, 'failing', input);
+    await notify(withPortal, 'recovered', input);
+    await notify(withPortal, 'disabled', input);
+    // Assess
+    const portalLine = `Open this webhook in the portal: https://portal.example.com/#/webhooks/${webhook.id}`;
+    expect(fakes.emails.map((email) => email.subject.split(':')[0])).toEqual([
+      'Webhook endpoint failing',
+      'Webhook endpoint recovered',
+      'Webhook endpoint disabled',
+    ]);
+    for (const email of fakes.emails) expect(email.text.split('\n').at(-1)).toBe(portalLine);
+  });
+
+  it('mails no portal link when the deployment has no portal', async () => {
+    // Prepare
+    const { deps, fakes, input } = await escalated({
+      alerting: { failureThreshold: 1, email: 'endpoint-owner@example.com' },
+    });
+    // Act
+    await notify({ ...deps, portalUrl: undefined } as Dependencies, 'disabled', input);
+    // Assess
+    expect(fakes.emails).toHaveLength(1);
+    expect(fakes.emails[0]?.text).not.toContain('portal');
+    expect(fakes.emails[0]?.text.split('\n').at(-1)).toMatch(
+      /^Failed deliveries: https:\/\/api\.example\.com\//,
+    );
+  });
+
   it('mails no alert to an unconfirmed endpoint address (nor to the account instead), and still tells the ops topic and the bus', async () => {
     // Prepare
     const { deps, fakes, input } = await escalated({

@@ -71,6 +71,22 @@ describe('DynamoPortalLinkRepository', () => {
     });
   });
 
+  it("stores a branded link's colour and product name and hands them back on redemption", async () => {
+    // Prepare
+    const link = aLink({ primaryColor: '#0a7cff', productName: 'Acme Hooks 👨‍👩‍👧' });
+
+    // Act
+    await links.create(link);
+    const redeemed = await links.redeem(link.tokenHash, MINTED_AT);
+
+    // Assess
+    expect(await storedItem(link.tokenHash)).toMatchObject({
+      primary_color: '#0a7cff',
+      product_name: 'Acme Hooks 👨‍👩‍👧',
+    });
+    expect(redeemed).toEqual({ outcome: 'redeemed', link });
+  });
+
   it('redeems a link once: the second redemption finds it used', async () => {
     // Prepare
     const link = aLink();
@@ -83,6 +99,7 @@ describe('DynamoPortalLinkRepository', () => {
 
     // Assess
     expect(first).toEqual({ outcome: 'redeemed', link });
+    expect(first.outcome === 'redeemed' ? Object.keys(first.link) : []).not.toContain('primaryColor');
     expect(second).toEqual({ outcome: 'used_or_expired' });
     expect((await storedItem(link.tokenHash))?.used_at).toBe(now.toISOString());
   });

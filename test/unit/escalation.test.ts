@@ -14,7 +14,9 @@ import {
   isOperationalEventType,
   mailDay,
   operationalEvent,
+  portalWebhookLink,
   recheck,
+  type Transition,
 } from '../../lambdas/domain/escalation.js';
 import { isEventId } from '../../lambdas/domain/ids.js';
 import type { EpisodeState, FailureState } from '../../lambdas/domain/model.js';
@@ -277,6 +279,48 @@ describe('alert messages', () => {
     expect(disabledReason({ consecutiveFailures: 4, waitSeconds: 2 })).toContain(
       '4 consecutive failed attempts',
     );
+  });
+});
+
+describe('portal links in alert messages', () => {
+  const TRANSITIONS: Transition[] = ['failing', 'recovered', 'disabled'];
+  const PORTAL_LINK = 'https://portal.example.com/#/webhooks/wh_abc';
+
+  it("link the webhook's page in the portal, after the failed deliveries, in each alert", () => {
+    for (const transition of TRANSITIONS) {
+      // Act
+      const { text } = alertMessage(transition, { ...CONTEXT, portalLink: PORTAL_LINK });
+      // Assess
+      const lines = text.split('\n');
+      expect(lines.at(-1), transition).toBe(`Open this webhook in the portal: ${PORTAL_LINK}`);
+      expect(lines.at(-2), transition).toBe(`Failed deliveries: ${CONTEXT.link}`);
+    }
+  });
+
+  it('keep their content without a portal', () => {
+    for (const transition of TRANSITIONS) {
+      // Act
+      const { text } = alertMessage(transition, CONTEXT);
+      // Assess
+      expect(text, transition).not.toContain('portal');
+      expect(text.split('\n').at(-1), transition).toBe(`Failed deliveries: ${CONTEXT.link}`);
+    }
+  });
+
+  it("build the page's link from the portal URL: the id encoded, a fragment of the base URL replaced", () => {
+    // Act and Assess
+    expect(portalWebhookLink('https://portal.example.com/', 'wh_abc')).toBe(PORTAL_LINK);
+    expect(portalWebhookLink('http://127.0.0.1:3000/portal/', 'wh_abc')).toBe(
+      'http://127.0.0.1:3000/portal/#/webhooks/wh_abc',
+    );
+    expect(portalWebhookLink('https://portal.example.com/app#/old', 'wh_abc')).toBe(
+      'https://portal.example.com/app#/webhooks/wh_abc',
+    );
+    expect(portalWebhookLink('https://portal.example.com/', 'wh a/b?#')).toBe(
+      'https://portal.example.com/#/webhooks/wh%20a%2Fb%3F%23',
+    );
+    expect(portalWebhookLink(undefined, 'wh_abc')).toBeUndefined();
+    expect(portalWebhookLink('', 'wh_abc')).toBeUndefined();
   });
 });
 

@@ -6,10 +6,12 @@ import {
   isPortalLinkToken,
   newPortalLinkToken,
   PORTAL_LINK_LIFETIME_SECONDS,
+  type PortalLink,
   portalLinkUrl,
   portalScopes,
   portalTimes,
 } from '../../lambdas/domain/portal.js';
+import { createPortalSessionBody } from '../../lambdas/domain/schemas.js';
 import { createApiHandler, route, STATUS_BY_CODE } from '../../lambdas/http/api.js';
 import { mintPortalLink } from '../../lambdas/services/portal.js';
 import { rejection } from '../support/assertions.js';
@@ -98,6 +100,93 @@ describe('hasExpired', () => {
   });
 });
 
+describe('portal session branding (createPortalSessionBody)', () => {
+  const parse = (body: unknown) => createPortalSessionBody.safeParse(body);
+  const problems = (body: unknown) => (parse(body).error?.issues ?? []).map((issue) => issue.path.join('.'));
+
+  it('takes a #rrggbb colour in either case and keeps it in lower case', () => {
+    // Act and Assess
+    expect(parse({ primary_color: '#1A2b3C' }).data).toEqual({ primary_color: '#1a2b3c' });
+    expect(parse({ primary_color: '#000000' }).data).toEqual({ primary_color: '#000000' });
+  });
+
+  it('refuses any other colour, naming the field', () => {
+    // Act and Assess
+    for (const colour of [
+      'red',
+      '#fff',
+      '#12345g',
+      'javascript:',
+      '1a2b3c',
+      '#1a2b3c ',
+      ' #1a2b3c',
+      '#1a2b3c\n',
+      '#1a2b3cff',
+      'rgb(0,0,0)',
+      '',
+      '#１２３４５６',
+      7,
+      null,
+    ]) {
+      expect(problems({ primary_color: colour }), JSON.stringify(colour)).toEqual(['primary_color']);
+    }
+  });
+
+  it('takes a product name of 1-60 characters after trimming, any Unicode, emoji included', () => {
+    // Act and Assess
+    expect(parse({ product_name: '  Acme Hooks  ' }).data).toEqual({ product_name: 'Acme Hooks' });
+    for (const name of [
+      'x',
+      'x'.repeat(60),
+      '👍'.repeat(60),
+      '👨‍👩‍👧 Familie',
+      'Überwebhooks',
+      'شركة',
+      '東京フック',
+      'e\u0301clair',
+      'a\u200db',
+      '"<script>alert(1)</script>"',
+    ]) {
+      expect(parse({ product_name: name }).data, name).toEqual({ product_name: name });
+    }
+  });
+
+  it('refuses an empty, blank, too long or control-character name, naming the field', () => {
+    // Act and Assess
+    for (const name of [
+      '',
+      '   ',
+      '\t\n',
+      'x'.repeat(61),
+      `  ${'x'.repeat(61)}  `,
+      '👍'.repeat(61),
+      'x'.repeat(256 * 1024),
+      'Acme\nBcc: x@example.com',
+      'Acme\rHooks',
+      'Acme\u0000',
+      'Acme\u0007Hooks',
+      'Acme\u007f',
+      'Acme\u0085Hooks',
+      'Acme\u202eskooH',
+      'Acme\u2066Hooks',
+      'Acme\u200fHooks',
+      'Acme\u2028Hooks',
+      'Acme\ud800Hooks',
+      'Acme\udc00',
+      42,
+      null,
+      ['Acme'],
+    ]) {
+      expect(problems({ product_name: name }), JSON.stringify(name).slice(0, 80)).toEqual(['product_name']);
+    }
+  });
+
+  it('leaves branding out when not given', () => {
+    // Act and Assess
+    expect(parse({ ttl_seconds: 600 }).data).toEqual({ ttl_seconds: 600 });
+  });
+});
+
 describe('mintPortalLink', () => {
   it('answers portal_unavailable, writing nothing, while the deployment has no portal URL', async () => {
     // Prepare
@@ -121,6 +210,31 @@ describe('mintPortalLink', () => {
     expect(error.code).toBe('portal_unavailable');
     expect(STATUS_BY_CODE[error.code]).toBe(409);
     expect(created).toEqual([]);
+  });
+
+  it('stores the branding on the link, and none when not given', async () => {
+    // Prepare
+    const created: PortalLink[] = [];
+    const deps = {
+      accounts: { get: async () => anAccount(), create: async () => undefined },
+      portalLinks: {
+        create: async (link: PortalLink) => {
+          created.push(link);
+        },
+        redeem: async () => ({ outcome: 'not_found' as const }),
+      },
+      clock: { now: () => NOW },
+      portalUrl: 'https://portal.example.com/',
+    };
+
+    // Act
+    await mintPortalLink(deps, 'acc_test', { primary_color: '#abcdef', product_name: 'Acme' });
+    await mintPortalLink(deps, 'acc_test', {});
+
+    // Assess
+    expect(created[0]).toMatchObject({ primaryColor: '#abcdef', productName: 'Acme' });
+    expect(created[1]).not.toHaveProperty('primaryColor');
+    expect(created[1]).not.toHaveProperty('productName');
   });
 });
 

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { conflict } from '../../domain/errors.js';
 import { PORTAL_LINK_RECORD_KEPT_SECONDS, type PortalLink } from '../../domain/portal.js';
 import type { PortalLinkRedemption, PortalLinkRepository } from '../../domain/ports/portal-links.js';
-import { type Item, str } from './attributes.js';
+import { type Item, optionalStr, str } from './attributes.js';
 import { epochSeconds, isConditionalCheckFailed } from './client.js';
 import { portalLinkKey, type TableKey } from './keys.js';
 
@@ -25,6 +25,8 @@ export class DynamoPortalLinkRepository implements PortalLinkRepository {
             ...portalLinkKey(link.tokenHash),
             account_id: link.accountId,
             read_only: link.readOnly,
+            ...(link.primaryColor === undefined ? {} : { primary_color: link.primaryColor }),
+            ...(link.productName === undefined ? {} : { product_name: link.productName }),
             link_expires_at: link.linkExpiresAt,
             session_expires_at: link.sessionExpiresAt,
             created_at: link.createdAt,
@@ -79,10 +81,14 @@ export class DynamoPortalLinkRepository implements PortalLinkRepository {
 }
 
 function itemToLink(tokenHash: string, item: Item): PortalLink {
+  const primaryColor = optionalStr(item.primary_color);
+  const productName = optionalStr(item.product_name);
   return {
     tokenHash,
     accountId: str(item.account_id),
     readOnly: item.read_only === true,
+    ...(primaryColor === undefined ? {} : { primaryColor }),
+    ...(productName === undefined ? {} : { productName }),
     linkExpiresAt: str(item.link_expires_at),
     sessionExpiresAt: str(item.session_expires_at),
     createdAt: str(item.created_at),
