@@ -48,6 +48,23 @@ describe('portal access in the browser', () => {
     await context.close();
   });
 
+  it('takes the product name and primary colour from the session, and shows the name as text', async () => {
+    // Prepare
+    const link = await mint({ product_name: 'Acme <b>Hooks</b> 🚀', primary_color: '#0A7CFF' });
+    const { context, page } = await newPortalPage(browser);
+    // Act
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    // Assess
+    expect(await page.locator('header .product').textContent()).toBe('Acme <b>Hooks</b> 🚀');
+    expect(await page.locator('header .product b').count()).toBe(0);
+    expect(
+      await page.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--primary')"),
+    ).toBe('#0a7cff');
+    expect(await page.title()).toBe('Acme <b>Hooks</b> 🚀 · Webhooks');
+    await context.close();
+  });
+
   it('keeps the session across a reload of the tab', async () => {
     // Prepare
     const { context, page } = await newPortalPage(browser);
