@@ -71,6 +71,10 @@ export async function loadHourlySeries(
 const hourLabel = (start: number): string =>
   new Date(start).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
+const describe = (hour: HourBucket): string =>
+  `${hourLabel(hour.start)}: ${hour.succeeded} succeeded, ${hour.failed} failed` +
+  (hour.pending ? `, ${hour.pending} pending` : '');
+
 const WIDTH = 720;
 const HEIGHT = 200;
 const LEFT = 40;
@@ -78,24 +82,25 @@ const BOTTOM = 24;
 const TOP = 10;
 
 /**
- * Deliveries per hour, succeeded (solid) and failed (hatched) stacked, as inline SVG. Its text
- * alternative is the `aria-label` (totals and every non-empty hour); the legend names each series
- * and draws its pattern, so nothing is told by colour alone.
+ * Deliveries per hour, succeeded (solid), failed (hatched) and pending (dashed outline) stacked, as
+ * inline SVG. Its text alternative is the `aria-label` (totals and every non-empty hour); the legend
+ * names each series and draws its pattern, so nothing is told by colour alone.
  */
 export function HourlyChart({ series }: { series: HourlySeries }) {
   const { hours } = series;
-  const max = Math.max(1, ...hours.map((hour) => hour.succeeded + hour.failed));
+  const total = (hour: HourBucket) => hour.succeeded + hour.failed + hour.pending;
+  const max = Math.max(1, ...hours.map(total));
   const plotHeight = HEIGHT - BOTTOM - TOP;
   const slot = (WIDTH - LEFT) / hours.length;
   const barWidth = slot * 0.7;
   const y = (value: number) => (value / max) * plotHeight;
   const succeeded = hours.reduce((sum, hour) => sum + hour.succeeded, 0);
   const failed = hours.reduce((sum, hour) => sum + hour.failed, 0);
-  const busy = hours
-    .filter((hour) => hour.succeeded + hour.failed > 0)
-    .map((hour) => `${hourLabel(hour.start)}: ${hour.succeeded} succeeded, ${hour.failed} failed`);
+  const pending = hours.reduce((sum, hour) => sum + hour.pending, 0);
+  const busy = hours.filter((hour) => total(hour) > 0).map(describe);
   const label =
-    `Deliveries per hour, last 24 hours: ${formatCount(succeeded)} succeeded, ${formatCount(failed)} failed.` +
+    `Deliveries per hour, last 24 hours: ${formatCount(succeeded)} succeeded, ${formatCount(failed)} failed` +
+    (pending ? `, ${formatCount(pending)} pending.` : '.') +
     (busy.length ? ` ${busy.join('; ')}.` : ' No deliveries.');
   return (
     <figure class="act-chart">
@@ -129,10 +134,11 @@ export function HourlyChart({ series }: { series: HourlySeries }) {
           const x = LEFT + i * slot + (slot - barWidth) / 2;
           const okHeight = y(hour.succeeded);
           const failHeight = y(hour.failed);
+          const pendingHeight = y(hour.pending);
           const base = TOP + plotHeight;
           return (
             <g key={hour.start}>
-              <title>{`${hourLabel(hour.start)}: ${hour.succeeded} succeeded, ${hour.failed} failed`}</title>
+              <title>{describe(hour)}</title>
               {hour.succeeded > 0 ? (
                 <rect x={x} y={base - okHeight} width={barWidth} height={okHeight} fill="#047857" />
               ) : null}
@@ -144,6 +150,18 @@ export function HourlyChart({ series }: { series: HourlySeries }) {
                   height={failHeight}
                   fill="url(#act-hatch)"
                   stroke="#b91c1c"
+                />
+              ) : null}
+              {hour.pending > 0 ? (
+                <rect
+                  x={x + 1}
+                  y={base - okHeight - failHeight - pendingHeight + 1}
+                  width={barWidth - 2}
+                  height={Math.max(0, pendingHeight - 2)}
+                  fill="#fff"
+                  stroke="#92400e"
+                  stroke-width="2"
+                  stroke-dasharray="4 2"
                 />
               ) : null}
               {i % 4 === 0 || i === hours.length - 1 ? (
@@ -168,6 +186,21 @@ export function HourlyChart({ series }: { series: HourlySeries }) {
               <rect width="14" height="14" fill="url(#act-hatch)" stroke="#b91c1c" />
             </svg>
             Failed (hatched)
+          </li>
+          <li>
+            <svg width="14" height="14" aria-hidden="true" focusable="false">
+              <rect
+                x="1"
+                y="1"
+                width="12"
+                height="12"
+                fill="#fff"
+                stroke="#92400e"
+                stroke-width="2"
+                stroke-dasharray="4 2"
+              />
+            </svg>
+            Pending (dashed outline)
           </li>
         </ul>
         {series.truncated ? (
