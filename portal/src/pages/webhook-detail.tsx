@@ -91,9 +91,7 @@ export function WebhookDetail({ id }: { id: string }) {
       {data.status === 'disabled' ? (
         <div class="notice">
           <p>
-            <strong>This webhook is disabled</strong>
-            {data.disabled_reason ? `: ${data.disabled_reason}` : '.'} No deliveries are sent until it is
-            resumed.
+            <strong>This webhook is disabled.</strong> No deliveries are sent until it is resumed.
           </p>
         </div>
       ) : null}
