@@ -682,7 +682,7 @@ function FormBody({
 
         <div class="actions">
           <button type="submit" disabled={busy}>
-            {busy ? 'Saving…' : existing ? 'Save Changes' : 'Create Webhook'}
+            {busy ? 'Saving…' : 'Save'}
           </button>
           <a class="button secondary" href={existing ? href('webhooks', existing.id) : href('webhooks')}>
             Cancel

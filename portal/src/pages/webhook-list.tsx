@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ErrorMessage, Loading, PageTitle, useLoad } from '../components/common.js';
 import { eventsSummary, StatusBadge } from '../config/status.js';
-import { href } from '../router.js';
+import { href, navigate } from '../router.js';
 import { usePortal } from '../session.js';
 import type { Page, Webhook } from '../types.js';
 import '../config-screens.css';
@@ -28,9 +28,9 @@ export function WebhookList() {
     [cursor],
   );
   const add = session.readOnly ? null : (
-    <a class="button" href={href('webhooks', 'new')}>
+    <button type="button" onClick={() => navigate(href('webhooks', 'new'))}>
       Add Webhook
-    </a>
+    </button>
   );
   const webhooks = list.data?.data ?? [];
   const firstPage = cursors.length === 0;
@@ -128,7 +128,10 @@ function SuccessRate({ id }: { id: string }) {
   if (deliveries === 0) return <span class="muted">No deliveries</span>;
   return (
     <span>
-      {success_rate}% <span class="muted">of {deliveries.toLocaleString()}</span>
+      {success_rate}%{' '}
+      <span class="muted">
+        of {deliveries.toLocaleString()} {deliveries === 1 ? 'delivery' : 'deliveries'}
+      </span>
     </span>
   );
 }
