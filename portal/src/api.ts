@@ -3,11 +3,20 @@
  * as a Bearer token. Errors arrive as the API's JSON `{error: {code, message, details?}}`.
  */
 
-/** One field's complaint, as the API's `validation_error` details list it. */
+/**
+ * One field's complaint, as the API's `validation_error` details list it: the service sends the
+ * path joined with dots, where it was (`"body.url"`, lambdas/http/api.ts validate()).
+ */
 export interface FieldIssue {
-  readonly path: readonly (string | number)[];
+  readonly path: string | readonly (string | number)[];
   readonly message: string;
 }
+
+/** `"body.headers.X-A"` or `["headers", "X-A"]` → `["headers", "X-A"]`. */
+const pathParts = (path: FieldIssue['path']): string[] => {
+  const parts = typeof path === 'string' ? path.split('.') : Array.isArray(path) ? path.map(String) : [];
+  return parts[0] === 'body' || parts[0] === 'query' ? parts.slice(1) : parts;
+};
 
 /** A non-2xx answer, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -23,9 +32,7 @@ export class ApiError extends Error {
   /** The validation issues whose path starts with `field` (e.g. `url`, `headers`). */
   issuesFor(field: string): FieldIssue[] {
     if (!Array.isArray(this.details)) return [];
-    return (this.details as FieldIssue[]).filter(
-      (issue) => Array.isArray(issue?.path) && String(issue.path[0]) === field,
-    );
+    return (this.details as FieldIssue[]).filter((issue) => issue && pathParts(issue.path)[0] === field);
   }
 }
 
