@@ -41,7 +41,8 @@ const PORTAL_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Ke
  * The REST API: a regional, throttled, access-logged and traced stage; tenant routes behind the API
  * key authorizer, admin routes behind SigV4, the API description and the confirmation links open;
  * API Gateway's own errors in the API's error shape; and the cdk-nag findings this design accepts.
- * `addGatewayResponses` completes it, once the portal's origin (if any) is known.
+ * `addGatewayResponses` completes it once the portal's origin (if any) is known, and
+ * `addPortalPreflights` answers that origin's preflights.
  *
  * Created directly in `scope` as `Api`, `ApiAccessLogs` and `ApiKeyAuthorizer`, not under a
  * construct of its own: a replaced API changes its URL.
@@ -128,22 +129,26 @@ export class WebhookRestApi {
   }
 
   /**
-   * API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. With
-   * `portalOrigin`, CORS for that origin alone: preflights (answered by API Gateway, never reaching
-   * the authorizer) on the routes the portal calls, and the origin on these errors, so that the
-   * portal can read a 401 or a 429. The admin routes get no preflight: a browser cannot call them.
+   * CORS preflights for `portalOrigin` alone on the routes the portal calls, answered by API
+   * Gateway (a MOCK integration: a preflight carries no Authorization, so it must never reach the
+   * authorizer). The admin routes get none: no browser may call them.
+   */
+  public addPortalPreflights(portalOrigin: string): void {
+    for (const [resource, methods] of this.portalResources) {
+      resource.addCorsPreflight({
+        allowOrigins: [portalOrigin],
+        allowHeaders: PORTAL_REQUEST_HEADERS,
+        allowMethods: methods,
+        maxAge: Duration.hours(1),
+      });
+    }
+  }
+
+  /**
+   * API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`; with
+   * `portalOrigin`, readable by that origin, so that the portal can show a 401 or a 429.
    */
   public addGatewayResponses(portalOrigin: string | undefined): void {
-    if (portalOrigin) {
-      for (const [resource, methods] of this.portalResources) {
-        resource.addCorsPreflight({
-          allowOrigins: [portalOrigin],
-          allowHeaders: PORTAL_REQUEST_HEADERS,
-          allowMethods: methods,
-          maxAge: Duration.hours(1),
-        });
-      }
-    }
     const cors = portalOrigin ? { 'Access-Control-Allow-Origin': `'${portalOrigin}'` } : undefined;
     const body = (code: string, message: string) => ({
       'application/json': `{"error":{"code":"${code}","message":${message}}}`,

@@ -132,6 +132,7 @@ export class WebhookService extends Construct {
       });
     }
     restApi.addGatewayResponses(this.portal?.origin);
+    if (this.portal) restApi.addPortalPreflights(this.portal.origin);
 
     wireServiceFunctions(this.functions, {
       storage,
