@@ -32,9 +32,17 @@ export interface WebhookRestApiProps {
 }
 
 /**
+ * The headers the portal's browser calls may send: its session key, JSON bodies, and Idempotency-Key
+ * (allowed for the portal's writes by issue 11).
+ */
+const PORTAL_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'];
+
+/**
  * The REST API: a regional, throttled, access-logged and traced stage; tenant routes behind the API
  * key authorizer, admin routes behind SigV4, the API description and the confirmation links open;
  * API Gateway's own errors in the API's error shape; and the cdk-nag findings this design accepts.
+ * `addGatewayResponses` completes it once the portal's origin (if any) is known, and
+ * `addPortalPreflights` answers that origin's preflights.
  *
  * Created directly in `scope` as `Api`, `ApiAccessLogs` and `ApiKeyAuthorizer`, not under a
  * construct of its own: a replaced API changes its URL.
@@ -42,6 +50,8 @@ export interface WebhookRestApiProps {
 export class WebhookRestApi {
   public readonly api: apigw.RestApi;
   public readonly authorizer: apigw.RequestAuthorizer;
+  /** The resources the portal calls, and the methods each serves it (its preflights allow those). */
+  private readonly portalResources: ReadonlyArray<[apigw.Resource, string[]]>;
 
   constructor(scope: Construct, props: WebhookRestApiProps) {
     const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', { retention: props.logRetention });
@@ -65,8 +75,6 @@ export class WebhookRestApi {
         metricsEnabled: true,
       },
     });
-    this.addGatewayResponses();
-
     this.authorizer = new apigw.RequestAuthorizer(scope, 'ApiKeyAuthorizer', {
       handler: props.authorizerFunction,
       identitySources: [apigw.IdentitySource.header('Authorization')],
@@ -82,9 +90,8 @@ export class WebhookRestApi {
     const adminIntegration = integration(props.adminFunction);
 
     const v1 = this.api.root.addResource('v1');
-    const publishMethod = v1
-      .addResource('events')
-      .addMethod('POST', integration(props.publishFunction), tenant);
+    const eventsResource = v1.addResource('events');
+    const publishMethod = eventsResource.addMethod('POST', integration(props.publishFunction), tenant);
     const adminMethod = v1
       .addResource('admin')
       .addResource('{proxy+}')
@@ -98,11 +105,18 @@ export class WebhookRestApi {
       .addResource('{token}')
       .addMethod('GET', managementIntegration, { authorizationType: apigw.AuthorizationType.NONE });
     // The portal exchanges its one-time link token for a session key: the token is the credential.
-    const portalSessionMethod = v1
-      .addResource('portal')
-      .addResource('sessions')
-      .addMethod('POST', adminIntegration, { authorizationType: apigw.AuthorizationType.NONE });
-    const managementMethod = v1.addResource('{proxy+}').addMethod('ANY', managementIntegration, tenant);
+    const portalSessionsResource = v1.addResource('portal').addResource('sessions');
+    const portalSessionMethod = portalSessionsResource.addMethod('POST', adminIntegration, {
+      authorizationType: apigw.AuthorizationType.NONE,
+    });
+    const tenantResource = v1.addResource('{proxy+}');
+    const managementMethod = tenantResource.addMethod('ANY', managementIntegration, tenant);
+    this.portalResources = [
+      [eventsResource, ['POST']],
+      [portalSessionsResource, ['POST']],
+      // Every tenant route of the management function: webhooks, deliveries, event types, usage, ...
+      [tenantResource, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']],
+    ];
 
     this.acknowledgeApiFindings({
       publishMethod,
@@ -114,8 +128,28 @@ export class WebhookRestApi {
     });
   }
 
-  /** API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`. */
-  private addGatewayResponses(): void {
+  /**
+   * CORS preflights for `portalOrigin` alone on the routes the portal calls, answered by API
+   * Gateway (a MOCK integration: a preflight carries no Authorization, so it must never reach the
+   * authorizer). The admin routes get none: no browser may call them.
+   */
+  public addPortalPreflights(portalOrigin: string): void {
+    for (const [resource, methods] of this.portalResources) {
+      resource.addCorsPreflight({
+        allowOrigins: [portalOrigin],
+        allowHeaders: PORTAL_REQUEST_HEADERS,
+        allowMethods: methods,
+        maxAge: Duration.hours(1),
+      });
+    }
+  }
+
+  /**
+   * API Gateway's own errors in the API's error shape: `{"error":{"code","message"}}`; with
+   * `portalOrigin`, readable by that origin, so that the portal can show a 401 or a 429.
+   */
+  public addGatewayResponses(portalOrigin: string | undefined): void {
+    const cors = portalOrigin ? { 'Access-Control-Allow-Origin': `'${portalOrigin}'` } : undefined;
     const body = (code: string, message: string) => ({
       'application/json': `{"error":{"code":"${code}","message":${message}}}`,
     });
@@ -138,6 +172,7 @@ export class WebhookRestApi {
       this.api.addGatewayResponse(id, {
         type,
         ...(statusCode ? { statusCode } : {}),
+        ...(cors ? { responseHeaders: cors } : {}),
         templates: body(code, message),
       });
     }

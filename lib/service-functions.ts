@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { ConsumerConcurrency } from './consumer-concurrency.js';
 import { DEPLOYMENT_ENV } from './metric-names.js';
 import type { WebhookPipeline } from './pipeline.js';
+import type { PortalHosting } from './portal-hosting.js';
 import type { WebhookServiceStorage } from './storage.js';
 import { WebhookFunction } from './webhook-function.js';
 
@@ -135,6 +136,12 @@ export interface ServiceResources {
   /** The API whose URL the mails link to. */
   readonly api: apigw.RestApi;
   /**
+   * The customer portal: the admin function mints links to it, escalation mails link to it, and the
+   * functions behind the routes it calls answer its origin with CORS headers.
+   * @default - no portal
+   */
+  readonly portal?: PortalHosting;
+  /**
    * The SES identity alert mails are sent from.
    * @default - no alert mails
    */
@@ -184,6 +191,14 @@ export function wireServiceFunctions(functions: ServiceFunctions, resources: Ser
     .publishesToOpsTopic(resources.opsTopic, resources.opsTopicKey);
   if (sender) escalation.sendsAlertMailAs(sender);
   escalation.linksToApi(resources.api);
+
+  const portal = resources.portal;
+  if (portal) {
+    functions['admin-api'].linksToPortal(portal).allowsPortalOrigin(portal);
+    functions['management-api'].allowsPortalOrigin(portal);
+    functions['publish-api'].allowsPortalOrigin(portal);
+    escalation.linksToPortal(portal);
+  }
 }
 
 const pascal = (name: string): string =>

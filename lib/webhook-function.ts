@@ -81,6 +81,14 @@ export interface WebhookFunctionProps {
  */
 export type TableAccess = 'none' | 'read' | 'readwrite';
 
+/** Where the customer portal is served (lib/portal-hosting.ts). */
+export interface PortalEndpoint extends IConstruct {
+  /** `https://<host>/` */
+  readonly url: string;
+  /** `https://<host>` */
+  readonly origin: string;
+}
+
 /** What a binding method bound the function to. */
 export type BindingKind =
   | 'configTable'
@@ -93,7 +101,8 @@ export type BindingKind =
   | 'escalations'
   | 'opsTopic'
   | 'alertSender'
-  | 'api';
+  | 'api'
+  | 'portal';
 
 /** One binding: the environment variables it set and the IAM actions it granted with them. */
 export interface FunctionBinding {
@@ -120,6 +129,8 @@ export const BOUND_VARIABLES: ReadonlySet<string> = new Set([
   'OPS_TOPIC_ARN',
   'ALERT_SENDER_EMAIL',
   'API_URL',
+  'PORTAL_URL',
+  'PORTAL_ORIGIN',
 ]);
 
 const TABLE_READ_ACTIONS = [
@@ -306,6 +317,19 @@ export class WebhookFunction extends NodejsFunction {
   /** API_URL: the REST API's base URL, for the links in mails (a link, no permission). */
   public linksToApi(api: apigw.RestApi): this {
     return this.bind('api', api, { API_URL: api.url }, []);
+  }
+
+  /** PORTAL_URL: the portal's base URL, which portal links and alert mails point to (no permission). */
+  public linksToPortal(portal: PortalEndpoint): this {
+    return this.bind('portal', portal, { PORTAL_URL: portal.url }, []);
+  }
+
+  /**
+   * PORTAL_ORIGIN: the portal's origin, whose browser calls the function's answers carry CORS
+   * headers for (lambdas/http/api.ts; no permission).
+   */
+  public allowsPortalOrigin(portal: PortalEndpoint): this {
+    return this.bind('portal', portal, { PORTAL_ORIGIN: portal.origin }, []);
   }
 
   /**

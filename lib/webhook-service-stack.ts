@@ -35,5 +35,11 @@ export class WebhookServiceStack extends Stack {
       description: 'SNS topic of alarms and escalation transitions',
       value: this.service.opsTopic.topicArn,
     });
+    if (this.service.portal) {
+      new CfnOutput(this, 'PortalUrl', {
+        description: 'Base URL of the customer portal (portal links are minted against it)',
+        value: this.service.portal.url,
+      });
+    }
   }
 }

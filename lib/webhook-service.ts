@@ -13,6 +13,7 @@ import { SERVICE_NAME } from './metric-names.js';
 import { WebhookServiceObservability } from './observability.js';
 import { createOpsTopic } from './ops-topic.js';
 import { WebhookPipeline } from './pipeline.js';
+import { PortalHosting } from './portal-hosting.js';
 import { WebhookRestApi } from './rest-api.js';
 import {
   createServiceFunctions,
@@ -28,6 +29,7 @@ export type {
   ApiThrottleProps,
   PlanLimitProps,
   PlanLimitsProps,
+  PortalProps,
   WebhookServiceProps,
 } from './webhook-service-props.js';
 
@@ -71,6 +73,8 @@ export class WebhookService extends Construct {
   public readonly opsTopicKey: kms.Key;
   /** Alarms (each notifies `opsTopic`) and the dashboard (docs/observability.md). */
   public readonly observability: WebhookServiceObservability;
+  /** The customer portal's bucket and distribution; undefined when the `portal` prop turns it off. */
+  public readonly portal?: PortalHosting;
 
   constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
     super(scope, id);
@@ -119,6 +123,16 @@ export class WebhookService extends Construct {
     });
     this.api = restApi.api;
     this.authorizer = restApi.authorizer;
+    // The portal's CSP names the API by its id; the API's CORS names the portal's origin.
+    if (resolved.portal) {
+      this.portal = new PortalHosting(this, 'Portal', {
+        api: this.api,
+        frameAncestors: resolved.portal.frameAncestors,
+        logRetention: resolved.logRetention,
+      });
+    }
+    restApi.addGatewayResponses(this.portal?.origin);
+    if (this.portal) restApi.addPortalPreflights(this.portal.origin);
 
     wireServiceFunctions(this.functions, {
       storage,
@@ -128,6 +142,7 @@ export class WebhookService extends Construct {
       escalationStateMachine: this.escalationStateMachine,
       escalationWait: resolved.escalationWait,
       api: this.api,
+      portal: this.portal,
       alertSenderEmail: props.alertSenderEmail,
     });
     pipeline.addConsumers({

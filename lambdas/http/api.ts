@@ -250,12 +250,45 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
   },
 });
 
-/** `now` is the use cases' clock: it decides when a portal session key is refused. */
-export function createApiHandler(routes: readonly Route[], now: () => Date = () => new Date()) {
+/**
+ * CORS for the customer portal, served from another origin (docs/portal.md): a response may be read
+ * by that origin alone, and those of the IAM-authorised admin routes by none. Preflights are
+ * answered by API Gateway (lib/rest-api.ts). Runs after the error handler, so errors carry it too.
+ */
+const portalCors = (
+  portalOrigin: string | undefined,
+): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const addHeaders = async ({
+    event,
+    response,
+  }: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+    if (!portalOrigin || !response || event.path.startsWith('/v1/admin/')) return;
+    const origin = event.headers?.origin ?? event.headers?.Origin;
+    response.headers = {
+      ...response.headers,
+      vary: 'Origin',
+      ...(origin === portalOrigin ? { 'access-control-allow-origin': portalOrigin } : {}),
+    };
+  };
+  return { after: addHeaders, onError: addHeaders };
+};
+
+/**
+ * `now` is the use cases' clock: it decides when a portal session key is refused. `portalOrigin` is
+ * the portal's origin (`https://<host>`), which the CDK construct sets in PORTAL_ORIGIN; absent: no CORS.
+ */
+export function createApiHandler(
+  routes: readonly Route[],
+  now: () => Date = () => new Date(),
+  { portalOrigin }: { readonly portalOrigin?: string } = {
+    portalOrigin: process.env.PORTAL_ORIGIN || undefined,
+  },
+) {
   const match = compile(routes);
   const requests = new WeakMap<APIGatewayProxyEvent, { match: MatchedRoute; request: ParsedRequest }>();
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(portalCors(portalOrigin))
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
     .use(domainErrorMapper())
     .before(async (request) => {

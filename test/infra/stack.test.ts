@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { newApp, newStack, ref } from './helpers.js';
+import { logicalId, newApp, newStack, ref } from './helpers.js';
 
 describe('WebhookServiceStack', () => {
   it('subscribes the ops alert email to the ops topic', () => {
@@ -42,5 +42,24 @@ describe('WebhookServiceStack', () => {
     expect(outputs.EventBusName?.Value).toEqual(ref(stack.service.eventBus));
     expect(outputs.OpsTopicArn?.Value).toEqual(ref(stack.service.opsTopic));
     expect(outputs.ApiUrl).toBeDefined();
+  });
+
+  it('outputs the portal URL, only when the portal is on', () => {
+    // Prepare
+    const stack = newStack(newApp());
+    const withoutPortal = newStack(newApp(), { service: { portal: { enabled: false } } });
+
+    // Act
+    const outputs = (of: typeof stack) =>
+      Template.fromStack(of).toJSON().Outputs as Record<string, { Value: unknown }>;
+
+    // Assess
+    expect(outputs(stack).PortalUrl?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [logicalId(stack.service.portal!.distribution), 'DomainName'] }, '/'],
+      ],
+    });
+    expect(outputs(withoutPortal).PortalUrl).toBeUndefined();
   });
 });

@@ -39,6 +39,9 @@ const REQUIRED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   OPS_TOPIC_ARN: ['sns:Publish'],
   // A link for mails: its readers are HTTP clients, the function needs no permission on the API.
   API_URL: [],
+  // The portal's base URL (links) and origin (CORS): read by browsers, not by the function.
+  PORTAL_URL: [],
+  PORTAL_ORIGIN: [],
 };
 /** What a publisher to an encrypted topic needs of the topic's key. */
 const TOPIC_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
