@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, launchBrowser, newPortalPage, saveScreenshot } from '../support/browser.js';
@@ -142,5 +144,80 @@ describe('portal access in the browser', () => {
       offsetMs = 0;
       await context.close();
     }
+  });
+
+  it('works inside an iframe on an origin the runtime allows, and refuses to be framed elsewhere', async () => {
+    // Prepare: a host page on another origin that frames the portal of each runtime.
+    const host = createServer((request, response) => {
+      const target = new URL(request.url ?? '/', 'http://x').searchParams.get('src') ?? '';
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(
+        `<!doctype html><title>Host</title><iframe title="Webhooks" src="${target}" width="1000" height="700"></iframe>`,
+      );
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const hostOrigin = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    const framable = await startTestRuntime({ portalFrameAncestors: [hostOrigin] });
+    const { context, page } = await newPortalPage(browser);
+    try {
+      const framedLink = await framable.admin.post<{ url: string }>(
+        `/v1/admin/accounts/${framable.accountId}/portal-sessions`,
+        {},
+      );
+      // Act
+      await page.goto(`${hostOrigin}/?src=${encodeURIComponent(framedLink.body.url)}`);
+      // Assess
+      const framed = page.frameLocator('iframe');
+      await framed.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+      // Act: the default runtime (no frame ancestors) in the same host page
+      await page.goto(`${hostOrigin}/?src=${encodeURIComponent(await mint())}`);
+      await page.waitForTimeout(1500);
+      // Assess: Chromium refuses to render it (frame-ancestors 'none')
+      expect(await page.frameLocator('iframe').getByRole('heading', { name: 'Webhooks' }).count()).toBe(0);
+    } finally {
+      await context.close();
+      await framable.dispose();
+      await new Promise((resolve) => host.close(resolve));
+    }
+  });
+
+  it('can be used from the keyboard alone: Add Webhook, the form, and the delete dialog', async () => {
+    // Prepare
+    const { context, page } = await newPortalPage(browser);
+    await page.goto(await mint());
+    await page.getByRole('button', { name: 'Add Webhook' }).waitFor();
+    // Act: tab to Add Webhook and press Enter
+    const focusedText = () => page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    for (let step = 0; step < 20 && (await focusedText()) !== 'Add Webhook'; step += 1)
+      await page.keyboard.press('Tab');
+    expect(await focusedText()).toBe('Add Webhook');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    // A new screen puts the focus on its heading, so a keyboard user starts at the top.
+    await expect.poll(() => page.evaluate<string>('document.activeElement?.tagName')).toBe('H1');
+    // Act: fill the form by typing and tabbing, then submit with Enter on Save
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Typed by keyboard');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(`${runtime.url}/local/receiver/keyboard`);
+    for (let step = 0; step < 80 && (await focusedText()) !== 'Save'; step += 1)
+      await page.keyboard.press('Tab');
+    expect(await focusedText()).toBe('Save');
+    await page.keyboard.press('Enter');
+    // Assess
+    await page.getByRole('heading', { name: 'Webhook created', level: 1 }).waitFor();
+    const listed = await runtime.tenant.get<{ data: { id: string; name: string }[] }>('/v1/webhooks');
+    const created = listed.body.data.find((webhook) => webhook.name === 'Typed by keyboard');
+    expect(created).toBeDefined();
+    // Act: open the delete dialog from the keyboard and close it with Escape
+    await page.goto(`${runtime.url}/portal/#/webhooks/${created?.id}`);
+    await page.getByRole('button', { name: 'Delete Webhook' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Delete Webhook' }).waitFor();
+    await page.keyboard.press('Escape');
+    // Assess
+    await page.getByRole('dialog', { name: 'Delete Webhook' }).waitFor({ state: 'hidden' });
+    expect((await runtime.tenant.get(`/v1/webhooks/${created?.id}`)).status).toBe(200);
+    await context.close();
   });
 });

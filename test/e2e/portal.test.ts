@@ -116,6 +116,27 @@ describe('customer portal', () => {
     expect(await page.getByTestId('signing-secret-prefix').textContent()).toContain(secret.slice(0, 10));
   });
 
+  it("puts the API's validation error next to the field it concerns, and creates nothing", async () => {
+    // Prepare
+    const page = await openPortal();
+    await page.getByRole('button', { name: 'Add Webhook' }).click();
+    const before = (await runtime.tenant.get<{ data: unknown[] }>('/v1/webhooks')).body.data.length;
+    // Act: a URL the browser takes but the API's URL policy refuses
+    await page.getByLabel('Name', { exact: true }).fill('Has credentials');
+    await page.getByLabel('Endpoint URL').fill(`https://user:secret@${new URL(receiver.url).host}/x`);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // Assess
+    const url = page.getByLabel('Endpoint URL');
+    await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await url.getAttribute('aria-describedby')) ?? '';
+    const messages = await Promise.all(
+      describedBy.split(' ').map((id) => page.locator(`[id="${id}"]`).textContent()),
+    );
+    expect(messages.join(' ')).toContain('username or password');
+    expect((await runtime.tenant.get<{ data: unknown[] }>('/v1/webhooks')).body.data).toHaveLength(before);
+    await checkScreen(page, 'webhook-form-api-error');
+  });
+
   it('sends a test and shows the status code, response time and body', async () => {
     // Prepare
     receiver.respondWith([{ status: 200, body: '{"received":"yes"}' }]);

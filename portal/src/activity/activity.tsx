@@ -65,7 +65,9 @@ export function Activity({
           </li>
           <li class="card">
             <span class="act-card-label">Avg Response</span>
-            <span class="value">{formatMs(last.avg_response_time_ms)}</span>
+            {/* The API times every attempt, retries included; next to "0 deliveries" a time reads as a
+                contradiction, so it shows once a delivery has an outcome. */}
+            <span class="value">{last.deliveries === 0 ? '—' : formatMs(last.avg_response_time_ms)}</span>
           </li>
         </ul>
       ) : stats.loading ? (
