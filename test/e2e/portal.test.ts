@@ -137,6 +137,64 @@ describe('customer portal', () => {
     await checkScreen(page, 'webhook-form-api-error');
   });
 
+  it('edits a webhook: name, description and a fire-once retry policy', async () => {
+    // Prepare
+    const webhook = await aWebhook({ name: 'Before edit', retry_policy: { max_retries: 3 } });
+    const page = await openPortal();
+    await webhookPage(page, webhook);
+    // Act
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit Webhook', level: 1 }).waitFor();
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Before edit');
+    await page.getByLabel('Name', { exact: true }).fill('After edit');
+    await page.getByLabel('Description').fill('Orders, résumé ✓ 🚀');
+    await page.getByRole('radio', { name: "Don't retry (fire once)" }).check();
+    await checkScreen(page, 'webhook-form-edit');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // Assess
+    await page.getByRole('heading', { name: 'After edit', level: 1 }).waitFor();
+    const stored = (await runtime.tenant.get<WebhookResource>(`/v1/webhooks/${webhook.id}`)).body;
+    expect(stored.name).toBe('After edit');
+    expect(stored.description).toBe('Orders, résumé ✓ 🚀');
+    expect(stored.retry_policy.max_retries).toBe(0);
+    expect(stored.url).toBe(webhook.url);
+  });
+
+  it('regenerates the signing secret with a grace period and shows the new one once', async () => {
+    // Prepare
+    receiver.respondWith([{ status: 200 }]);
+    const webhook = await aWebhook({
+      name: 'Rotated',
+      url: `${receiver.url}/rotated`,
+      events: ['recipient.signed'],
+    });
+    const page = await openPortal();
+    await webhookPage(page, webhook);
+    // Act
+    await page.getByRole('button', { name: 'Regenerate' }).click();
+    await page.getByLabel('Keep the old secret valid for (hours)').fill('2');
+    await page.getByRole('button', { name: 'Generate new secret' }).click();
+    // Assess
+    const secret = (await page.getByTestId('signing-secret-value').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe((webhook as WebhookResource & { secret: string }).secret);
+    await checkScreen(page, 'signing-secret-regenerated');
+    await publish({ envelope_id: 'env_rotated' }, 'recipient.signed');
+    const delivered = await eventually(
+      async () => receiver.requests.find((request) => request.path === '/rotated'),
+      15_000,
+    );
+    expect(new StandardWebhook(secret).verify(delivered.body, headersOf(delivered.headers))).toMatchObject({
+      type: 'recipient.signed',
+    });
+    const oldSecret = (webhook as WebhookResource & { secret: string }).secret;
+    expect(new StandardWebhook(oldSecret).verify(delivered.body, headersOf(delivered.headers))).toBeDefined();
+    // Leaving the page forgets it: back on the page, only the prefix.
+    await page.goto(`${runtime.url}/portal/#/webhooks`);
+    await webhookPage(page, webhook);
+    expect(await page.getByTestId('signing-secret-value').count()).toBe(0);
+  });
+
   it('sends a test and shows the status code, response time and body', async () => {
     // Prepare
     receiver.respondWith([{ status: 200, body: '{"received":"yes"}' }]);
