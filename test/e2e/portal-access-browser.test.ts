@@ -10,7 +10,7 @@ import { startTestRuntime, type TestRuntime } from '../support/local-runtime.js'
  * its token leaves the address bar, and a used, expired or forged link shows one clear page with no
  * account's data. Time is the runtime's clock, moved by the tests.
  */
-describe('portal access in the browser', () => {
+describe('portal access in the browser', { timeout: 60_000 }, () => {
   let runtime: TestRuntime;
   let browser: Browser;
   let offsetMs = 0;

@@ -13,7 +13,7 @@ import { Receiver } from '../support/receiver.js';
  * needs through the portal or, for fixtures, the API, checks every screen with axe-core and saves a
  * screenshot of it under test-output/portal/.
  */
-describe('customer portal', () => {
+describe('customer portal', { timeout: 60_000 }, () => {
   let runtime: TestRuntime;
   let browser: Browser;
   let receiver: Receiver;

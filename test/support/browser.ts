@@ -40,8 +40,8 @@ export async function newPortalPage(
   browser: Browser,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Well under the test's 30 s, so a missing control fails with Playwright's message, not a timeout.
-  context.setDefaultTimeout(10_000);
+  // Under the browser tests' 60 s, so a missing control fails with Playwright's message, not a timeout.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
