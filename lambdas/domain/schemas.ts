@@ -69,6 +69,8 @@ export const createWebhookBody = z.strictObject({
   retry_policy: z.optional(retryPolicy),
   timeout_seconds: z.optional(intRange(1, MAX_TIMEOUT_SECONDS)),
   alerting: z.optional(alerting),
+  /** Created paused: subscribed, but nothing is delivered until it is resumed. */
+  status: z.optional(z.enum(['active', 'paused'])),
 });
 export type CreateWebhookBody = z.infer<typeof createWebhookBody>;
 
