@@ -37,28 +37,45 @@ export async function getDelivery(
   return { delivery, event: await deps.events.getEvent(delivery.eventId) };
 }
 
-async function requeue(deps: RetryPorts, delivery: Delivery): Promise<boolean> {
+/**
+ * One more attempt of `delivery` as read, now: a final one (failed, or succeeded: a resend) is
+ * reopened, a pending one whose next attempt is later is made due now. Conditional on the delivery
+ * being still as read, so of concurrent calls (a double click, retry-failed and recover at once)
+ * exactly one queues a job. False when nothing was queued: another call won, or a pending
+ * delivery is due already (its job is queued or running).
+ */
+export async function resend(deps: RetryPorts, delivery: Delivery): Promise<boolean> {
   const now = deps.clock.now().toISOString();
-  if (!(await deps.deliveries.reopen(delivery.id, now))) return false;
+  if (delivery.status === 'pending' && (!delivery.nextAttemptAt || delivery.nextAttemptAt <= now))
+    return false;
+  const expected = {
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    ...(delivery.nextAttemptAt ? { nextAttemptAt: delivery.nextAttemptAt } : {}),
+  };
+  if (!(await deps.deliveries.reopen(delivery.id, expected, now))) return false;
   await deps.queue.enqueue([{ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now }]);
-  await uncountFailure(deps, delivery);
+  if (delivery.status !== 'pending') await uncountOutcome(deps, delivery);
   return true;
 }
 
 /**
- * A reopened delivery is no longer failed: its failure leaves the counters (all time, and the hour
- * it was counted in), so the stats keep matching the history when its new outcome is counted.
+ * A reopened delivery has no outcome until its next attempt ends: its old one leaves the counters
+ * (all time, and the hour it was counted in), and its new one is counted when it comes. A
+ * delivery counts once, by its latest outcome, so the stats keep matching the history; a resend of
+ * a succeeded delivery never counts it twice.
  */
-async function uncountFailure(
+async function uncountOutcome(
   deps: Pick<Dependencies, 'stats' | 'clock'>,
   delivery: Delivery,
 ): Promise<void> {
-  const failedAt = Date.parse(delivery.updatedAt);
-  const hour = hourBucket(Number.isNaN(failedAt) ? deps.clock.now() : new Date(failedAt));
+  const endedAt = Date.parse(delivery.updatedAt);
+  const hour = hourBucket(Number.isNaN(endedAt) ? deps.clock.now() : new Date(endedAt));
+  const succeeded = delivery.status === 'succeeded';
   try {
     await deps.stats.add(delivery.webhookId, hour, {
-      successful: 0,
-      failed: -1,
+      successful: succeeded ? -1 : 0,
+      failed: succeeded ? 0 : -1,
       responseTimeMsTotal: 0,
       timed: 0,
     });
@@ -75,24 +92,25 @@ export type RetryPorts = Pick<
   'deliveries' | 'events' | 'webhooks' | 'queue' | 'stats' | 'clock'
 >;
 
-/** One more attempt for a failed delivery. */
+/** Refuses a resend to an endpoint that would not take it (paused or disabled). */
+export function assertActive(webhook: { status: string }): void {
+  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
+}
+
+/**
+ * POST /v1/deliveries/{id}/retry: one more attempt now, whatever the delivery's state (a succeeded
+ * one is sent again, a pending one is sent now rather than at its scheduled time). Concurrent
+ * requests queue one attempt between them; each answers with the delivery pending.
+ */
 export async function retryDelivery(deps: RetryPorts, accountId: string, deliveryId: string): Promise<void> {
   const { delivery } = await getDelivery(deps, accountId, deliveryId);
-  if (delivery.status !== 'failed') {
-    throw new DomainError(
-      'conflict',
-      `Only failed deliveries can be retried; this one is ${delivery.status}`,
-    );
-  }
-  const webhook = await getWebhook(deps, accountId, delivery.webhookId);
-  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
-  if (!(await requeue(deps, delivery))) throw new DomainError('conflict', 'The delivery changed; try again');
+  assertActive(await getWebhook(deps, accountId, delivery.webhookId));
+  await resend(deps, delivery);
 }
 
 /** Seed 000's "Retry All Failed": every failed delivery of the endpoint gets one more attempt. */
 export async function retryFailed(deps: RetryPorts, accountId: string, webhookId: string): Promise<number> {
-  const webhook = await getWebhook(deps, accountId, webhookId);
-  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
+  assertActive(await getWebhook(deps, accountId, webhookId));
   let queued = 0;
   let cursor: string | undefined;
   do {
@@ -102,7 +120,7 @@ export async function retryFailed(deps: RetryPorts, accountId: string, webhookId
       { status: 'failed' },
       { limit: 100, cursor },
     );
-    const requeued = await Promise.all(page.items.map((delivery) => requeue(deps, delivery)));
+    const requeued = await Promise.all(page.items.map((delivery) => resend(deps, delivery)));
     queued += requeued.filter(Boolean).length;
     cursor = page.nextCursor;
   } while (cursor);

@@ -133,7 +133,9 @@ describe('webhooks API', () => {
       // Assess
       expect(paused.status).toBe(201);
       expect(paused.body.status).toBe('paused');
-      expect((await tenant.get<WebhookResource>(`/v1/webhooks/${paused.body.id}`)).body.status).toBe('paused');
+      expect((await tenant.get<WebhookResource>(`/v1/webhooks/${paused.body.id}`)).body.status).toBe(
+        'paused',
+      );
       expect(disabled.status).toBe(400);
     });
 

@@ -4,6 +4,7 @@
  */
 import type {
   Admission,
+  AllTimeStats,
   Delivery,
   DeliveryAttempt,
   Page,
@@ -34,6 +35,14 @@ export interface EventRepository {
 /** Result of creating a delivery record: created now, or it existed (a replayed fan-out). */
 export type CreateDeliveryResult = { created: true } | { created: false; existing: Delivery };
 
+/** What a delivery must still be for a reopen to apply: as the caller read it. */
+export interface ReopenExpectation {
+  readonly status: Delivery['status'];
+  readonly attemptCount: number;
+  /** A pending delivery's due time. */
+  readonly nextAttemptAt?: string;
+}
+
 /** Deliveries, one per (event, endpoint), with their attempts. */
 export interface DeliveryRepository {
   /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
@@ -59,8 +68,12 @@ export interface DeliveryRepository {
     filter: { status?: Delivery['status'] },
     page: PageRequest,
   ): Promise<Page<Delivery>>;
-  /** Re-opens a failed delivery for another round of attempts (manual retry). */
-  reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean>;
+  /**
+   * Schedules one more attempt at `nextAttemptAt` (manual retry, recover): a final delivery becomes
+   * pending again, a pending one is due earlier; only while it is still as `expected` (one of
+   * concurrent calls wins). False when it was not.
+   */
+  reopen(deliveryId: string, expected: ReopenExpectation, nextAttemptAt: string): Promise<boolean>;
   /** Pending deliveries whose next attempt was due before `dueBefore` (the reconciler's query). */
   findOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
   /**
@@ -108,7 +121,7 @@ export interface StatsRepository {
   ): Promise<void>;
   get(webhookId: string): Promise<WebhookStats>;
   /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
-  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }>;
+  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: AllTimeStats }>;
   /**
    * Drops a deleted endpoint's counters and leaves a marker that makes later `add`s no-ops, so a
    * batch still in flight cannot bring them back.
