@@ -139,6 +139,13 @@ const SCHEMAS: Record<string, Schema> = {
   EventPayload: object({ id: string, type: string, timestamp: dateTime, data: { type: 'object' } }),
   RetryQueued: object({ id: string, status: { const: 'pending' } }),
   Queued: object({ queued: integer }),
+  RecoverQueued: object({
+    queued: { ...integer, description: 'Deliveries this request queued' },
+    done: {
+      ...boolean,
+      description: 'false: the rest of the window is being queued in the background (once each)',
+    },
+  }),
   WebhookStats: object({
     webhook_id: string,
     last_24h: object({

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookResource } from '../../lambdas/http/representations.js';
 import { type ErrorBody, expectError } from '../support/assertions.js';
-import {
-  type ApiResponse,
-  eventually,
-  startTestRuntime,
-  type TestRuntime,
-} from '../support/local-runtime.js';
+import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { type Behaviour, Receiver } from '../support/receiver.js';
 
 /**
@@ -171,6 +166,99 @@ describe('POST /v1/deliveries/{id}/retry', () => {
     // Assess
     expectError(response, 409, 'conflict');
     expect((await detail(failed!.id)).status).toBe('failed');
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('POST /v1/webhooks/{id}/recover', () => {
+  it('sends again the failed deliveries of the window, once each for parallel requests; status all resends the rest', async () => {
+    // Prepare: three deliveries fail (400), the third after the window's end
+    const receiver = await aReceiver([{ status: 400 }, { status: 400 }, { status: 400 }, { status: 200 }]);
+    const webhook = await aWebhook(receiver);
+    const since = new Date(Date.now() - 1000).toISOString();
+    await publish({ order_id: 'ord_rc_1' });
+    await publish({ order_id: 'ord_rc_2' });
+    await settled(webhook.id, 2, 2);
+    // An event's time (its ULID) has the bus's whole seconds: a second apart on either side.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const until = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await publish({ order_id: 'ord_rc_3' });
+    await settled(webhook.id, 3, 3);
+
+    // Act: five parallel recovers of the same window
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        runtime.tenant.post<{ queued: number; done: boolean }>(`/v1/webhooks/${webhook.id}/recover`, {
+          since,
+          until,
+        }),
+      ),
+    );
+
+    // Assess: two queued between them, each sent once; the delivery after `until` stays failed
+    expect(responses.map((response) => response.status)).toEqual(Array(5).fill(202));
+    expect(responses.reduce((sum, response) => sum + response.body.queued, 0)).toBe(2);
+    const list = await settled(webhook.id, 3, 5);
+    await quietPeriod();
+    expect(receiver.requests).toHaveLength(5);
+    expect(list.map((delivery) => delivery.status)).toEqual(['failed', 'succeeded', 'succeeded']);
+    expect((await statsOf(webhook.id)).all_time).toMatchObject({
+      total_deliveries: 3,
+      successful: 2,
+      failed: 1,
+    });
+
+    // Act: every final delivery since `since`, succeeded ones too
+    const all = await runtime.tenant.post<{ queued: number; done: boolean }>(
+      `/v1/webhooks/${webhook.id}/recover`,
+      { since, status: 'all' },
+    );
+
+    // Assess
+    expect(all.status).toBe(202);
+    expect(all.body).toEqual({ queued: 3, done: true });
+    await settled(webhook.id, 3, 8);
+    await quietPeriod();
+    expect(receiver.requests).toHaveLength(8);
+    const stats = await statsOf(webhook.id);
+    expect(stats.all_time).toMatchObject({ total_deliveries: 3, successful: 3, failed: 0 });
+    expect(stats.last_24h).toMatchObject({ total_deliveries: 3, successful: 3, failed: 0 });
+  });
+
+  it('refuses a bad window with 400 and a paused webhook with 409, queueing nothing', async () => {
+    // Prepare
+    const receiver = await aReceiver([{ status: 400 }]);
+    const webhook = await aWebhook(receiver);
+    await publish({ order_id: 'ord_rc_bad' });
+    await settled(webhook.id, 1, 1);
+    const now = Date.now();
+    const iso = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+    const bad: unknown[] = [
+      {},
+      { until: iso(0) },
+      { since: 'yesterday' },
+      { since: '2025-01-01' },
+      { since: iso(60_000) },
+      { since: iso(-31 * 86_400_000) },
+      { since: iso(-60_000), until: iso(-120_000) },
+      { since: iso(-60_000), status: 'succeeded' },
+      { since: iso(-60_000), extra: true },
+    ];
+
+    // Act
+    const answers = await Promise.all(
+      bad.map((body) => runtime.tenant.post<ErrorBody>(`/v1/webhooks/${webhook.id}/recover`, body)),
+    );
+    await runtime.tenant.patch(`/v1/webhooks/${webhook.id}`, { status: 'paused' });
+    const paused = await runtime.tenant.post<ErrorBody>(`/v1/webhooks/${webhook.id}/recover`, {
+      since: iso(-60_000),
+    });
+
+    // Assess
+    for (const answer of answers) expectError(answer, 400, 'validation_error');
+    expectError(paused, 409, 'conflict');
+    expect((await deliveriesOf(webhook.id))[0]!.status).toBe('failed');
     expect(receiver.requests).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@ import type {
   WebhookStats,
   WindowStats,
 } from '../model.js';
+import type { RecoverWindow } from '../recover.js';
 import type { PageRequest } from './paging.js';
 
 /** Event payloads, stored once per event with fan-out's quota decision. */
@@ -100,6 +101,52 @@ export interface HistoryPurgeRequest {
   readonly webhookId: string;
   /** ISO 8601. */
   readonly requestedAt: string;
+}
+
+/**
+ * A recover in progress (POST /v1/webhooks/{id}/recover): at most one per endpoint. The request
+ * does a bounded part; the reconciler carries on from `cursor` (docs/storage.md).
+ */
+export interface RecoverJob extends RecoverWindow {
+  readonly accountId: string;
+  readonly webhookId: string;
+  /** The event ULID of the last delivery visited; absent before the first page. */
+  readonly cursor?: string;
+  /** Deliveries queued so far. */
+  readonly queued: number;
+  /** ISO 8601. */
+  readonly requestedAt: string;
+  /** ISO 8601: the last page done (a run that stopped longer ago than a grace is carried on). */
+  readonly updatedAt: string;
+  /** Finished: kept a minute, so that the same request again (a double click) queues nothing more. */
+  readonly done?: boolean;
+}
+
+/** Recover jobs, and the window of an endpoint's deliveries they walk, oldest first. */
+export interface RecoverRepository {
+  /**
+   * Claims the endpoint's recover; when one is in progress (or just done), it is returned instead.
+   * `replacing`: the done job read before, which this one may replace.
+   */
+  startRecover(
+    job: RecoverJob,
+    replacing?: RecoverJob,
+  ): Promise<{ started: true } | { started: false; existing: RecoverJob }>;
+  /**
+   * The next deliveries of the job's window after its cursor (up to `limit` read), final ones only,
+   * failed ones alone for `status: failed`. `cursor` is where the page ended; `done` when the window
+   * is exhausted.
+   */
+  recoverPage(
+    job: RecoverJob,
+    limit: number,
+  ): Promise<{ deliveries: Delivery[]; cursor?: string; done: boolean }>;
+  /** Moves the job's cursor from `from` to `to`; false when another run moved it first (it owns the job). */
+  advanceRecover(job: RecoverJob, to: string, queued: number): Promise<boolean>;
+  /** Marks the job done (it expires a minute later). */
+  completeRecover(webhookId: string): Promise<void>;
+  /** Recovers in progress (not done), at most `limit`. */
+  listRecovers(limit: number): Promise<RecoverJob[]>;
 }
 
 export interface IdempotencyRepository {
