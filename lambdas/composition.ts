@@ -15,6 +15,7 @@ import { DynamoEventTypeRepository } from './adapters/dynamodb/event-type-store.
 import { DynamoHistoryPurgeRepository } from './adapters/dynamodb/history-purge-store.js';
 import { DynamoIdempotencyRepository } from './adapters/dynamodb/idempotency-store.js';
 import { DynamoPortalLinkRepository } from './adapters/dynamodb/portal-link-store.js';
+import { DynamoRecoverRepository } from './adapters/dynamodb/recover-store.js';
 import { DynamoStatsRepository } from './adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from './adapters/dynamodb/usage-store.js';
 import { DynamoWebhookCounter } from './adapters/dynamodb/webhook-count-store.js';
@@ -124,6 +125,12 @@ export const deliveriesTablePorts = {
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
   stats: (config) => new DynamoStatsRepository(doc(config), config.deliveriesTableName, retention(config)),
+} satisfies PortFactories;
+
+/** Recovers in progress: only the functions that start or carry them on (management, reconciler). */
+export const recoverPorts = {
+  recovers: (config) =>
+    new DynamoRecoverRepository(doc(config), config.deliveriesTableName, retention(config)),
 } satisfies PortFactories;
 
 /** Both groups. A pure call, not an object spread, so a bundle that uses neither drops them both. */
@@ -250,6 +257,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'deliveries',
     'historyPurges',
     'idempotency',
+    'recovers',
     'stats',
     'usage',
     'webhookCounter',
@@ -276,6 +284,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
 /** Every adapter: the local runtime, which runs all handlers in one process. */
 export const allPorts = (): PortFactories => ({
   ...dynamoDbPorts,
+  ...recoverPorts,
   ...sqsPorts,
   ...eventBridgePorts,
   ...secretPorts,
@@ -293,7 +302,13 @@ export const allPorts = (): PortFactories => ({
 const authorizerPorts = () => configTablePorts;
 const adminPorts = () => configTablePorts;
 const publishPorts = () => ({ ...dynamoDbPorts, ...eventBridgePorts });
-const managementPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, ...secretPorts, ...outboundPorts });
+const managementPorts = () => ({
+  ...dynamoDbPorts,
+  ...recoverPorts,
+  ...sqsPorts,
+  ...secretPorts,
+  ...outboundPorts,
+});
 const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts });
 const deliverPorts = () => ({
   ...dynamoDbPorts,
@@ -304,7 +319,7 @@ const deliverPorts = () => ({
 });
 const escalationPorts = () => ({ ...endpointPorts, ...alertPorts });
 /** The reconciler also sends queued alert-address confirmation mails (SES v2). */
-const reconcilerPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, mailer: mailerPort });
+const reconcilerPorts = () => ({ ...dynamoDbPorts, ...recoverPorts, ...sqsPorts, mailer: mailerPort });
 
 export const FUNCTION_PORTS = {
   authorizer: authorizerPorts,

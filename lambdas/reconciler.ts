@@ -3,6 +3,7 @@ import { log } from './logging.js';
 import { sendQueuedConfirmations } from './services/alert-emails.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import { requeueAllPending, requeueOverdue } from './services/reconcile.js';
+import { continueRecovers } from './services/recover.js';
 import { continueHistoryPurges } from './services/retention.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ReconcilerOptions {
   readonly requeue?: 'overdue' | 'all' | 'none';
   /** Carry on removing the history of deleted webhooks (docs/retention.md). @default true */
   readonly purgeHistory?: boolean;
+  /** Carry on the recovers their requests left to the background (docs/storage.md). @default true */
+  readonly recover?: boolean;
   /** Send the queued alert-address confirmation mails (docs/escalation.md). @default true */
   readonly sendConfirmations?: boolean;
   /**
@@ -34,6 +37,7 @@ export interface ReconcilerOptions {
 export interface ReconcilerResult {
   readonly requeued: number;
   readonly purged: number;
+  readonly recovered: number;
   readonly confirmationsSent: number;
 }
 
@@ -45,25 +49,35 @@ const REQUEUE = {
 
 /**
  * Scheduled: re-queues deliveries still pending well past their due time, carries on removing
- * the history of deleted webhooks that DELETE left to the background (docs/retention.md), and sends
+ * the history of deleted webhooks that DELETE left to the background (docs/retention.md) and the
+ * recovers their requests left to it, and sends
  * the queued alert-address confirmation mails (docs/escalation.md), in this order.
  */
 export function createReconcilerHandler(dependencies: DependenciesProvider, options: ReconcilerOptions = {}) {
-  const { requeue = 'overdue', purgeHistory = true, sendConfirmations = true, logSummary = true } = options;
+  const {
+    requeue = 'overdue',
+    purgeHistory = true,
+    recover = true,
+    sendConfirmations = true,
+    logSummary = true,
+  } = options;
   return async (): Promise<ReconcilerResult> => {
     const deps = dependencies();
     const requeued = await REQUEUE[requeue](deps);
     const purge = purgeHistory ? await continueHistoryPurges(deps) : { deleted: 0, completed: 0 };
+    const recovered = recover ? await continueRecovers(deps) : { queued: 0, completed: 0 };
     const confirmationsSent = sendConfirmations ? await sendQueuedConfirmations(deps) : 0;
     if (logSummary) {
       log.info('reconciled', {
         requeued,
         purged: purge.deleted,
         purgesCompleted: purge.completed,
+        recovered: recovered.queued,
+        recoversCompleted: recovered.completed,
         confirmationsSent,
       });
     }
-    return { requeued, purged: purge.deleted, confirmationsSent };
+    return { requeued, purged: purge.deleted, recovered: recovered.queued, confirmationsSent };
   };
 }
 

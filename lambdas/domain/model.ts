@@ -177,6 +177,13 @@ export interface WebhookStats {
   readonly failed: number;
 }
 
+/** The all-time counters with the response times of every attempt counted since they were kept. */
+export interface AllTimeStats extends WebhookStats {
+  readonly responseTimeMsTotal: number;
+  /** Attempts with a response time (the divisor of the average). */
+  readonly timed: number;
+}
+
 /** Outcomes in a window of hourly buckets (the last 24 hours). */
 export interface WindowStats {
   readonly deliveries: number;

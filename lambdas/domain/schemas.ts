@@ -69,6 +69,8 @@ export const createWebhookBody = z.strictObject({
   retry_policy: z.optional(retryPolicy),
   timeout_seconds: z.optional(intRange(1, MAX_TIMEOUT_SECONDS)),
   alerting: z.optional(alerting),
+  /** Created paused: subscribed, but nothing is delivered until it is resumed. */
+  status: z.optional(z.enum(['active', 'paused'])),
 });
 export type CreateWebhookBody = z.infer<typeof createWebhookBody>;
 
@@ -92,6 +94,24 @@ export const rotateSecretBody = z.strictObject({
 });
 
 export const testWebhookBody = z.strictObject({ event_type: z.optional(eventTypeName) });
+
+/** An ISO 8601 date-time with a zone (`Z` or an offset); its calendar is checked by Date.parse after. */
+const isoDateTime = z
+  .string()
+  .check(
+    z.regex(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+      'must be an ISO 8601 date-time with a zone, e.g. 2026-01-31T12:00:00Z',
+    ),
+  );
+
+/** POST /v1/webhooks/{id}/recover: the window is checked against the clock in domain/recover.ts. */
+export const recoverBody = z.strictObject({
+  since: isoDateTime,
+  until: z.optional(isoDateTime),
+  status: z.optional(z.enum(['failed', 'all'])),
+});
+export type RecoverBody = z.infer<typeof recoverBody>;
 
 /** A JSON object from a caller, bounded in depth and with finite numbers only. */
 const jsonObject = z.record(z.string(), z.unknown()).check(

@@ -1,10 +1,11 @@
-import { deliveriesQuery, testWebhookBody } from '../domain/schemas.js';
+import { deliveriesQuery, recoverBody, testWebhookBody } from '../domain/schemas.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import * as history from '../services/history.js';
+import { recoverWebhook } from '../services/recover.js';
 import { route, tenantOf } from './api.js';
 import { deliveryDetailResource, deliverySummaryResource } from './representations.js';
 
-/** Routes over delivery history: list, detail, retry, retry-failed, test send. */
+/** Routes over delivery history: list, detail, retry, retry-failed, recover, test send. */
 export const deliveryRoutes = (dependencies: DependenciesProvider) => [
   route({
     method: 'GET',
@@ -55,7 +56,8 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     doc: {
       operationId: 'retryDelivery',
       tag: 'Deliveries',
-      summary: 'Queue one more attempt for a failed delivery',
+      summary:
+        'Send a delivery again now: a final one (succeeded too) gets one more attempt, a pending one is sent now',
       status: 202,
       schema: 'RetryQueued',
       errors: [409],
@@ -80,6 +82,25 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
     handle: async ({ principal, params }) => {
       const queued = await history.retryFailed(dependencies(), tenantOf(principal), params.id!);
       return { status: 202, body: { queued } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/webhooks/{id}/recover',
+    access: 'webhooks:write',
+    doc: {
+      operationId: 'recoverDeliveries',
+      tag: 'Deliveries',
+      summary:
+        "Send again an endpoint's deliveries in a window (failed ones, or all): a large window continues in the background",
+      status: 202,
+      schema: 'RecoverQueued',
+      errors: [409],
+    },
+    body: recoverBody,
+    handle: async ({ principal, params, body }) => {
+      const result = await recoverWebhook(dependencies(), tenantOf(principal), params.id!, body);
+      return { status: 202, body: { queued: result.queued, done: result.done } };
     },
   }),
   route({

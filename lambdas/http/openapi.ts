@@ -35,6 +35,14 @@ const object = (properties: Record<string, Schema>, optional: Record<string, Sch
 });
 
 const counts = { total_deliveries: integer, successful: integer, failed: integer, success_rate: number };
+/** A stats window: deliveries by final outcome, the mean response time of every attempt in it. */
+const statsWindow = {
+  ...counts,
+  avg_response_time_ms: {
+    ...orNull(integer),
+    description: 'Mean response time of the attempts made (retries too); null when none was timed',
+  },
+};
 const webhook = {
   id: string,
   name: string,
@@ -70,7 +78,8 @@ const deliverySummary = {
   event_id: string,
   event_type: string,
   status: oneOf(DELIVERY_STATUSES),
-  attempts: integer,
+  attempt_count: { ...integer, description: 'Every attempt made (the same in the list and the detail)' },
+  attempts: { ...integer, deprecated: true, description: 'Deprecated: `attempt_count`' },
   last_status_code: orNull(integer),
   last_response_time_ms: orNull(integer),
   next_attempt_at: orNull(dateTime),
@@ -124,23 +133,26 @@ const SCHEMAS: Record<string, Schema> = {
       ...arrayOf(ref('DeliveryAttempt')),
       description: 'The newest attempts, oldest first; at most 50 are kept (attempts_truncated)',
     },
-    attempt_count: { ...integer, description: 'Every attempt made, including trimmed ones' },
     attempts_truncated: { ...boolean, description: 'Older attempts were trimmed from `attempts`' },
     payload: orNull(ref('EventPayload')),
   }),
   EventPayload: object({ id: string, type: string, timestamp: dateTime, data: { type: 'object' } }),
   RetryQueued: object({ id: string, status: { const: 'pending' } }),
   Queued: object({ queued: integer }),
+  RecoverQueued: object({
+    queued: { ...integer, description: 'Deliveries this request queued' },
+    done: {
+      ...boolean,
+      description: 'false: the rest of the window is being queued in the background (once each)',
+    },
+  }),
   WebhookStats: object({
     webhook_id: string,
     last_24h: object({
-      deliveries: integer,
-      successful: integer,
-      failed: integer,
-      success_rate: number,
-      avg_response_time_ms: orNull(integer),
+      ...statsWindow,
+      deliveries: { ...integer, deprecated: true, description: 'Deprecated: `total_deliveries`' },
     }),
-    all_time: object(counts),
+    all_time: object(statsWindow),
   }),
   Usage: object({
     plan: oneOf(PLANS),

@@ -2,10 +2,13 @@ import { exchangePortalLinkBody } from '../domain/schemas.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { exchangePortalLink } from '../services/portal.js';
 import { type Route, route } from './api.js';
+import { openApiRoute } from './openapi-route.js';
 
 /**
- * POST /v1/portal/sessions, served by the admin function (docs/portal.md): no API key, the one-time
- * link token is the credential; the link's minting is an admin route (admin-routes.ts).
+ * The admin function's public routes: POST /v1/portal/sessions (docs/portal.md): no API key, the
+ * one-time link token is the credential; the link's minting is an admin route (admin-routes.ts).
+ * And GET /v1/openapi.json, the API's description: served here rather than by the management
+ * function, whose bundle is at its size budget (test/infra/bundles.test.ts).
  */
 export const portalRoutes = (dependencies: DependenciesProvider): Route[] => [
   route({
@@ -38,4 +41,5 @@ export const portalRoutes = (dependencies: DependenciesProvider): Route[] => [
       };
     },
   }),
+  openApiRoute(),
 ];

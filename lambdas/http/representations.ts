@@ -1,6 +1,7 @@
 import type { AlertEmailStatus } from '../domain/alert-emails.js';
 import type {
   Account,
+  AllTimeStats,
   Delivery,
   DeliveryAttempt,
   EventType,
@@ -17,32 +18,35 @@ export const successRate = (stats: WebhookStats): number =>
   stats.totalDeliveries === 0 ? 0 : Math.round((stats.successful / stats.totalDeliveries) * 1000) / 10;
 
 /** Mean response time of the timed attempts, whole milliseconds; null when none was timed. */
-export const averageResponseTimeMs = (window: WindowStats): number | null =>
-  window.timed === 0 ? null : Math.round(window.responseTimeMsTotal / window.timed);
+export const averageResponseTimeMs = (window: {
+  responseTimeMsTotal: number;
+  timed: number;
+}): number | null => (window.timed === 0 ? null : Math.round(window.responseTimeMsTotal / window.timed));
 
-/** GET /v1/webhooks/{id}/stats (seed 000, "View Webhook Activity"). */
+/**
+ * One stats window: deliveries by their final outcome (a delivery being retried counts in neither
+ * until its new outcome), and the mean response time of every attempt made in it (retries too).
+ */
+const windowResource = (stats: WebhookStats & { responseTimeMsTotal: number; timed: number }) => ({
+  total_deliveries: stats.totalDeliveries,
+  successful: stats.successful,
+  failed: stats.failed,
+  success_rate: successRate(stats),
+  avg_response_time_ms: averageResponseTimeMs(stats),
+});
+
+/** GET /v1/webhooks/{id}/stats (seeds 000 and 003): both windows have the same fields. */
 export const webhookStatsResource = (
   webhookId: string,
-  stats: { last24h: WindowStats; allTime: WebhookStats },
+  stats: { last24h: WindowStats; allTime: AllTimeStats },
 ) => ({
   webhook_id: webhookId,
   last_24h: {
+    ...windowResource({ ...stats.last24h, totalDeliveries: stats.last24h.deliveries }),
+    /** Deprecated: `total_deliveries` (kept for clients of the first shape). */
     deliveries: stats.last24h.deliveries,
-    successful: stats.last24h.successful,
-    failed: stats.last24h.failed,
-    success_rate: successRate({
-      totalDeliveries: stats.last24h.deliveries,
-      successful: stats.last24h.successful,
-      failed: stats.last24h.failed,
-    }),
-    avg_response_time_ms: averageResponseTimeMs(stats.last24h),
   },
-  all_time: {
-    total_deliveries: stats.allTime.totalDeliveries,
-    successful: stats.allTime.successful,
-    failed: stats.allTime.failed,
-    success_rate: successRate(stats.allTime),
-  },
+  all_time: windowResource(stats.allTime),
 });
 
 /**
@@ -118,6 +122,9 @@ export const deliverySummaryResource = (delivery: Delivery) => ({
   event_id: delivery.eventId,
   event_type: delivery.eventType,
   status: delivery.status,
+  /** Every attempt made (the detail's too). */
+  attempt_count: delivery.attemptCount,
+  /** Deprecated: `attempt_count` (the detail's `attempts` is the list of attempts). */
   attempts: delivery.attemptCount,
   last_status_code: delivery.lastStatusCode ?? null,
   last_response_time_ms: delivery.lastResponseTimeMs ?? null,
@@ -131,8 +138,6 @@ export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent |
   ...deliverySummaryResource(delivery),
   /** The newest attempts, oldest first: at most MAX_STORED_ATTEMPTS (50) are kept. */
   attempts: delivery.attempts.map(attemptResource),
-  /** Every attempt made, kept or not. */
-  attempt_count: delivery.attemptCount,
   /** Older attempts were trimmed: `attempts` holds fewer than `attempt_count`. */
   attempts_truncated: delivery.attempts.length < delivery.attemptCount,
   payload: event ? eventPayload(event) : null,

@@ -12,7 +12,6 @@ import type { Dependencies, DependenciesProvider } from '../services/dependencie
 import * as webhooks from '../services/webhooks.js';
 import { type Route, route, tenantOf } from './api.js';
 import { deliveryRoutes } from './delivery-routes.js';
-import { openApiRoute } from './openapi-route.js';
 import { operationsRoutes } from './operations-routes.js';
 import { eventTypeResource, webhookResource } from './representations.js';
 
@@ -202,12 +201,11 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
 
 /**
  * Every route of the management function (the tenant API): these, delivery history, counters, and
- * the public GET /v1/openapi.json describing every route of the API (these, the publish and the
- * admin ones).
+ * the public alert-address confirmation link. (GET /v1/openapi.json is the admin function's:
+ * portal-routes.ts.)
  */
 export const managementRoutes = (dependencies: DependenciesProvider): Route[] => [
   ...webhookRoutes(dependencies),
   ...deliveryRoutes(dependencies),
   ...operationsRoutes(dependencies),
-  openApiRoute(),
 ];

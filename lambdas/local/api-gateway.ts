@@ -13,7 +13,7 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
- * /v1/openapi.json and GET /v1/email-confirmations/{token} → public, POST /v1/portal/sessions →
+ * GET /v1/email-confirmations/{token} → public, GET /v1/openapi.json and POST /v1/portal/sessions →
  * admin without credentials (its link token is one), /v1/* → management.
  *
  * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
@@ -231,9 +231,9 @@ async function invoke(
 function publicRoute(method: string | undefined, path: string): 'admin' | 'management' | undefined {
   // The portal-link exchange: its one-time token is the credential.
   if (method === 'POST' && /^\/v1\/portal\/sessions\/?$/.test(path)) return 'admin';
-  // The API description and the links in alert-address confirmation mails.
-  const described = path === '/v1/openapi.json' || /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path);
-  return method === 'GET' && described ? 'management' : undefined;
+  // The API description (the admin function's too) and the links in alert-address confirmation mails.
+  if (method === 'GET' && path === '/v1/openapi.json') return 'admin';
+  return method === 'GET' && /^\/v1\/email-confirmations\/[^/]+\/?$/.test(path) ? 'management' : undefined;
 }
 
 export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {

@@ -13,6 +13,7 @@ import type {
   EventRepository,
   HistoryPurgeRepository,
   IdempotencyRepository,
+  RecoverRepository,
   StatsRepository,
 } from '../domain/ports/delivery-stores.js';
 import type { EndpointHealthRepository } from '../domain/ports/endpoint-health.js';
@@ -48,6 +49,8 @@ export interface Dependencies {
   /** The purges of deleted endpoints' delivery histories. */
   readonly historyPurges: HistoryPurgeRepository;
   readonly idempotency: IdempotencyRepository;
+  /** Recovers in progress (POST /v1/webhooks/{id}/recover), carried on by the reconciler. */
+  readonly recovers: RecoverRepository;
   readonly stats: StatsRepository;
   readonly usage: UsageRepository;
   /** The per-account webhook counter that enforces the plan's webhook limit. */

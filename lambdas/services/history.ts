@@ -1,11 +1,11 @@
 import { RECORDING_MARGIN_MS, synchronousSendTimeoutMs } from '../domain/deadlines.js';
-import { DomainError, invalid, notFound } from '../domain/errors.js';
+import { invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports/paging.js';
-import { hourBucket } from '../domain/stats-hours.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
+import { assertActive, type RetryPorts, resend } from './resend.js';
 import { recordStats } from './stats.js';
 import { getWebhook } from './webhook-lookup.js';
 
@@ -37,62 +37,20 @@ export async function getDelivery(
   return { delivery, event: await deps.events.getEvent(delivery.eventId) };
 }
 
-async function requeue(deps: RetryPorts, delivery: Delivery): Promise<boolean> {
-  const now = deps.clock.now().toISOString();
-  if (!(await deps.deliveries.reopen(delivery.id, now))) return false;
-  await deps.queue.enqueue([{ deliveryId: delivery.id, attempt: delivery.attemptCount + 1, dueAt: now }]);
-  await uncountFailure(deps, delivery);
-  return true;
-}
-
 /**
- * A reopened delivery is no longer failed: its failure leaves the counters (all time, and the hour
- * it was counted in), so the stats keep matching the history when its new outcome is counted.
+ * POST /v1/deliveries/{id}/retry: one more attempt now, whatever the delivery's state (a succeeded
+ * one is sent again, a pending one is sent now rather than at its scheduled time). Concurrent
+ * requests queue one attempt between them; each answers with the delivery pending.
  */
-async function uncountFailure(
-  deps: Pick<Dependencies, 'stats' | 'clock'>,
-  delivery: Delivery,
-): Promise<void> {
-  const failedAt = Date.parse(delivery.updatedAt);
-  const hour = hourBucket(Number.isNaN(failedAt) ? deps.clock.now() : new Date(failedAt));
-  try {
-    await deps.stats.add(delivery.webhookId, hour, {
-      successful: 0,
-      failed: -1,
-      responseTimeMsTotal: 0,
-      timed: 0,
-    });
-  } catch (error) {
-    // Derived data: the retry is queued already and must not be reported as failed for this.
-    console.error(
-      JSON.stringify({ level: 'ERROR', message: 'stats correction failed', error: String(error) }),
-    );
-  }
-}
-
-export type RetryPorts = Pick<
-  Dependencies,
-  'deliveries' | 'events' | 'webhooks' | 'queue' | 'stats' | 'clock'
->;
-
-/** One more attempt for a failed delivery. */
 export async function retryDelivery(deps: RetryPorts, accountId: string, deliveryId: string): Promise<void> {
   const { delivery } = await getDelivery(deps, accountId, deliveryId);
-  if (delivery.status !== 'failed') {
-    throw new DomainError(
-      'conflict',
-      `Only failed deliveries can be retried; this one is ${delivery.status}`,
-    );
-  }
-  const webhook = await getWebhook(deps, accountId, delivery.webhookId);
-  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
-  if (!(await requeue(deps, delivery))) throw new DomainError('conflict', 'The delivery changed; try again');
+  assertActive(await getWebhook(deps, accountId, delivery.webhookId));
+  await resend(deps, delivery);
 }
 
 /** Seed 000's "Retry All Failed": every failed delivery of the endpoint gets one more attempt. */
 export async function retryFailed(deps: RetryPorts, accountId: string, webhookId: string): Promise<number> {
-  const webhook = await getWebhook(deps, accountId, webhookId);
-  if (webhook.status !== 'active') throw new DomainError('conflict', `The webhook is ${webhook.status}`);
+  assertActive(await getWebhook(deps, accountId, webhookId));
   let queued = 0;
   let cursor: string | undefined;
   do {
@@ -102,7 +60,7 @@ export async function retryFailed(deps: RetryPorts, accountId: string, webhookId
       { status: 'failed' },
       { limit: 100, cursor },
     );
-    const requeued = await Promise.all(page.items.map((delivery) => requeue(deps, delivery)));
+    const requeued = await Promise.all(page.items.map((delivery) => resend(deps, delivery)));
     queued += requeued.filter(Boolean).length;
     cursor = page.nextCursor;
   } while (cursor);

@@ -1,4 +1,4 @@
-import type { WebhookStats, WindowStats } from '../domain/model.js';
+import type { AllTimeStats, WindowStats } from '../domain/model.js';
 import { hourBucket } from '../domain/stats-hours.js';
 import type { JobResult } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
@@ -42,7 +42,7 @@ export async function getWebhookStats(
   deps: Pick<Dependencies, 'webhooks' | 'stats' | 'clock'>,
   accountId: string,
   webhookId: string,
-): Promise<{ last24h: WindowStats; allTime: WebhookStats }> {
+): Promise<{ last24h: WindowStats; allTime: AllTimeStats }> {
   await getWebhook(deps, accountId, webhookId);
   return deps.stats.getWindow(webhookId, deps.clock.now());
 }

@@ -93,7 +93,7 @@ export async function createWebhook(
     url: input.url,
     description: input.description,
     events: input.events,
-    status: 'active',
+    status: input.status ?? 'active',
     headers: input.headers ?? {},
     retryPolicy: {
       maxRetries: input.retry_policy?.max_retries ?? DEFAULT_RETRY_POLICY.maxRetries,

@@ -64,6 +64,7 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'GET /v1/deliveries/{id}': {},
   'POST /v1/deliveries/{id}/retry': { body: () => ({}) },
   'POST /v1/webhooks/{id}/retry-failed': { body: () => ({}) },
+  'POST /v1/webhooks/{id}/recover': { body: () => ({ since: new Date(Date.now() - 60_000).toISOString() }) },
   'POST /v1/webhooks/{id}/test': { body: () => ({ event_type: 'order.created' }) },
   'GET /v1/webhooks/{id}/stats': {},
   'GET /v1/usage': {},

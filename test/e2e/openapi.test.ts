@@ -172,6 +172,12 @@ const SAMPLES: Sample[] = [
     path: (ids) => `/v1/deliveries/${ids.delivery}/retry`,
   },
   {
+    key: 'POST /v1/webhooks/{id}/recover',
+    as: 'tenant',
+    path: (ids) => `/v1/webhooks/${ids.webhook}/recover`,
+    body: () => ({ since: new Date(Date.now() - 3_600_000).toISOString() }),
+  },
+  {
     key: 'POST /v1/webhooks/{id}/retry-failed',
     as: 'tenant',
     path: (ids) => `/v1/webhooks/${ids.webhook}/retry-failed`,

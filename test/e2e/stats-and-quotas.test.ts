@@ -31,16 +31,18 @@ interface DeliverySummary {
 interface DeliveryDetail extends DeliverySummary {
   attempts: { status_code: number | null; response_time_ms: number }[];
 }
+interface StatsWindow {
+  total_deliveries: number;
+  successful: number;
+  failed: number;
+  success_rate: number;
+  avg_response_time_ms: number | null;
+}
 interface StatsBody {
   webhook_id: string;
-  last_24h: {
-    deliveries: number;
-    successful: number;
-    failed: number;
-    success_rate: number;
-    avg_response_time_ms: number | null;
-  };
-  all_time: { total_deliveries: number; successful: number; failed: number; success_rate: number };
+  /** `deliveries`: the deprecated name of `total_deliveries`. */
+  last_24h: StatsWindow & { deliveries: number };
+  all_time: StatsWindow;
 }
 interface UsageBody {
   plan: string;
@@ -128,21 +130,19 @@ async function statsFromHistory(webhookId: string) {
   const attempts = details.flatMap((delivery) => delivery.attempts);
   const total = successful + failed;
   const rate = total === 0 ? 0 : Math.round((successful / total) * 1000) / 10;
+  const counts = { total_deliveries: total, successful, failed, success_rate: rate };
+  const window: StatsWindow = {
+    ...counts,
+    avg_response_time_ms:
+      attempts.length === 0
+        ? null
+        : Math.round(attempts.reduce((sum, attempt) => sum + attempt.response_time_ms, 0) / attempts.length),
+  };
   return {
     pending: details.filter((delivery) => delivery.status === 'pending').length,
-    last24h: {
-      deliveries: total,
-      successful,
-      failed,
-      success_rate: rate,
-      avg_response_time_ms:
-        attempts.length === 0
-          ? null
-          : Math.round(
-              attempts.reduce((sum, attempt) => sum + attempt.response_time_ms, 0) / attempts.length,
-            ),
-    },
-    allTime: { total_deliveries: total, successful, failed, success_rate: rate },
+    last24h: { ...window, deliveries: total },
+    allTime: window,
+    counts,
   };
 }
 
@@ -240,7 +240,7 @@ describe('GET /v1/webhooks/{id}/stats', () => {
     });
     expect(stats.body.last_24h.avg_response_time_ms).toEqual(expect.any(Number));
     const webhook = await runtime.tenant.get<{ stats: unknown }>(`/v1/webhooks/${webhookId}`);
-    expect(webhook.body.stats).toEqual(expected.allTime);
+    expect(webhook.body.stats).toEqual(expected.counts);
 
     // Act: the receiver is fixed, and one rejected delivery is retried by hand
     scripted.acceptRejected = true;
@@ -262,21 +262,33 @@ describe('GET /v1/webhooks/{id}/stats', () => {
       last_24h: afterRetry.last24h,
       all_time: afterRetry.allTime,
     });
-    expect(restats.all_time).toEqual({ total_deliveries: 8, successful: 7, failed: 1, success_rate: 87.5 });
+    expect(restats.all_time).toMatchObject({
+      total_deliveries: 8,
+      successful: 7,
+      failed: 1,
+      success_rate: 87.5,
+    });
   });
 
   it('is all zeros, with no average, for a webhook with no deliveries yet', async () => {
     // Prepare
     const receiver = await aReceiver();
     const webhookId = await createWebhook(runtime.tenant, receiver.url);
+    const empty = {
+      total_deliveries: 0,
+      successful: 0,
+      failed: 0,
+      success_rate: 0,
+      avg_response_time_ms: null,
+    };
     // Act
     const response = await runtime.tenant.get<StatsBody>(`/v1/webhooks/${webhookId}/stats`);
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       webhook_id: webhookId,
-      last_24h: { deliveries: 0, successful: 0, failed: 0, success_rate: 0, avg_response_time_ms: null },
-      all_time: { total_deliveries: 0, successful: 0, failed: 0, success_rate: 0 },
+      last_24h: { ...empty, deliveries: 0 },
+      all_time: empty,
     });
   });
 

@@ -125,6 +125,20 @@ describe('webhooks API', () => {
       });
     });
 
+    it('creates a webhook paused when asked, and refuses any other status', async () => {
+      // Act
+      const paused = await tenant.post<CreatedWebhook>('/v1/webhooks', aWebhookBody({ status: 'paused' }));
+      const disabled = await tenant.post('/v1/webhooks', aWebhookBody({ status: 'disabled' }));
+
+      // Assess
+      expect(paused.status).toBe(201);
+      expect(paused.body.status).toBe('paused');
+      expect((await tenant.get<WebhookResource>(`/v1/webhooks/${paused.body.id}`)).body.status).toBe(
+        'paused',
+      );
+      expect(disabled.status).toBe(400);
+    });
+
     it('accepts events: [] (every event type)', async () => {
       // Act
       const response = await tenant.post<CreatedWebhook>('/v1/webhooks', aWebhookBody({ events: [] }));

@@ -307,7 +307,11 @@ describe('DynamoDeliveryRepository: deliveries', () => {
     const listed = await listAll(accountId, webhookId, undefined, 1);
     const failed = await listAll(accountId, webhookId, 'failed', 1);
     const overdue = await deliveries.findOverdue('2025-01-16T00:00:00.000Z', 1000);
-    const reopened = await deliveries.reopen(expired.id, '2025-01-15T11:00:00.000Z');
+    const reopened = await deliveries.reopen(
+      expired.id,
+      { status: expired.status, attemptCount: expired.attemptCount },
+      '2025-01-15T11:00:00.000Z',
+    );
 
     // Assess
     expect(got).toBeUndefined();
@@ -399,7 +403,7 @@ describe('DynamoDeliveryRepository: deliveries', () => {
     expect(overdue.map((delivery) => delivery.id)).not.toContain(pending.id);
   });
 
-  it('reopens a failed delivery once', async () => {
+  it('reopens a failed delivery once, a succeeded one too, and moves a pending one earlier', async () => {
     // Prepare
     const accountId = newAccountId();
     const webhookId = newWebhookId();
@@ -409,14 +413,15 @@ describe('DynamoDeliveryRepository: deliveries', () => {
       status: 'failed',
       failureReason: 'max_retries',
     });
+    const asRead = { status: 'failed', attemptCount: 1 } as const;
 
     // Act
-    const reopened = await deliveries.reopen(delivery.id, '2001-01-01T00:00:00.000Z');
-    const again = await deliveries.reopen(delivery.id, '2001-01-01T00:00:00.000Z');
+    const reopened = await Promise.all(
+      [1, 2, 3].map(() => deliveries.reopen(delivery.id, asRead, '2001-01-01T00:00:00.000Z')),
+    );
 
     // Assess
-    expect(reopened).toBe(true);
-    expect(again).toBe(false);
+    expect(reopened.filter(Boolean)).toHaveLength(1);
     const stored = await deliveries.getDelivery(delivery.id);
     expect(stored?.status).toBe('pending');
     expect(stored?.nextAttemptAt).toBe('2001-01-01T00:00:00.000Z');
@@ -427,7 +432,13 @@ describe('DynamoDeliveryRepository: deliveries', () => {
     expect(
       await deliveries.recordAttempt(delivery.id, anAttempt({ attempt: 2 }), { status: 'succeeded' }),
     ).toBe(true);
-    expect(await deliveries.reopen(delivery.id, '2001-01-01T00:00:00.000Z')).toBe(false);
+    expect(await deliveries.reopen(delivery.id, asRead, '2001-01-01T00:00:00.000Z')).toBe(false);
+    const succeeded = { status: 'succeeded', attemptCount: 2 } as const;
+    expect(await deliveries.reopen(delivery.id, succeeded, '2030-01-01T00:00:00.000Z')).toBe(true);
+    const later = { status: 'pending', attemptCount: 2, nextAttemptAt: '2030-01-01T00:00:00.000Z' } as const;
+    expect(await deliveries.reopen(delivery.id, later, '2001-01-01T00:00:00.000Z')).toBe(true);
+    expect(await deliveries.reopen(delivery.id, later, '2001-01-01T00:00:00.000Z')).toBe(false);
+    expect((await deliveries.getDelivery(delivery.id))?.nextAttemptAt).toBe('2001-01-01T00:00:00.000Z');
   });
 
   it('indexes a first attempt as due only when asked to', async () => {
@@ -517,7 +528,13 @@ describe('DynamoStatsRepository', () => {
       responseTimeMsTotal: 1400,
       timed: 9,
     });
-    expect(window.allTime).toEqual({ totalDeliveries: 23, successful: 13, failed: 10 });
+    expect(window.allTime).toEqual({
+      totalDeliveries: 23,
+      successful: 13,
+      failed: 10,
+      responseTimeMsTotal: 1407,
+      timed: 16,
+    });
     expect(await stats.get(webhookId)).toEqual({ totalDeliveries: 23, successful: 13, failed: 10 });
     expect(await stats.get(newWebhookId())).toEqual({ totalDeliveries: 0, successful: 0, failed: 0 });
     expect(hourBucket(now)).toBe('2025011510');

@@ -64,3 +64,7 @@ export const idempotencyKey = (accountId: string, key: string): TableKey => ({
   pk: `IDEMPOTENCY#${accountId}#${storableText(key)}`,
   sk: '#IDEMPOTENCY',
 });
+
+/** Recovers in progress (POST /v1/webhooks/{id}/recover): pk RECOVER, sk <webhook id>. */
+export const RECOVER_PK = 'RECOVER';
+export const recoverKey = (webhookId: string): TableKey => ({ pk: RECOVER_PK, sk: webhookId });

@@ -7,7 +7,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, Page } from '../../domain/model.js';
 import { boundAttempt, keptAttempts, MAX_STORED_ATTEMPTS } from '../../domain/outcome.js';
-import type { CreateDeliveryResult, DeliveryRepository } from '../../domain/ports/delivery-stores.js';
+import type {
+  CreateDeliveryResult,
+  DeliveryRepository,
+  ReopenExpectation,
+} from '../../domain/ports/delivery-stores.js';
 import type { PageRequest } from '../../domain/ports/paging.js';
 import { type Item, num, str } from './attributes.js';
 import { batchGetAll } from './batch.js';
@@ -191,8 +195,13 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
     }
   }
 
-  /** failed → pending with a scheduled attempt; false when it is not (or no longer) failed. */
-  async reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean> {
+  /**
+   * Schedules the delivery's next attempt at `nextAttemptAt`, only while it is as the caller read it
+   * (status, attempt count and, when pending, due time) and live: a final one (failed or succeeded)
+   * becomes pending again, a pending one is due earlier. Of concurrent calls on the same read, one
+   * wins; false for the others (or when it changed or expired).
+   */
+  async reopen(deliveryId: string, expected: ReopenExpectation, nextAttemptAt: string): Promise<boolean> {
     const keys = deliveryKeys(deliveryId);
     if (!keys) return false;
     const expr = new Expr()
@@ -201,16 +210,22 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       .set('updated_at', this.clock().toISOString())
       .remove('failure_reason');
     this.indexKeys(expr, keys, deliveryId, 'pending', nextAttemptAt);
-    const condition =
-      `${expr.n('status')} = ${expr.v('failed')} AND ` +
-      `(attribute_not_exists(${expr.n('expires_at')}) OR ${expr.n('expires_at')} > ${expr.v(this.nowSeconds())})`;
+    const conditions = [
+      `${expr.n('status')} = ${expr.v(expected.status)}`,
+      `${expr.n('attempt_count')} = ${expr.v(expected.attemptCount)}`,
+      `(attribute_not_exists(${expr.n('expires_at')}) OR ${expr.n('expires_at')} > ${expr.v(this.nowSeconds())})`,
+    ];
+    if (expected.status === 'pending') {
+      if (!expected.nextAttemptAt) return false;
+      conditions.push(`${expr.n('next_attempt_at')} = ${expr.v(expected.nextAttemptAt)}`);
+    }
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.key,
           UpdateExpression: expr.update(),
-          ConditionExpression: condition,
+          ConditionExpression: conditions.join(' AND '),
           ...expr.attributes(),
         }),
       );

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../domain/errors.js';
-import type { WebhookStats, WindowStats } from '../../domain/model.js';
+import type { AllTimeStats, WebhookStats, WindowStats } from '../../domain/model.js';
 import type { StatsRepository } from '../../domain/ports/delivery-stores.js';
 import { hourBucket } from '../../domain/stats-hours.js';
 import { type Item, num } from './attributes.js';
@@ -10,7 +10,7 @@ import { statsKey } from './delivery-keys.js';
 
 /**
  * Per-webhook stats in the deliveries table: one item per endpoint (`WEBHOOK#<id>` / `STATS`) with
- * all-time counters and hourly buckets (`h<YYYYMMDDHH>_ok|fail|rt|n`) for the last 24 hours.
+ * all-time counters (`total`, `successful`, `failed`, and `rt`/`n`: response time sum and timed attempts) and hourly buckets (`h<YYYYMMDDHH>_ok|fail|rt|n`) for the last 24 hours.
  */
 
 function hourToTime(hour: string): number {
@@ -41,6 +41,8 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
       .add('total', delta.successful + delta.failed)
       .add('successful', delta.successful)
       .add('failed', delta.failed)
+      .add('rt', delta.responseTimeMsTotal)
+      .add('n', delta.timed)
       .add(`h${hour}_ok`, delta.successful)
       .add(`h${hour}_fail`, delta.failed)
       .add(`h${hour}_rt`, delta.responseTimeMsTotal)
@@ -112,7 +114,7 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
   }
 
   /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
-  async getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }> {
+  async getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: AllTimeStats }> {
     const item = await this.item(webhookId);
     const current = hourBucket(now);
     let successful = 0;
@@ -128,7 +130,7 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
     }
     return {
       last24h: { deliveries: successful + failed, successful, failed, responseTimeMsTotal, timed },
-      allTime: allTime(item),
+      allTime: { ...allTime(item), responseTimeMsTotal: num(item.rt), timed: num(item.n) },
     };
   }
 

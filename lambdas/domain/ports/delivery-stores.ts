@@ -4,6 +4,7 @@
  */
 import type {
   Admission,
+  AllTimeStats,
   Delivery,
   DeliveryAttempt,
   Page,
@@ -11,6 +12,7 @@ import type {
   WebhookStats,
   WindowStats,
 } from '../model.js';
+import type { RecoverWindow } from '../recover.js';
 import type { PageRequest } from './paging.js';
 
 /** Event payloads, stored once per event with fan-out's quota decision. */
@@ -33,6 +35,14 @@ export interface EventRepository {
 
 /** Result of creating a delivery record: created now, or it existed (a replayed fan-out). */
 export type CreateDeliveryResult = { created: true } | { created: false; existing: Delivery };
+
+/** What a delivery must still be for a reopen to apply: as the caller read it. */
+export interface ReopenExpectation {
+  readonly status: Delivery['status'];
+  readonly attemptCount: number;
+  /** A pending delivery's due time. */
+  readonly nextAttemptAt?: string;
+}
 
 /** Deliveries, one per (event, endpoint), with their attempts. */
 export interface DeliveryRepository {
@@ -59,8 +69,12 @@ export interface DeliveryRepository {
     filter: { status?: Delivery['status'] },
     page: PageRequest,
   ): Promise<Page<Delivery>>;
-  /** Re-opens a failed delivery for another round of attempts (manual retry). */
-  reopen(deliveryId: string, nextAttemptAt: string): Promise<boolean>;
+  /**
+   * Schedules one more attempt at `nextAttemptAt` (manual retry, recover): a final delivery becomes
+   * pending again, a pending one is due earlier; only while it is still as `expected` (one of
+   * concurrent calls wins). False when it was not.
+   */
+  reopen(deliveryId: string, expected: ReopenExpectation, nextAttemptAt: string): Promise<boolean>;
   /** Pending deliveries whose next attempt was due before `dueBefore` (the reconciler's query). */
   findOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
   /**
@@ -89,6 +103,52 @@ export interface HistoryPurgeRequest {
   readonly requestedAt: string;
 }
 
+/**
+ * A recover in progress (POST /v1/webhooks/{id}/recover): at most one per endpoint. The request
+ * does a bounded part; the reconciler carries on from `cursor` (docs/storage.md).
+ */
+export interface RecoverJob extends RecoverWindow {
+  readonly accountId: string;
+  readonly webhookId: string;
+  /** The event ULID of the last delivery visited; absent before the first page. */
+  readonly cursor?: string;
+  /** Deliveries queued so far. */
+  readonly queued: number;
+  /** ISO 8601. */
+  readonly requestedAt: string;
+  /** ISO 8601: the last page done (a run that stopped longer ago than a grace is carried on). */
+  readonly updatedAt: string;
+  /** Finished: kept a minute, so that the same request again (a double click) queues nothing more. */
+  readonly done?: boolean;
+}
+
+/** Recover jobs, and the window of an endpoint's deliveries they walk, oldest first. */
+export interface RecoverRepository {
+  /**
+   * Claims the endpoint's recover; when one is in progress (or just done), it is returned instead.
+   * `replacing`: the done job read before, which this one may replace.
+   */
+  startRecover(
+    job: RecoverJob,
+    replacing?: RecoverJob,
+  ): Promise<{ started: true } | { started: false; existing: RecoverJob }>;
+  /**
+   * The next deliveries of the job's window after its cursor (up to `limit` read), final ones only,
+   * failed ones alone for `status: failed`. `cursor` is where the page ended; `done` when the window
+   * is exhausted.
+   */
+  recoverPage(
+    job: RecoverJob,
+    limit: number,
+  ): Promise<{ deliveries: Delivery[]; cursor?: string; done: boolean }>;
+  /** Moves the job's cursor from `from` to `to`; false when another run moved it first (it owns the job). */
+  advanceRecover(job: RecoverJob, to: string, queued: number): Promise<boolean>;
+  /** Marks the job done (it expires a minute later). */
+  completeRecover(webhookId: string): Promise<void>;
+  /** Recovers in progress (not done), at most `limit`. */
+  listRecovers(limit: number): Promise<RecoverJob[]>;
+}
+
 export interface IdempotencyRepository {
   /**
    * Claims `key` for `eventId` for 24 h. Returns the event id already holding an unexpired claim,
@@ -108,7 +168,7 @@ export interface StatsRepository {
   ): Promise<void>;
   get(webhookId: string): Promise<WebhookStats>;
   /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
-  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: WebhookStats }>;
+  getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: AllTimeStats }>;
   /**
    * Drops a deleted endpoint's counters and leaves a marker that makes later `add`s no-ops, so a
    * batch still in flight cannot bring them back.

@@ -51,23 +51,25 @@ export function Activity({
         <ul class="cards act-cards">
           <li class="card">
             <span class="act-card-label">Deliveries</span>
-            <span class="value">{formatCount(last.deliveries)}</span>
+            <span class="value">{formatCount(last.total_deliveries)}</span>
           </li>
           <li class="card">
             <span class="act-card-label">Successful</span>
             <span class="value">{formatCount(last.successful)}</span>
-            <span class="muted"> ({percent(last.successful, last.deliveries)})</span>
+            <span class="muted"> ({percent(last.successful, last.total_deliveries)})</span>
           </li>
           <li class="card">
             <span class="act-card-label">Failed</span>
             <span class="value">{formatCount(last.failed)}</span>
-            <span class="muted"> ({percent(last.failed, last.deliveries)})</span>
+            <span class="muted"> ({percent(last.failed, last.total_deliveries)})</span>
           </li>
           <li class="card">
             <span class="act-card-label">Avg Response</span>
             {/* The API times every attempt, retries included; next to "0 deliveries" a time reads as a
                 contradiction, so it shows once a delivery has an outcome. */}
-            <span class="value">{last.deliveries === 0 ? '—' : formatMs(last.avg_response_time_ms)}</span>
+            <span class="value">
+              {last.total_deliveries === 0 ? '—' : formatMs(last.avg_response_time_ms)}
+            </span>
           </li>
         </ul>
       ) : stats.loading ? (

@@ -50,14 +50,14 @@ export const STATUS_TEXT: Record<DeliveryStatus, { symbol: string; label: string
 /**
  * "Retry n/m" for a delivery still retrying, as seed 000 draws it ("❌ 500  Retry 1/3" with "Up
  * to 3 times"): m is the webhook's `retry_policy.max_retries` (the retries, not counting the first
- * attempt) and n is the retry now queued. Attempt k + 1 is retry k, so after `attempts` failed
+ * attempt) and n is the retry now queued. Attempt k + 1 is retry k, so after `attempt_count` failed
  * attempts the queued retry is number `attempts`: n = attempts made. A manual retry past the
  * policy (POST /v1/deliveries/{id}/retry) can take n past m; m then grows with it so it never
  * reads "Retry 5/3". Undefined when nothing has been attempted yet (plain "Pending").
  */
 export function retryProgress(delivery: DeliverySummary, maxRetries: number): string | undefined {
-  if (delivery.status !== 'pending' || delivery.attempts < 1) return undefined;
-  const n = delivery.attempts;
+  if (delivery.status !== 'pending' || delivery.attempt_count < 1) return undefined;
+  const n = delivery.attempt_count;
   return `Retry ${n}/${Math.max(maxRetries, n)}`;
 }
 

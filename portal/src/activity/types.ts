@@ -12,8 +12,8 @@ export interface DeliverySummary {
   readonly event_id: string;
   readonly event_type: string;
   readonly status: DeliveryStatus;
-  /** Attempts made so far. */
-  readonly attempts: number;
+  /** Attempts made so far (the detail's too). */
+  readonly attempt_count: number;
   readonly last_status_code: number | null;
   readonly last_response_time_ms: number | null;
   readonly next_attempt_at: string | null;
@@ -33,12 +33,10 @@ export interface DeliveryAttempt {
   readonly finished_at: string;
 }
 
-/** GET /v1/deliveries/{id}: the summary with `attempts` replaced by the list of attempts. */
-export interface DeliveryDetailResource extends Omit<DeliverySummary, 'attempts'> {
+/** GET /v1/deliveries/{id}: the summary with the list of attempts. */
+export interface DeliveryDetailResource extends DeliverySummary {
   /** The newest attempts (at most 50 are kept), oldest first. */
   readonly attempts: readonly DeliveryAttempt[];
-  /** Every attempt made, kept or not. */
-  readonly attempt_count: number;
   readonly attempts_truncated: boolean;
   readonly payload: unknown;
 }
@@ -46,20 +44,19 @@ export interface DeliveryDetailResource extends Omit<DeliverySummary, 'attempts'
 /** GET /v1/webhooks/{id}/stats: window totals only, no per-hour series. */
 export interface WebhookStatsResource {
   readonly webhook_id: string;
-  readonly last_24h: {
-    readonly deliveries: number;
-    readonly successful: number;
-    readonly failed: number;
-    /** A percentage, 0–100, one decimal. */
-    readonly success_rate: number;
-    readonly avg_response_time_ms: number | null;
-  };
-  readonly all_time: {
-    readonly total_deliveries: number;
-    readonly successful: number;
-    readonly failed: number;
-    readonly success_rate: number;
-  };
+  readonly last_24h: StatsWindow;
+  readonly all_time: StatsWindow;
+}
+
+/** Both windows have the same fields. */
+export interface StatsWindow {
+  readonly total_deliveries: number;
+  readonly successful: number;
+  readonly failed: number;
+  /** A percentage, 0–100, one decimal. */
+  readonly success_rate: number;
+  /** Of every attempt made in the window; null when none was timed. */
+  readonly avg_response_time_ms: number | null;
 }
 
 /** POST /v1/webhooks/{id}/test. */

@@ -87,9 +87,7 @@ export function DeliveryDetail({ webhookId, deliveryId }: { webhookId: string; d
     }
   };
 
-  const progress = webhook.data
-    ? retryProgress({ ...data, attempts: data.attempt_count }, webhook.data.retry_policy.max_retries)
-    : undefined;
+  const progress = webhook.data ? retryProgress(data, webhook.data.retry_policy.max_retries) : undefined;
   const reason = failureReasonText(data.failure_reason);
   return (
     <div class="act-page">

@@ -8,7 +8,7 @@ import '../config-screens.css';
 
 /** GET /v1/webhooks/{id}/stats (lambdas/http/representations.ts webhookStatsResource). */
 interface WebhookStats {
-  readonly last_24h: { readonly deliveries: number; readonly success_rate: number };
+  readonly last_24h: { readonly total_deliveries: number; readonly success_rate: number };
 }
 
 const PAGE_SIZE = 20;
@@ -124,7 +124,7 @@ function SuccessRate({ id }: { id: string }) {
   );
   if (stats.error) return <span class="muted">Unavailable</span>;
   if (!stats.data) return <span class="muted">…</span>;
-  const { deliveries, success_rate } = stats.data.last_24h;
+  const { total_deliveries: deliveries, success_rate } = stats.data.last_24h;
   if (deliveries === 0) return <span class="muted">No deliveries</span>;
   return (
     <span>
