@@ -39,14 +39,14 @@ export function seed003Routes(table: readonly Route[]): Route[] {
     return found;
   };
   return ['/api/v1', '/v1'].flatMap((prefix) => {
-    const suffix = prefix === '/v1' ? 'V1' : '';
+    const suffix = prefix === '/v1' ? 'UnderVOne' : '';
     const alias = (method: Route['method'], path: string, of: Route, operationId: string): Route => ({
       ...of,
       method,
       path: prefix + path,
       doc: {
         ...of.doc,
-        operationId: `seed003${capitalised(operationId)}${suffix}`,
+        operationId: `seedThree${capitalised(operationId)}${suffix}`,
         summary: `${of.doc.summary} (seed 003)`,
       },
     });
