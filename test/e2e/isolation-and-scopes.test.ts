@@ -27,8 +27,8 @@ import { SERVED_ROUTES } from '../support/routes.js';
  * - no key, or a key never issued, answers 401;
  *
  * and none of these changes anything of A's (webhooks, delivery, history, receiver). Admin routes
- * answer 403 to tenant keys and to missing credentials (IAM-authorised in AWS, where API Gateway
- * answers an unsigned request with 403); public routes need no key and show no tenant data.
+ * answer 403 to tenant keys and to missing credentials (locally; IAM-authorised in AWS, where an
+ * unsigned request gets the MISSING_AUTHENTICATION_TOKEN response, a JSON 404: docs/seed-003.md); public routes need no key and show no tenant data.
  * A route added to a table without a case in ROUTE_CASES fails the matrix.
  */
 
