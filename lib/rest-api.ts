@@ -112,6 +112,12 @@ export class WebhookRestApi {
     });
     const tenantResource = v1.addResource('{proxy+}');
     const managementMethod = tenantResource.addMethod('ANY', managementIntegration, tenant);
+    // Seed 003's paths (docs/seed-003.md): the same function, authorizer and scopes as /v1.
+    const seed003Method = this.api.root
+      .addResource('api')
+      .addResource('v1')
+      .addResource('{proxy+}')
+      .addMethod('ANY', managementIntegration, tenant);
     this.portalResources = [
       [eventsResource, ['POST']],
       [portalSessionsResource, ['POST']],
@@ -126,6 +132,7 @@ export class WebhookRestApi {
       confirmationMethod,
       portalSessionMethod,
       managementMethod,
+      seed003Method,
     });
   }
 
@@ -165,6 +172,15 @@ export class WebhookRestApi {
       ],
       ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
       ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
+      // What a REST API answers for a path (or a method of a resource) it has no method for; also an
+      // unsigned call of an IAM route (/v1/admin). $context.path starts with the stage.
+      [
+        'NoRoute',
+        apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        '404',
+        'not_found',
+        '"No route for $context.httpMethod $context.path (on /v1/admin: or no SigV4 signature)"',
+      ],
       ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],
       ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'bad_request', fromContext],
       ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '', 'internal_error', '"Internal server error"'],
@@ -186,6 +202,7 @@ export class WebhookRestApi {
     confirmationMethod: apigw.Method;
     portalSessionMethod: apigw.Method;
     managementMethod: apigw.Method;
+    seed003Method: apigw.Method;
   }): void {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
@@ -215,6 +232,7 @@ export class WebhookRestApi {
       'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.';
     acknowledge(methods.publishMethod, [cognito], apiKeys);
     acknowledge(methods.managementMethod, [cognito], apiKeys);
+    acknowledge(methods.seed003Method, [cognito], apiKeys);
     acknowledge(
       methods.adminMethod,
       [cognito],

@@ -60,7 +60,7 @@ const unique = <T extends string>(what: string) =>
 
 const events = z.array(eventTypeName).check(z.maxLength(100), unique<string>('an event type'));
 
-export const createWebhookBody = z.strictObject({
+const createWebhookShape = {
   name,
   url,
   events,
@@ -71,27 +71,39 @@ export const createWebhookBody = z.strictObject({
   alerting: z.optional(alerting),
   /** Created paused: subscribed, but nothing is delivered until it is resumed. */
   status: z.optional(z.enum(['active', 'paused'])),
-});
+};
+export const createWebhookBody = z.strictObject(createWebhookShape);
 export type CreateWebhookBody = z.infer<typeof createWebhookBody>;
+/** What POST /v1/webhooks takes: `name` may be left out (seed 003's example has none). */
+export const createWebhookRequest = z.strictObject({ ...createWebhookShape, name: z.optional(name) });
 
-export const updateWebhookBody = z
-  .strictObject({
-    name: z.optional(name),
-    url: z.optional(url),
-    events: z.optional(events),
-    description: z.optional(description),
-    headers: z.optional(headers),
-    status: z.optional(z.enum(['active', 'paused'])),
-    retry_policy: z.optional(retryPolicy),
-    timeout_seconds: z.optional(intRange(1, MAX_TIMEOUT_SECONDS)),
-    alerting: z.optional(alerting),
-  })
-  .check(z.refine((body) => Object.keys(body).length > 0, 'at least one field is required'));
+/** Seed 003's `?id=` routes take the query's id again in the body, if a client sends it there. */
+const repeatedId = { id: z.optional(z.string()) };
+const atLeastOneField = z.refine<object>(
+  (body: object) => Object.keys(body).length > 0,
+  'at least one field is required',
+);
+
+const updateWebhookShape = {
+  name: z.optional(name),
+  url: z.optional(url),
+  events: z.optional(events),
+  description: z.optional(description),
+  headers: z.optional(headers),
+  status: z.optional(z.enum(['active', 'paused'])),
+  retry_policy: z.optional(retryPolicy),
+  timeout_seconds: z.optional(intRange(1, MAX_TIMEOUT_SECONDS)),
+  alerting: z.optional(alerting),
+};
+export const updateWebhookBody = z.strictObject(updateWebhookShape).check(atLeastOneField);
+export const updateWebhookByQueryBody = z
+  .strictObject({ ...updateWebhookShape, ...repeatedId })
+  .check(atLeastOneField);
 export type UpdateWebhookBody = z.infer<typeof updateWebhookBody>;
 
-export const rotateSecretBody = z.strictObject({
-  grace_period_seconds: z.optional(intRange(0, 604_800)),
-});
+const rotateSecretShape = { grace_period_seconds: z.optional(intRange(0, 604_800)) };
+export const rotateSecretBody = z.strictObject(rotateSecretShape);
+export const rotateSecretByQueryBody = z.strictObject({ ...rotateSecretShape, ...repeatedId });
 
 export const testWebhookBody = z.strictObject({ event_type: z.optional(eventTypeName) });
 

@@ -103,29 +103,61 @@ interface MatchedRoute {
   readonly params: Record<string, string>;
 }
 
+/** A 405: the path is served, by other methods; the `Allow` header names them. */
+export class MethodNotAllowed extends DomainError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: readonly string[],
+  ) {
+    super('method_not_allowed', `Method ${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+  }
+}
+
+/**
+ * Sorts templates literal segments first, leftmost first (a total order): `/v1/webhooks/get` is
+ * tried before `/v1/webhooks/{id}`, so a literal path is never read as an id.
+ */
+const specificity = (template: string): string =>
+  template
+    .split('/')
+    .map((segment) => (segment.startsWith('{') ? '1' : '0'))
+    .join('');
+
+/**
+ * The router: a path is served by its most specific template; a method that template's routes do
+ * not serve is a 405 naming the ones they do (from the route table, whatever routes it holds).
+ */
 function compile(routes: readonly Route[]) {
-  const compiled = routes.map((definition) => {
+  const templates = [...new Set(routes.map((definition) => definition.path))].sort((a, b) =>
+    specificity(a).localeCompare(specificity(b)),
+  );
+  const compiled = templates.map((template) => {
     const names: string[] = [];
-    const pattern = definition.path.replace(/\{(\w+)\}/g, (_, paramName: string) => {
+    const pattern = template.replace(/\{(\w+)\}/g, (_, paramName: string) => {
       names.push(paramName);
       return '([^/]+)';
     });
-    return { definition, names, regex: new RegExp(`^${pattern}/?$`) };
+    const served = routes.filter((definition) => definition.path === template);
+    return { served, names, regex: new RegExp(`^${pattern}/?$`) };
   });
   return (method: string, path: string): MatchedRoute => {
-    let pathMatched = false;
-    for (const { definition, names, regex } of compiled) {
+    for (const { served, names, regex } of compiled) {
       const match = regex.exec(path);
       if (!match) continue;
-      pathMatched = true;
-      if (definition.method !== method) continue;
+      const definition = served.find((candidate) => candidate.method === method);
+      if (!definition)
+        throw new MethodNotAllowed(
+          method,
+          path,
+          served.map((candidate) => candidate.method),
+        );
       const params: Record<string, string> = {};
       names.forEach((paramName, index) => {
         params[paramName] = safeDecode(match[index + 1] ?? '');
       });
       return { route: definition, params };
     }
-    if (pathMatched) throw new DomainError('method_not_allowed', `Method ${method} is not allowed here`);
     throw new DomainError('not_found', `No route for ${method} ${path}`);
   };
 }
@@ -228,6 +260,14 @@ function parseRequest(event: APIGatewayProxyEvent, match: MatchedRoute, now: () 
     definition.body === undefined
       ? validate(z.optional(emptyObject), rawBody, 'body')
       : validate(definition.body, rawBody === undefined ? {} : rawBody, 'body');
+  // API Gateway keeps the last of a repeated parameter: a second `?id=` must not go unnoticed.
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).filter(
+    ([, values]) => (values?.length ?? 0) > 1,
+  );
+  if (repeated.length > 0) {
+    const details = repeated.map(([name]) => ({ path: `query.${name}`, message: 'must be given once' }));
+    throw new DomainError('validation_error', 'Invalid request query', details);
+  }
   const query = validate(definition.query ?? emptyObject, event.queryStringParameters ?? {}, 'query');
   return { params, body, query, principal };
 }
@@ -237,13 +277,16 @@ const domainErrorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatew
   onError: async (request) => {
     const error = request.error;
     if (error instanceof DomainError) {
-      request.error = createError(
+      const httpError = createError(
         STATUS_BY_CODE[error.code],
         errorBody(error.code, error.message, error.details),
         {
           expose: true,
         },
       );
+      if (error instanceof MethodNotAllowed)
+        Object.assign(httpError, { headers: { allow: error.allow.join(', ') } });
+      request.error = httpError;
       return;
     }
     log.error('unhandled error', { error: String(error?.stack) });

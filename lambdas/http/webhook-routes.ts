@@ -1,8 +1,9 @@
 import { normaliseEmail } from '../domain/alert-emails.js';
 import type { Page } from '../domain/model.js';
 import {
-  createWebhookBody,
+  createWebhookRequest,
   DEFAULT_GRACE_PERIOD_SECONDS,
+  MAX_NAME_LENGTH,
   pageQuery,
   rotateSecretBody,
   updateWebhookBody,
@@ -14,6 +15,7 @@ import { type Route, route, tenantOf } from './api.js';
 import { deliveryRoutes } from './delivery-routes.js';
 import { operationsRoutes } from './operations-routes.js';
 import { eventTypeResource, webhookResource } from './representations.js';
+import { seed003Routes } from './seed003-routes.js';
 
 /**
  * Tenant routes over endpoints: /v1/webhooks, /v1/event-types and the alert-address confirmation
@@ -45,6 +47,15 @@ async function toResource(deps: ResourcePorts, webhook: WebhookRecord) {
   return resource;
 }
 
+/** A webhook created without a name is named after its URL's host (seed 003's example has none). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
+
 const listBody = <T>(page: Page<T>) => ({ data: page.items, next_cursor: page.nextCursor ?? null });
 
 export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
@@ -60,10 +71,12 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
         status: 201,
         schema: 'CreatedWebhook',
       },
-      body: createWebhookBody,
+      body: createWebhookRequest,
       handle: async ({ principal, body }) => {
         const deps = dependencies();
-        const { webhook, secret } = await webhooks.createWebhook(deps, tenantOf(principal), body);
+        const name = body.name ?? hostOf(body.url).slice(0, MAX_NAME_LENGTH);
+        const input = { ...body, name };
+        const { webhook, secret } = await webhooks.createWebhook(deps, tenantOf(principal), input);
         return { status: 201, body: { ...(await toResource(deps, webhook)), secret } };
       },
     }),
@@ -199,13 +212,15 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
   ];
 }
 
+const withSeed003Routes = (table: Route[]): Route[] => [...table, ...seed003Routes(table)];
+
 /**
  * Every route of the management function (the tenant API): these, delivery history, counters, and
  * the public alert-address confirmation link. (GET /v1/openapi.json is the admin function's:
  * portal-routes.ts.)
  */
 export const managementRoutes = (dependencies: DependenciesProvider): Route[] => [
-  ...webhookRoutes(dependencies),
+  ...withSeed003Routes(webhookRoutes(dependencies)),
   ...deliveryRoutes(dependencies),
   ...operationsRoutes(dependencies),
 ];

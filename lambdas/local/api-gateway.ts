@@ -14,7 +14,9 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
  * GET /v1/email-confirmations/{token} → public, GET /v1/openapi.json and POST /v1/portal/sessions →
- * admin without credentials (its link token is one), /v1/* → management.
+ * admin without credentials (its link token is one), /v1/* and /api/v1/* (seed 003's paths) →
+ * management. Any other path answers 404 `not_found` naming it, as API Gateway's
+ * MISSING_AUTHENTICATION_TOKEN response does in the stack.
  *
  * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
  * the synthesized stack) with a real `context.getRemainingTimeInMillis()`, and the integration under
@@ -84,13 +86,23 @@ function send(
   status: number,
   body: unknown,
   contentType = 'application/json',
+  headers: Readonly<Record<string, string | number | boolean>> = {},
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  const passed = Object.entries(headers).filter(([name]) => !/^content-(type|length)$/i.test(name));
+  response.writeHead(status, {
+    ...Object.fromEntries(passed.map(([name, value]) => [name.toLowerCase(), String(value)])),
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
 const gatewayError = (code: string, message: string) => ({ error: { code, message } });
+
+/** API Gateway's answer to a path no resource serves (the stack's MISSING_AUTHENTICATION_TOKEN response). */
+export const noRoute = (method: string, path: string) =>
+  gatewayError('not_found', `No route for ${method} ${path}`);
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -114,6 +126,9 @@ function proxyEvent(
 ): APIGatewayProxyEvent {
   const headers = singleValued(request.headers);
   const query = Object.fromEntries(url.searchParams);
+  const multiValueQuery = Object.fromEntries(
+    [...url.searchParams.keys()].map((name) => [name, url.searchParams.getAll(name)]),
+  );
   const method = request.method ?? 'GET';
   return {
     resource: url.pathname,
@@ -122,7 +137,7 @@ function proxyEvent(
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
-    multiValueQueryStringParameters: null,
+    multiValueQueryStringParameters: Object.keys(query).length > 0 ? multiValueQuery : null,
     pathParameters: null,
     stageVariables: null,
     body: body === '' ? null : body,
@@ -182,7 +197,7 @@ async function authorise(
   }
 }
 
-type Invocation = { status: number; body: unknown };
+type Invocation = { status: number; body: unknown; headers?: APIGatewayProxyResult['headers'] };
 
 /**
  * Runs a proxy handler as Lambda behind API Gateway would: under its timeout and the integration's,
@@ -214,7 +229,7 @@ async function invoke(
     );
   });
   const run = handler(event, lambdaContext(functionName, deadline)).then(
-    (result): Invocation => ({ status: result.statusCode, body: result.body }),
+    (result): Invocation => ({ status: result.statusCode, body: result.body, headers: result.headers }),
     (error: unknown): Invocation => {
       console.error(`${functionName}: invocation failed`, error);
       return { status: 502, body: LAMBDA_FAILURE_BODY };
@@ -262,8 +277,8 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         return;
       }
       const path = url.pathname;
-      if (!path.startsWith('/v1/')) {
-        send(response, 404, gatewayError('not_found', 'Not found'));
+      if (!path.startsWith('/v1/') && !path.startsWith('/api/v1/')) {
+        send(response, 404, noRoute(request.method ?? 'GET', path));
         return;
       }
       if (path.startsWith('/v1/admin/')) {
@@ -278,7 +293,7 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
           'admin-api',
           limits('admin'),
         );
-        send(response, result.status, result.body);
+        send(response, result.status, result.body, undefined, result.headers);
         return;
       }
       const open = publicRoute(request.method, path);
@@ -289,7 +304,7 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
           `${open}-api`,
           limits(open),
         );
-        send(response, result.status, result.body);
+        send(response, result.status, result.body, undefined, result.headers);
         return;
       }
       const auth = await authorise(options, request, url);
@@ -306,7 +321,7 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         isPublish ? 'publish-api' : 'management-api',
         limits(isPublish ? 'publish' : 'management'),
       );
-      send(response, result.status, result.body);
+      send(response, result.status, result.body, undefined, result.headers);
     } catch (error) {
       console.error('local gateway error', error);
       if (!response.headersSent) send(response, 500, gatewayError('internal_error', 'Internal server error'));

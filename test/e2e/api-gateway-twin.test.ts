@@ -149,3 +149,57 @@ describe('local API Gateway twin: time limits', () => {
     expect(response.body).toEqual({ message: 'Internal server error' });
   });
 });
+
+describe('local API Gateway twin: routes', () => {
+  /** A handler that answers with the path it was given and an Allow header, as a 405 would. */
+  const echo =
+    (name: string): ProxyHandler =>
+    async (event) => ({
+      statusCode: 200,
+      headers: { allow: 'GET', 'content-type': 'text/plain' },
+      body: JSON.stringify({ name, path: event.path, query: event.multiValueQueryStringParameters }),
+    });
+
+  it("sends seed 003's /api/v1 paths to the management function, through the authorizer", async () => {
+    // Prepare
+    let authorised = 0;
+    const client = await startTwin({
+      management: echo('management'),
+      authorizer: async () => {
+        authorised += 1;
+        return allow();
+      },
+    });
+
+    // Act
+    const response = await client.get('/api/v1/webhooks/get?id=wh_1&id=wh_2');
+    const raw = await fetch(`${client.baseUrl}/api/v1/webhooks`, { headers: { authorization: 'Bearer x' } });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      name: 'management',
+      path: '/api/v1/webhooks/get',
+      query: { id: ['wh_1', 'wh_2'] },
+    });
+    expect(authorised).toBe(2);
+    // The function's headers reach the caller (a 405's Allow); the content type stays JSON.
+    expect(raw.headers.get('allow')).toBe('GET');
+    expect(raw.headers.get('content-type')).toBe('application/json');
+  });
+
+  it.each(['/nope', '/', '/api/v2/webhooks', '/apiv1/webhooks'])(
+    'answers %s with the 404 the stack answers, naming the path',
+    async (path) => {
+      // Prepare
+      const client = await startTwin({ management: echo('management') });
+
+      // Act
+      const response = await client.request('DELETE', path);
+
+      // Assess
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ error: { code: 'not_found', message: `No route for DELETE ${path}` } });
+    },
+  );
+});

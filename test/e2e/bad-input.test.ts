@@ -107,11 +107,10 @@ describe('bad input', () => {
       const response = await createRejected('');
 
       // Assess
-      expectValidationError(response, 'body.name');
+      expectValidationError(response, 'body.url');
     });
 
     it.each([
-      ['name', 'body.name'],
       ['url', 'body.url'],
       ['events', 'body.events'],
     ])('rejects a missing %s with 400 and creates nothing', async (field, path) => {

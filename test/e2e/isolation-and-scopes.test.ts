@@ -27,8 +27,8 @@ import { SERVED_ROUTES } from '../support/routes.js';
  * - no key, or a key never issued, answers 401;
  *
  * and none of these changes anything of A's (webhooks, delivery, history, receiver). Admin routes
- * answer 403 to tenant keys and to missing credentials (IAM-authorised in AWS, where API Gateway
- * answers an unsigned request with 403); public routes need no key and show no tenant data.
+ * answer 403 to tenant keys and to missing credentials (locally; IAM-authorised in AWS, where an
+ * unsigned request gets the MISSING_AUTHENTICATION_TOKEN response, a JSON 404: docs/seed-003.md); public routes need no key and show no tenant data.
  * A route added to a table without a case in ROUTE_CASES fails the matrix.
  */
 
@@ -44,9 +44,32 @@ interface RouteCase {
   readonly body?: (fixtures: Fixtures) => unknown;
   /** A public route whose path or body carries a credential: what a caller without one gets. */
   readonly withoutCredential?: 'not_found' | 'link_not_found';
+  /** Seed 003's routes take the webhook id in `?id=` rather than in the path. */
+  readonly idInQuery?: true;
 }
 
+const createIn = ({ receiverBUrl }: Fixtures) => ({
+  url: `${receiverBUrl}/matrix`,
+  events: ['order.created'],
+});
+/** Seed 003's `?id=` routes (lambdas/http/seed003-routes.ts), under both its prefixes. */
+const SEED_003_CASES: Readonly<Record<string, RouteCase>> = Object.fromEntries(
+  ['/api/v1', '/v1'].flatMap((prefix) => [
+    [`GET ${prefix}/webhooks/get`, { idInQuery: true }],
+    [
+      `PUT ${prefix}/webhooks/update`,
+      { idInQuery: true, body: () => ({ url: 'https://attacker.example/steal' }) },
+    ],
+    [`DELETE ${prefix}/webhooks/delete`, { idInQuery: true }],
+    [`POST ${prefix}/webhooks/rotate-secret`, { idInQuery: true }],
+    [`GET ${prefix}/webhooks/event-types`, {}],
+  ]),
+);
+
 const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
+  ...SEED_003_CASES,
+  'POST /api/v1/webhooks': { body: createIn },
+  'GET /api/v1/webhooks': {},
   'POST /v1/webhooks': {
     body: ({ receiverBUrl }) => ({
       name: 'Matrix',
@@ -108,7 +131,8 @@ const SCOPE_SETS: readonly (readonly Scope[])[] = Array.from(
 const callerName = (caller: Caller): string =>
   caller.kind === 'key' ? `${caller.account}'s key [${caller.scopes.join(', ')}]` : caller.kind;
 
-const hasIds = (route: Route): boolean => route.path.includes('{');
+const hasIds = (route: Route): boolean =>
+  route.path.includes('{') || ROUTE_CASES[routeKey(route)]?.idInQuery === true;
 
 function casesFor(route: Route): MatrixCase[] {
   const make = (caller: Caller, expected: Expectation, what: string): MatrixCase => ({
@@ -209,8 +233,11 @@ describe('tenant isolation and scopes', () => {
   };
 
   /** The path with each `{param}` filled with the id of that resource: A's, or one that does not exist. */
-  const pathFor = (route: Route, which: 'target' | 'missing'): string =>
-    route.path.replace(/\/([a-z-]+)\/\{\w+\}/g, (_match, resource: string) => {
+  const pathFor = (route: Route, which: 'target' | 'missing'): string => {
+    if (ROUTE_CASES[routeKey(route)]?.idInQuery) {
+      return `${route.path}?id=${which === 'target' ? webhookA.id : newWebhookId()}`;
+    }
+    return route.path.replace(/\/([a-z-]+)\/\{\w+\}/g, (_match, resource: string) => {
       const ids: Record<string, Record<'target' | 'missing', string>> = {
         webhooks: { target: webhookA.id, missing: newWebhookId() },
         deliveries: { target: deliveryIdA, missing: deliveryIdFor(newEventId(Date.now()), newWebhookId()) },
@@ -222,6 +249,7 @@ describe('tenant isolation and scopes', () => {
       if (id === undefined) throw new Error(`No isolation fixture for ids of /${resource}/ in ${route.path}`);
       return `/${resource}/${id}`;
     });
+  };
 
   const clientFor = (caller: Caller): ApiClient => {
     if (caller.kind === 'no key') return tenantA.withToken(undefined);

@@ -70,6 +70,9 @@ interface Ids {
   confirmationToken: string;
   /** The token of the portal link the admin sample minted. */
   portalToken: string;
+  /** The webhooks seed 003's samples made (POST /api/v1/webhooks, and one more in `before`). */
+  seedWebhook: string;
+  spareWebhook: string;
 }
 
 /**
@@ -82,7 +85,30 @@ interface Sample {
   readonly path?: (ids: Ids) => string;
   readonly body?: (ids: Ids) => unknown;
   readonly keep?: (body: Record<string, unknown>, ids: Ids) => void;
+  /** Run first, as this tenant (to make a resource the sample then deletes). */
+  readonly before?: (ids: Ids, tenant: ApiClient) => Promise<void>;
 }
+
+/** Seed 003's `?id=` operations, under one of its two prefixes (lambdas/http/seed003-routes.ts). */
+const seedByQuery = (prefix: string): Sample[] => [
+  {
+    key: `GET ${prefix}/webhooks/get`,
+    as: 'tenant',
+    path: (ids) => `${prefix}/webhooks/get?id=${ids.webhook}`,
+  },
+  {
+    key: `PUT ${prefix}/webhooks/update`,
+    as: 'tenant',
+    path: (ids) => `${prefix}/webhooks/update?id=${ids.webhook}`,
+    body: () => ({ status: 'active' }),
+  },
+  {
+    key: `POST ${prefix}/webhooks/rotate-secret`,
+    as: 'tenant',
+    path: (ids) => `${prefix}/webhooks/rotate-secret?id=${ids.webhook}`,
+  },
+  { key: `GET ${prefix}/webhooks/event-types`, as: 'tenant' },
+];
 
 const SAMPLES: Sample[] = [
   { key: 'GET /v1/openapi.json', as: 'anonymous' },
@@ -188,6 +214,34 @@ const SAMPLES: Sample[] = [
     key: 'POST /v1/events',
     as: 'tenant',
     body: (ids) => ({ type: ids.eventType, data: { invoice_id: 'inv_2' }, idempotency_key: 'docs-1' }),
+  },
+  {
+    key: 'POST /api/v1/webhooks',
+    as: 'tenant',
+    body: (ids) => ({ url: `${ids.receiverUrl}/seed`, events: [] }),
+    keep: (body, ids) => {
+      ids.seedWebhook = String(body.id);
+    },
+  },
+  { key: 'GET /api/v1/webhooks', as: 'tenant' },
+  ...seedByQuery('/api/v1'),
+  ...seedByQuery('/v1'),
+  {
+    key: 'DELETE /api/v1/webhooks/delete',
+    as: 'tenant',
+    path: (ids) => `/api/v1/webhooks/delete?id=${ids.seedWebhook}`,
+  },
+  {
+    key: 'DELETE /v1/webhooks/delete',
+    as: 'tenant',
+    before: async (ids, tenant) => {
+      const created = await tenant.post<{ id: string }>('/v1/webhooks', {
+        url: `${ids.receiverUrl}/spare`,
+        events: [],
+      });
+      ids.spareWebhook = created.body.id;
+    },
+    path: (ids) => `/v1/webhooks/delete?id=${ids.spareWebhook}`,
   },
   { key: 'DELETE /v1/webhooks/{id}', as: 'tenant', path: (ids) => `/v1/webhooks/${ids.webhook}` },
 ];
@@ -316,6 +370,8 @@ describe('OpenAPI document', () => {
       delivery: '',
       confirmationToken: newConfirmationToken(),
       portalToken: '',
+      seedWebhook: '',
+      spareWebhook: '',
     };
     const alertEmails = runtime.dependencies.alertEmails;
     const now = new Date().toISOString();
@@ -341,6 +397,7 @@ describe('OpenAPI document', () => {
         Object.entries(operation?.responses ?? {}).find(([code]) => code.startsWith('2')) ?? [];
 
       // Act
+      await sample.before?.(ids, runtime.tenant);
       const path = sample.path?.(ids) ?? template;
       const result = await clients[sample.as].request(method, path, sample.body?.(ids));
 

@@ -46,8 +46,12 @@ function realPath(route: Route): string {
     .replace('/v1/deliveries/{id}', `/v1/deliveries/${deliveryId}`)
     .replace('/v1/webhooks/{id}', `/v1/webhooks/${webhookId}`)
     .replace('/v1/admin/accounts/{id}', '/v1/admin/accounts/acc_local')
-    .replace('{name}', 'fuzz.type');
+    .replace('{name}', 'fuzz.type')
+    .replace(SEED_003_ID_ROUTE, `$&?id=${webhookId}`);
 }
+
+/** Seed 003's routes that take the webhook id in `?id=` (lambdas/http/seed003-routes.ts). */
+const SEED_003_ID_ROUTE = /^(\/api)?\/v1\/webhooks\/(get|update|delete|rotate-secret)$/;
 
 /** Whether the server would accept `value` as the route's body (a route without a schema takes `{}`). */
 function acceptsBody(route: Route, value: unknown): boolean {
@@ -166,6 +170,37 @@ describe.each(idRoutes)('$method $path: random ids', (route) => {
           route.method,
           path,
           route.method === 'GET' ? undefined : '{}',
+        );
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(typeof response.body?.error?.code).toBe('string');
+      }),
+      { numRuns: RUNS },
+    );
+
+    // Assess
+    expect(await snapshot(runtime.tenant)).toEqual(before);
+  }, 120_000);
+});
+
+/** Seed 003's `?id=` routes with random ids in the query, once or repeated, with a body they accept. */
+const queryIdRoutes = SERVED_ROUTES.filter((route) => SEED_003_ID_ROUTE.test(route.path));
+
+describe.each(queryIdRoutes)('$method $path: random ?id= values', (route) => {
+  it('answer a 4xx JSON error, never a 5xx, and change nothing', async () => {
+    // Prepare
+    const before = await snapshot(runtime.tenant);
+    const bodies: Record<string, string> = { PUT: '{"status":"paused"}', POST: '{}' };
+    const body = bodies[route.method];
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(randomId, fc.boolean(), async (id, repeated) => {
+        const query = `id=${encodeURIComponent(id)}${repeated ? `&id=${webhookId}` : ''}`;
+        const response = await runtime.tenant.request<{ error?: { code?: unknown } }>(
+          route.method,
+          `${route.path}?${query}`,
+          body,
         );
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);

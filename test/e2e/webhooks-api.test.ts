@@ -53,6 +53,18 @@ describe('webhooks API', () => {
   });
 
   describe('POST /v1/webhooks', () => {
+    it("names a webhook created without a name after its URL's host (seed 003 sends none)", async () => {
+      // Prepare
+      const { name: _name, ...body } = aWebhookBody({ url: 'https://hooks.example.com:8443/in' });
+
+      // Act
+      const response = await tenant.post<CreatedWebhook>('/v1/webhooks', body);
+
+      // Assess
+      expect(response.status).toBe(201);
+      expect(response.body.name).toBe('hooks.example.com:8443');
+    });
+
     it('answers 201 with the webhook, its defaults and a one-time secret', async () => {
       // Prepare
       const body = aWebhookBody({ name: 'Defaults endpoint' });

@@ -335,6 +335,33 @@ describe('REST API', () => {
     });
   });
 
+  it("serves seed 003's /api/v1/{proxy+} from the management function behind the same authorizer", () => {
+    const management = template.findResources('AWS::ApiGateway::Method', {
+      Properties: { HttpMethod: 'ANY', ResourceId: { Ref: resourceId('/v1/{proxy+}') } },
+    });
+    const [v1] = Object.values(management) as { Properties: { Integration: unknown } }[];
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'ANY',
+      ResourceId: { Ref: resourceId('/api/v1/{proxy+}') },
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: ref(service.authorizer),
+      Integration: v1?.Properties.Integration,
+    });
+    expect(v1?.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+  });
+
+  it('answers a path it has no method for with a JSON 404 naming the method and path', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: {
+        'application/json': Match.stringLikeRegexp(
+          '^\\{"error":\\{"code":"not_found","message":"No route for \\$context.httpMethod \\$context.path',
+        ),
+      },
+    });
+  });
+
   it('puts the authorizer in front of POST /v1/events (publish API)', () => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
