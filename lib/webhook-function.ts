@@ -34,10 +34,12 @@ export const ESM_REQUIRE_SHIM =
 /**
  * Module substitutions for Lambda bundles: the SDK's default credential chain becomes the
  * environment-variable provider, which is what the chain resolves to inside Lambda anyway
- * (lambdas/aws/lambda-credentials.ts explains the ~130 KB this saves per function).
+ * (lambdas/aws/lambda-credentials.ts explains the ~130 KB this saves per function), and the
+ * event-stream codec no called operation uses becomes a stub (lambdas/aws/no-event-streams.ts, ~15 KB).
  */
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambdas', 'aws', 'lambda-credentials.ts'),
+  '@smithy/core/event-streams': join(REPO_ROOT, 'lambdas', 'aws', 'no-event-streams.ts'),
 };
 
 export const WEBHOOK_BUNDLING = {

@@ -25,10 +25,18 @@ describe('handler bundles', () => {
     expect(WEBHOOK_BUNDLING.format).toBe('esm');
   });
 
-  it('pass the credential-chain alias to esbuild exactly as the test applies it', () => {
+  it('pass the aliases to esbuild exactly as the test applies them', () => {
     expect(WEBHOOK_BUNDLING.esbuildArgs).toEqual({
       '--alias:@aws-sdk/credential-provider-node': LAMBDA_ALIASES['@aws-sdk/credential-provider-node'],
+      '--alias:@smithy/core/event-streams': LAMBDA_ALIASES['@smithy/core/event-streams'],
     });
+  });
+
+  it('leave the event-stream codec out of a bundle (no called operation has an event stream)', async () => {
+    const result = await build(options('management-api'));
+    const inputs = Object.keys(result.metafile?.inputs ?? {});
+    expect(inputs.filter((path) => path.includes('submodules/event-streams'))).toEqual([]);
+    expect(inputs.some((path) => path.endsWith('no-event-streams.ts'))).toBe(true);
   });
 
   it('leave no default credential chain (SSO, INI, STS clients) in a bundle', async () => {
