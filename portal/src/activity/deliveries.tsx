@@ -5,6 +5,7 @@ import { href, navigate } from '../router.js';
 import { usePortal } from '../session.js';
 import type { Page, Webhook } from '../types.js';
 import { formatCount, formatMs, retryProgress, STATUS_TEXT, shortTime } from './format.js';
+import { type ActionOutcome, OutcomeStatus } from './outcome.js';
 import type { DeliveryStatus, DeliverySummary, RetryFailedResult } from './types.js';
 
 type Filter = 'all' | DeliveryStatus;
@@ -66,7 +67,7 @@ export function RecentDeliveries({
   const [pages, setPages] = useState(1);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<{ text: string; error?: ApiError } | undefined>(undefined);
+  const [outcome, setOutcome] = useState<ActionOutcome | undefined>(undefined);
   const [tick, setTick] = useState(0);
   const autoRefreshes = useRef(0);
   const generation = useRef(0);
@@ -196,14 +197,7 @@ export function RecentDeliveries({
           </button>
         ) : null}
       </div>
-      <div role="status" class="act-live">
-        {outcome ? (
-          <p class={outcome.error ? 'error' : 'success'}>
-            {outcome.text}
-            {outcome.error ? ` ${outcome.error.message}` : ''}
-          </p>
-        ) : null}
-      </div>
+      <OutcomeStatus outcome={outcome} />
       <ErrorMessage error={error} />
       {items === undefined ? (
         busy ? (
@@ -228,7 +222,7 @@ export function RecentDeliveries({
                 <th scope="col">Response</th>
                 {canWrite ? (
                   <th scope="col">
-                    <span class="act-sr-only">Actions</span>
+                    <span class="visually-hidden">Actions</span>
                   </th>
                 ) : null}
               </tr>
@@ -267,7 +261,7 @@ export function RecentDeliveries({
                             onClick={() => retryOne(delivery)}
                           >
                             Retry
-                            <span class="act-sr-only">
+                            <span class="visually-hidden">
                               {' '}
                               {delivery.event_type} delivery of {shortTime(delivery.created_at)}
                             </span>

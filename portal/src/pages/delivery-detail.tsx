@@ -5,6 +5,7 @@ import { failureReasonText, formatMs, httpStatus, prettyJson, retryProgress } fr
 import type { DeliveryDetailResource } from '../activity/types.js';
 import { ApiError } from '../api.js';
 import '../activity.css';
+import { type ActionOutcome, OutcomeStatus } from '../activity/outcome.js';
 import { ErrorMessage, formatTime, Loading, PageTitle, useLoad } from '../components/common.js';
 import { href } from '../router.js';
 import { usePortal } from '../session.js';
@@ -30,7 +31,7 @@ export function DeliveryDetail({ webhookId, deliveryId }: { webhookId: string; d
     [webhookId],
   );
   const [retrying, setRetrying] = useState(false);
-  const [outcome, setOutcome] = useState<{ text: string; error?: ApiError } | undefined>(undefined);
+  const [outcome, setOutcome] = useState<ActionOutcome | undefined>(undefined);
   const refreshes = useRef(0);
 
   const pending = delivery.data?.status === 'pending';
@@ -149,14 +150,7 @@ export function DeliveryDetail({ webhookId, deliveryId }: { webhookId: string; d
             </button>
           </p>
         ) : null}
-        <div role="status" class="act-live">
-          {outcome ? (
-            <p class={outcome.error ? 'error' : 'success'}>
-              {outcome.text}
-              {outcome.error ? ` ${outcome.error.message}` : ''}
-            </p>
-          ) : null}
-        </div>
+        <OutcomeStatus outcome={outcome} />
         <ErrorMessage error={delivery.error} />
       </section>
       <section aria-labelledby="act-attempts">
