@@ -129,17 +129,22 @@ describe('portal access in the browser', { timeout: 60_000 }, () => {
     await context.close();
   });
 
-  it("ends the tab's session when the API refuses its key", async () => {
-    // Prepare
+  it("ends the tab's session when the API refuses its key, and forgets it", async () => {
+    // Prepare: the list has loaded (no request of the session's first page is still on its way,
+    // whose 401 would end the session before the step under test)
     const { context, page } = await newPortalPage(browser);
     await page.goto(await mint({ ttl_seconds: 60 }));
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.waitForLoadState('networkidle');
     offsetMs = 2 * 60 * 1000;
     try {
-      // Act
-      await page.reload();
+      // Act: the next screen's request, past the session's end
+      await page.getByRole('link', { name: 'Usage' }).click();
       // Assess
       await page.getByRole('heading', { name: 'Session ended' }).waitFor();
+      expect(await page.getByRole('navigation').count()).toBe(0);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Link not valid' }).waitFor();
     } finally {
       offsetMs = 0;
       await context.close();
