@@ -79,17 +79,16 @@ export function RecentDeliveries({
     return `/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries?${query}`;
   };
 
-  // The first page, again whenever the filter, the page's version or the auto-refresh tick changes.
-  // The old rows stay on screen until the new ones arrive.
-  useEffect(() => {
+  /** Fetches a page (the first, or the one after `from`); a newer fetch makes an older one's answer moot. */
+  const fetchPage = (from?: string) => {
     const mine = ++generation.current;
     setBusy(true);
-    api.request<Page<DeliverySummary>>('GET', path()).then(
+    api.request<Page<DeliverySummary>>('GET', path(from)).then(
       (page) => {
         if (mine !== generation.current) return;
-        setItems(page.data);
+        setItems((previous) => (from ? [...(previous ?? []), ...page.data] : page.data));
         setCursor(page.next_cursor ?? null);
-        setPages(1);
+        setPages((n) => (from ? n + 1 : 1));
         setError(undefined);
         setBusy(false);
       },
@@ -99,6 +98,12 @@ export function RecentDeliveries({
         setBusy(false);
       },
     );
+  };
+
+  // The first page, again whenever the filter, the page's version or the auto-refresh tick changes.
+  // The old rows stay on screen until the new ones arrive.
+  useEffect(() => {
+    fetchPage();
   }, [webhook.id, filter, version, tick]);
 
   useEffect(() => {
@@ -123,24 +128,7 @@ export function RecentDeliveries({
   }, [hasPending, pages]);
 
   const loadMore = () => {
-    if (!cursor) return;
-    const mine = ++generation.current;
-    setBusy(true);
-    api.request<Page<DeliverySummary>>('GET', path(cursor)).then(
-      (page) => {
-        if (mine !== generation.current) return;
-        setItems((previous) => [...(previous ?? []), ...page.data]);
-        setCursor(page.next_cursor ?? null);
-        setPages((n) => n + 1);
-        setError(undefined);
-        setBusy(false);
-      },
-      (failure: unknown) => {
-        if (mine !== generation.current) return;
-        setError(asApiError(failure));
-        setBusy(false);
-      },
-    );
+    if (cursor) fetchPage(cursor);
   };
 
   const retryOne = async (delivery: DeliverySummary) => {
