@@ -19,8 +19,9 @@ export const methodNotAllowedTemplate = (allow: string): string => `${ESCAPED_PA
 {"error":{"code":"method_not_allowed","message":"Method $context.httpMethod is not allowed on $path; allowed: ${allow}"}}`;
 
 /**
- * A mock's status is the `statusCode` of its request template. A body of a type with no template is
- * passed through instead, and a mock cannot read a status from it: the common types get one.
+ * A mock's status is the `statusCode` of its request template; the common body types get one. Any
+ * other type is refused (415, in the API's error shape) rather than passed through: the mock could
+ * not read a status from that body, and would fail.
  */
 const REQUEST_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
 
@@ -57,6 +58,7 @@ export function addApiFallbacks(api: apigw.RestApi, portalOrigin?: string): void
     const parameter = (name: string) => `method.response.header.${name}`;
     const integration = new apigw.MockIntegration({
       requestTemplates: Object.fromEntries(REQUEST_TYPES.map((type) => [type, `{"statusCode": ${status}}`])),
+      passthroughBehavior: apigw.PassthroughBehavior.NEVER,
       integrationResponses: [
         {
           statusCode: status,

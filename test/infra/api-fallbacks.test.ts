@@ -19,6 +19,7 @@ interface MethodJson {
     Integration: {
       Type: string;
       RequestTemplates?: Record<string, string>;
+      PassthroughBehavior?: string;
       IntegrationResponses?: {
         StatusCode: string;
         ResponseTemplates?: Record<string, string>;
@@ -70,6 +71,7 @@ describe('the 404 of a path nothing serves', () => {
     expect(method?.Properties.AuthorizationType).toBe('NONE');
     expect(method?.Properties.Integration.Type).toBe('MOCK');
     expect(method?.Properties.Integration.RequestTemplates?.['application/json']).toBe('{"statusCode": 404}');
+    expect(method?.Properties.Integration.PassthroughBehavior).toBe('NEVER');
     const response = onlyResponse(method);
     expect(response?.StatusCode).toBe('404');
     expect(response?.ResponseTemplates?.['application/json']).toBe(NOT_FOUND_TEMPLATE);
