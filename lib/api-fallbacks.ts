@@ -98,6 +98,19 @@ export function addApiFallbacks(api: apigw.RestApi, portalOrigin?: string): void
   if (!resources.some((resource) => resource.path === '/{proxy+}')) {
     mock(api.root.addResource('{proxy+}'), 'ANY', '404', NOT_FOUND_TEMPLATE);
   }
+  // A route added later would be answered by no mock: MISSING_AUTHENTICATION_TOKEN's 403 again.
+  const complete = new Set<apigw.IResource>(allResources(api.root));
+  const methods = new Set(api.methods);
+  api.node.addValidation({
+    validate: () => [
+      ...api.methods
+        .filter((method) => !methods.has(method))
+        .map((method) => `${method.httpMethod} ${method.resource.path} was added after addApiFallbacks`),
+      ...allResources(api.root)
+        .filter((resource) => !complete.has(resource))
+        .map((resource) => `${resource.path} was added after addApiFallbacks`),
+    ],
+  });
   for (const method of mocks) {
     for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
       Validations.of(method).acknowledge({

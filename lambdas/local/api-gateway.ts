@@ -121,6 +121,21 @@ const METHOD_ROUTES: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
 /** The stack's resources with no method of their own (the parents of routes): their mocks answer 404. */
 const BARE_RESOURCES = /^\/v1\/(admin|email-confirmations|portal)\/?$/;
 
+/**
+ * What the stack's fallback mocks (lib/api-fallbacks.ts) answer for `method` on `path`, if one does:
+ * 404 for a path no route serves, 405 with the methods allowed for a method its resource does not serve.
+ */
+export function fallbackOf(
+  method: string,
+  path: string,
+): { status: 404 } | { status: 405; allow: readonly string[] } | undefined {
+  if ((!path.startsWith('/v1/') && !path.startsWith('/api/v1/')) || BARE_RESOURCES.test(path)) {
+    return { status: 404 };
+  }
+  const allow = METHOD_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+  return allow && !allow.includes(method) ? { status: 405, allow } : undefined;
+}
+
 /** The stack's 405 mock: as the functions' router words it. */
 function methodNotAllowed(method: string, path: string, allow: readonly string[]) {
   return gatewayError(
@@ -303,12 +318,13 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
       }
       const path = url.pathname;
       const method = request.method ?? 'GET';
-      if ((!path.startsWith('/v1/') && !path.startsWith('/api/v1/')) || BARE_RESOURCES.test(path)) {
+      const fallback = fallbackOf(method, path);
+      if (fallback?.status === 404) {
         send(response, 404, noRoute(method, path));
         return;
       }
-      const allow = METHOD_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
-      if (allow && !allow.includes(method)) {
+      if (fallback?.status === 405) {
+        const allow = fallback.allow;
         send(response, 405, methodNotAllowed(method, path, allow), undefined, { allow: allow.join(', ') });
         return;
       }

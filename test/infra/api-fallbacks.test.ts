@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { render } from 'velocityjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fallbackOf } from '../../lambdas/local/api-gateway.js';
 import { HTTP_METHODS, methodNotAllowedTemplate, NOT_FOUND_TEMPLATE } from '../../lib/api-fallbacks.js';
 import type { WebhookServiceStack } from '../../lib/webhook-service-stack.js';
 import { newApp, newStack } from './helpers.js';
@@ -183,6 +185,53 @@ describe('the real routes', () => {
     // Assess
     expect(Object.keys(mocks).length).toBeGreaterThan(0);
     for (const method of Object.values(mocks)) expect(method.Properties.AuthorizationType).toBe('NONE');
+  });
+});
+
+describe('a route added after the fallbacks', () => {
+  it.each([
+    ['a method', (api: apigw.RestApi) => api.root.resourceForPath('/v1/admin').addMethod('GET')],
+    ['a resource', (api: apigw.RestApi) => api.root.resourceForPath('/v1').addResource('late')],
+  ])('fails the synthesis: %s', (_name, addLate) => {
+    // Prepare
+    const late = newStack(newApp());
+    addLate(late.service.api);
+
+    // Act / Assess
+    expect(() => Template.fromStack(late)).toThrow(/was added after addApiFallbacks/);
+  });
+});
+
+describe('the local twin (lambdas/local/api-gateway.ts)', () => {
+  /** A path the resource at `path` serves: a value for each path parameter, two segments for a greedy one. */
+  const sample = (path: string) => path.replace('{proxy+}', 'x/y').replace(/\{[^}]+\}/g, 'x');
+  const mockStatus = (method: MethodJson) => onlyResponse(method)?.StatusCode;
+
+  it('answers 404 and 405 (with the same Allow, less OPTIONS) where the stack has a mock, and neither elsewhere', () => {
+    // Prepare: the portal off, as locally (same-origin, no preflight).
+    const resources = [
+      portalOff.stack.service.api.root,
+      ...portalOff.stack.service.api.root.node.findAll(),
+    ].filter((construct): construct is apigw.ResourceBase => construct instanceof apigw.ResourceBase);
+    expect(resources.length).toBeGreaterThan(10);
+
+    for (const resource of resources) {
+      for (const [httpMethod, method] of methodsOn(resource.path, portalOff)) {
+        // Act
+        const asked = httpMethod === 'ANY' ? 'GET' : httpMethod;
+        const twin = fallbackOf(asked, sample(resource.path));
+
+        // Assess
+        const where = `${httpMethod} ${resource.path}`;
+        if (method.Properties.Integration.Type !== 'MOCK') expect(twin, where).toBeUndefined();
+        else if (mockStatus(method) === '404') expect(twin, where).toEqual({ status: 404 });
+        else {
+          const allow = onlyResponse(method)?.ResponseParameters?.['method.response.header.Allow'];
+          expect(twin?.status, where).toBe(405);
+          expect(twin?.status === 405 ? `'${twin.allow.join(', ')}'` : undefined, where).toBe(allow);
+        }
+      }
+    }
   });
 });
 
