@@ -31,8 +31,8 @@ const REQUEST_TYPES = ['application/json', 'text/plain', 'application/x-www-form
  * naming it (`ANY /{proxy+}`, and `ANY` on every resource without a method, `/` included), and a
  * method a resource does not serve answers 405 `method_not_allowed` with `Allow` naming the ones it
  * does (its CORS preflight's OPTIONS included). Resources with `ANY` are left to their function,
- * whose router answers 404 and 405 itself. A more specific resource always wins over a greedy one, so
- * no route is shadowed.
+ * whose router answers 404 and 405 itself. API Gateway takes an explicit resource before a greedy
+ * sibling, so the root proxy shadows no route.
  *
  * Call once, after every method and preflight is added. The mocks need no authorizer (they answer
  * only errors, before any credential is looked at) and, with `portalOrigin`, are readable by it.
