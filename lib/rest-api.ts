@@ -172,14 +172,15 @@ export class WebhookRestApi {
       ],
       ['AccessDenied', apigw.ResponseType.ACCESS_DENIED, '403', 'forbidden', '"Access denied"'],
       ['Throttled', apigw.ResponseType.THROTTLED, '429', 'rate_limited', '"Too many requests"'],
-      // What a REST API answers for a path (or a method of a resource) it has no method for; also an
-      // unsigned call of an IAM route (/v1/admin). $context.path starts with the stage.
+      // Only ever an unsigned call of an IAM route (/v1/admin/...): lib/api-fallbacks.ts routes the
+      // paths and methods nothing serves. The id stays: a renamed gateway response of the same type
+      // would be put by the new resource, then reset to the default by the old one's deletion.
       [
         'NoRoute',
         apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-        '404',
-        'not_found',
-        '"No route for $context.httpMethod $context.path (on /v1/admin: or no SigV4 signature)"',
+        '403',
+        'forbidden',
+        '"Admin credentials required"',
       ],
       ['RequestTooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', fromContext],
       ['Default4xx', apigw.ResponseType.DEFAULT_4XX, '', 'bad_request', fromContext],

@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { addApiFallbacks } from './api-fallbacks.js';
 import { EscalationStateMachine } from './escalation-state-machine.js';
 import { SERVICE_NAME } from './metric-names.js';
 import { WebhookServiceObservability } from './observability.js';
@@ -133,6 +134,8 @@ export class WebhookService extends Construct {
     }
     restApi.addGatewayResponses(this.portal?.origin);
     if (this.portal) restApi.addPortalPreflights(this.portal.origin);
+    // Last: it answers for every path and method not served by then.
+    addApiFallbacks(this.api, this.portal?.origin);
 
     wireServiceFunctions(this.functions, {
       storage,

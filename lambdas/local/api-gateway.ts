@@ -15,8 +15,10 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
  * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
  * GET /v1/email-confirmations/{token} → public, GET /v1/openapi.json and POST /v1/portal/sessions →
  * admin without credentials (its link token is one), /v1/* and /api/v1/* (seed 003's paths) →
- * management. Any other path answers 404 `not_found` naming it, as API Gateway's
- * MISSING_AUTHENTICATION_TOKEN response does in the stack.
+ * management. Any other path answers 404 `not_found` naming it, and a method the four
+ * method-routed resources do not serve 405 `method_not_allowed` with `Allow`, as the stack's mocks
+ * do (lib/api-fallbacks.ts); an admin call without the token is 403 `forbidden`, as an unsigned one
+ * is there.
  *
  * Time limits are API Gateway's and Lambda's: each function runs under its configured timeout (from
  * the synthesized stack) with a real `context.getRemainingTimeInMillis()`, and the integration under
@@ -100,9 +102,47 @@ function send(
 
 const gatewayError = (code: string, message: string) => ({ error: { code, message } });
 
-/** API Gateway's answer to a path no resource serves (the stack's MISSING_AUTHENTICATION_TOKEN response). */
+/** API Gateway's answer to a path no resource serves (the stack's 404 mocks, lib/api-fallbacks.ts). */
 export const noRoute = (method: string, path: string) =>
   gatewayError('not_found', `No route for ${method} ${path}`);
+
+/**
+ * The resources API Gateway itself routes by method (lib/rest-api.ts), and the methods each serves:
+ * another method answers 405 before any credential is looked at, as the stack's 405 mocks do. (No
+ * OPTIONS: locally the portal is same-origin, so there is no preflight, as with the portal off.)
+ */
+const METHOD_ROUTES: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^\/v1\/events\/?$/, ['POST']],
+  [/^\/v1\/openapi\.json\/?$/, ['GET']],
+  [/^\/v1\/email-confirmations\/[^/]+\/?$/, ['GET']],
+  [/^\/v1\/portal\/sessions\/?$/, ['POST']],
+];
+
+/** The stack's resources with no method of their own (the parents of routes): their mocks answer 404. */
+const BARE_RESOURCES = /^\/v1\/(admin|email-confirmations|portal)\/?$/;
+
+/**
+ * What the stack's fallback mocks (lib/api-fallbacks.ts) answer for `method` on `path`, if one does:
+ * 404 for a path no route serves, 405 with the methods allowed for a method its resource does not serve.
+ */
+export function fallbackOf(
+  method: string,
+  path: string,
+): { status: 404 } | { status: 405; allow: readonly string[] } | undefined {
+  if ((!path.startsWith('/v1/') && !path.startsWith('/api/v1/')) || BARE_RESOURCES.test(path)) {
+    return { status: 404 };
+  }
+  const allow = METHOD_ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+  return allow && !allow.includes(method) ? { status: 405, allow } : undefined;
+}
+
+/** The stack's 405 mock: as the functions' router words it. */
+function methodNotAllowed(method: string, path: string, allow: readonly string[]) {
+  return gatewayError(
+    'method_not_allowed',
+    `Method ${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`,
+  );
+}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -277,8 +317,15 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         return;
       }
       const path = url.pathname;
-      if (!path.startsWith('/v1/') && !path.startsWith('/api/v1/')) {
-        send(response, 404, noRoute(request.method ?? 'GET', path));
+      const method = request.method ?? 'GET';
+      const fallback = fallbackOf(method, path);
+      if (fallback?.status === 404) {
+        send(response, 404, noRoute(method, path));
+        return;
+      }
+      if (fallback?.status === 405) {
+        const allow = fallback.allow;
+        send(response, 405, methodNotAllowed(method, path, allow), undefined, { allow: allow.join(', ') });
         return;
       }
       if (path.startsWith('/v1/admin/')) {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -202,4 +202,138 @@ describe('local API Gateway twin: routes', () => {
       expect(response.body).toEqual({ error: { code: 'not_found', message: `No route for DELETE ${path}` } });
     },
   );
+
+  /** A twin whose functions and authorizer count their calls: none may run for the answers below. */
+  async function countingTwin(): Promise<{ client: ApiClient; calls: string[] }> {
+    const calls: string[] = [];
+    const counted =
+      (name: string): ProxyHandler =>
+      async () => {
+        calls.push(name);
+        return { statusCode: 200, body: '{}' };
+      };
+    const client = await startTwin({
+      management: counted('management'),
+      publish: counted('publish'),
+      admin: counted('admin'),
+      authorizer: async () => {
+        calls.push('authorizer');
+        return allow();
+      },
+    });
+    return { client, calls };
+  }
+
+  it.each([
+    ['GET', '/v1/events', 'POST'],
+    ['DELETE', '/v1/events', 'POST'],
+    ['POST', '/v1/openapi.json', 'GET'],
+    ['HEAD', '/v1/openapi.json', 'GET'],
+    ['POST', '/v1/email-confirmations/tok_abc', 'GET'],
+    ['OPTIONS', '/v1/email-confirmations/tok_abc', 'GET'],
+    ['GET', '/v1/portal/sessions', 'POST'],
+    ['PUT', '/v1/portal/sessions', 'POST'],
+  ])(
+    'answers %s %s with the 405 and Allow: %s the stack answers, before any credential',
+    async (method, path, allowed) => {
+      // Prepare
+      const { client, calls } = await countingTwin();
+
+      // Act: no Authorization, as the stack's mocks need none.
+      const response = await fetch(`${client.baseUrl}${path}`, { method });
+
+      // Assess
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allowed);
+      if (method !== 'HEAD') {
+        expect(await response.json()).toEqual({
+          error: {
+            code: 'method_not_allowed',
+            message: `Method ${method} is not allowed on ${path}; allowed: ${allowed}`,
+          },
+        });
+      }
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['POST', '/v1/events', 'publish'],
+    ['GET', '/v1/openapi.json', 'admin'],
+    ['GET', '/v1/email-confirmations/tok_abc', 'management'],
+    ['POST', '/v1/portal/sessions', 'admin'],
+  ])('still sends %s %s to the %s function', async (method, path, name) => {
+    // Prepare
+    const { client, calls } = await countingTwin();
+
+    // Act
+    const response = await client.request(method, path, method === 'POST' ? {} : undefined);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(calls.filter((call) => call !== 'authorizer')).toEqual([name]);
+  });
+
+  it.each(['/v1/admin', '/v1/portal', '/v1/email-confirmations/'])(
+    'answers %s, a resource with no method in the stack, with its 404',
+    async (path) => {
+      // Prepare
+      const { client, calls } = await countingTwin();
+
+      // Act
+      const response = await client.request('GET', path);
+
+      // Assess
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({ error: { code: 'not_found', message: `No route for GET ${path}` } });
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('answers an admin call without the admin token with the 403 the stack answers an unsigned one', async () => {
+    // Prepare
+    const { client, calls } = await countingTwin();
+
+    // Act: a tenant key is no admin credential either.
+    const anonymous = await client.withToken(undefined).get('/v1/admin/accounts');
+    const tenantKey = await client.get('/v1/admin/accounts');
+
+    // Assess
+    for (const response of [anonymous, tenantKey]) {
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ error: { code: 'forbidden', message: 'Admin credentials required' } });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['quotes and backslashes', `/x"y\\z'w`],
+    ['percent-encoded control characters', '/x%00%0A%1F%7F'],
+    ['Unicode', '/%C3%BC%E2%80%AE%F0%9F%8E%89'],
+    ['a JSON injection', '/x","code":"ok'],
+  ])('answers a path with %s with a 404 that is valid JSON and names it', async (_name, path) => {
+    // Prepare: raw, so that no client normalises the path first.
+    const { client } = await countingTwin();
+    const { port } = new URL(client.baseUrl);
+
+    // Act
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const outgoing = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (incoming) => {
+        let text = '';
+        incoming.setEncoding('utf8');
+        incoming.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, text }));
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+
+    // Assess
+    expect(answer.status).toBe(404);
+    const body = JSON.parse(answer.text) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('not_found');
+    expect(body.error.message).toBe(`No route for GET ${new URL(path, 'http://localhost').pathname}`);
+  });
 });

@@ -213,6 +213,39 @@ describe("seed 003's routes", () => {
     );
 
     it.each([
+      ['GET', '/v1/events', 'POST'],
+      ['POST', '/v1/openapi.json', 'GET'],
+      ['DELETE', '/v1/email-confirmations/tok_abc', 'GET'],
+      ['GET', '/v1/portal/sessions', 'POST'],
+    ])(
+      'answers %s %s, a resource API Gateway routes by method, with 405 and Allow: %s',
+      async (method, path, allow) => {
+        // Act: with a key and without, as API Gateway answers before any authorizer.
+        const answers = [
+          await call<ErrorBody>(path, { method, headers: auth() }),
+          await call<ErrorBody>(path, { method }),
+        ];
+
+        // Assess
+        for (const answer of answers) {
+          expectError(asResponse(answer), 405, 'method_not_allowed');
+          expect(answer.headers.get('allow')).toBe(allow);
+        }
+      },
+    );
+
+    it('answers an admin route called without admin credentials with 403, and /v1/admin itself with 404', async () => {
+      // Act
+      const unsigned = await call<ErrorBody>('/v1/admin/event-types', { headers: auth() });
+      const bare = await call<ErrorBody>('/v1/admin', { headers: auth() });
+
+      // Assess
+      expectError(asResponse(unsigned), 403, 'forbidden');
+      expectError(asResponse(bare), 404, 'not_found');
+      expect(bare.body.error.message).toContain('/v1/admin');
+    });
+
+    it.each([
       ['GET', '/v1/webhooks/get'],
       ['GET', '/api/v1/webhooks/get?id='],
       ['PUT', '/v1/webhooks/update'],

@@ -350,14 +350,12 @@ describe('REST API', () => {
     expect(v1?.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
   });
 
-  it('answers a path it has no method for with a JSON 404 naming the method and path', () => {
+  it('answers an unsigned call of an IAM route (MISSING_AUTHENTICATION_TOKEN) with a JSON 403 forbidden', () => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
-      StatusCode: '404',
+      StatusCode: '403',
       ResponseTemplates: {
-        'application/json': Match.stringLikeRegexp(
-          '^\\{"error":\\{"code":"not_found","message":"No route for \\$context.httpMethod \\$context.path',
-        ),
+        'application/json': '{"error":{"code":"forbidden","message":"Admin credentials required"}}',
       },
     });
   });
