@@ -249,6 +249,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
   };
   const names = [
     'accounts',
+    'accountPurges',
     'alertEmails',
     'apiKeys',
     'portalLinks',
