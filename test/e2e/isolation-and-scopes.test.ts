@@ -101,6 +101,7 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'PATCH /v1/admin/accounts/{id}': { body: () => ({ alert_emails: ['intruder@attacker.example'] }) },
   'GET /v1/admin/accounts/{id}/api-keys': {},
   'DELETE /v1/admin/accounts/{id}/api-keys/{key_id}': {},
+  'DELETE /v1/admin/accounts/{id}': {},
   'POST /v1/admin/accounts/{id}/api-keys': { body: () => ({ scopes: [...TENANT_SCOPES] }) },
   'POST /v1/admin/accounts/{id}/portal-sessions': { body: () => ({ ttl_seconds: 86_400 }) },
   // The one-time link token in the body is the credential: a made-up one opens no session.

@@ -261,6 +261,12 @@ const SAMPLES: Sample[] = [
     path: (ids) => `/v1/webhooks/delete?id=${ids.spareWebhook}`,
   },
   { key: 'DELETE /v1/webhooks/{id}', as: 'tenant', path: (ids) => `/v1/webhooks/${ids.webhook}` },
+  // Last: the account the admin samples made goes, with its key and link.
+  {
+    key: 'DELETE /v1/admin/accounts/{id}',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}`,
+  },
 ];
 
 describe('OpenAPI document', () => {
