@@ -7,6 +7,7 @@ import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-
 import { DynamoHistoryPurgeRepository } from '../../lambdas/adapters/dynamodb/history-purge-store.js';
 import { DynamoPortalLinkRepository } from '../../lambdas/adapters/dynamodb/portal-link-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
+import { DynamoWebhookCounter } from '../../lambdas/adapters/dynamodb/webhook-count-store.js';
 import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import {
@@ -130,6 +131,16 @@ describe('account purge', () => {
     // Assess
     expect(await deps.accounts.get(doomed.account.id)).toBeUndefined();
     expect(await deps.accounts.exists(doomed.account.id)).toBe(true);
+    const counter = new DynamoWebhookCounter(dynamo.doc, dynamo.tables.config);
+    expect(await counter.reserve(doomed.account.id, null, NOW.toISOString())).toEqual({
+      outcome: 'no_account',
+    });
+    const alertEmails = new DynamoAlertEmailRepository(dynamo.doc, dynamo.tables.config);
+    expect(
+      await alertEmails.setPlatformAddresses(doomed.account.id, []).catch((error: unknown) => error),
+    ).toMatchObject({
+      code: 'not_found',
+    });
     const found = await Promise.all(doomed.keys.map((key) => deps.apiKeys.findByHash(key.keyHash)));
     expect(found.filter(Boolean)).toHaveLength(3);
 
