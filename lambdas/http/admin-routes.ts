@@ -63,7 +63,7 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     doc: {
       operationId: 'listAccounts',
       tag: 'Admin',
-      summary: 'List every account, paged (by plan, then id)',
+      summary: 'List every account, paged by id (an account being deleted is left out)',
       status: 200,
       schema: 'AccountPage',
     },
@@ -163,7 +163,7 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
       operationId: 'listApiKeys',
       tag: 'Admin',
       summary:
-        "List an account's API keys and live portal session keys (`type`), paged by key id; never a key or its hash",
+        "List an account's API keys and live portal session keys (`type`), paged (in no particular order); never a key or its hash",
       status: 200,
       schema: 'ApiKeyPage',
     },

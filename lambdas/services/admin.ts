@@ -37,7 +37,7 @@ export async function getAccount(deps: Pick<Dependencies, 'accounts'>, accountId
   return account;
 }
 
-/** GET /v1/admin/accounts: every account, by plan then id. */
+/** GET /v1/admin/accounts: every account, by id (accounts being deleted left out). */
 export function listAccounts(
   deps: Pick<Dependencies, 'accounts'>,
   page: PageRequest,

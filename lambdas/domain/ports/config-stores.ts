@@ -21,7 +21,7 @@ export interface AccountRepository {
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | undefined>;
   /**
-   * Every account, by plan then id, from an index (eventually consistent: an account created a
+   * Every account, by id, from an index (eventually consistent: an account created a
    * moment ago may be missing). Throws DomainError('validation_error') for a malformed cursor.
    */
   list(page: PageRequest): Promise<Page<Account>>;
