@@ -2,8 +2,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { METRIC } from '../lib/metric-names.js';
 import { authorizerDependencies } from './composition.js';
+import { log } from './logging.js';
 import { flushMetrics, metrics } from './metrics.js';
-import { authenticate } from './services/admin.js';
+import { authenticate, recordKeyUse } from './services/admin.js';
 import type { DependenciesProvider } from './services/dependencies.js';
 
 /**
@@ -27,6 +28,12 @@ export function createAuthorizer(dependencies: DependenciesProvider) {
     }
     // API Gateway turns exactly this message into a 401.
     if (!key) throw new Error('Unauthorized');
+    try {
+      await recordKeyUse(dependencies(), key);
+    } catch (error) {
+      // Bookkeeping only: a key that is valid is let in even when its last use cannot be recorded.
+      log.warn('could not record the key use', { keyId: key.id, error: String(error) });
+    }
     const [apiArn = '*', stage = '*'] = event.methodArn.split('/');
     return {
       principalId: key.id,

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
+import { DynamoAccountPurgeRepository } from './adapters/dynamodb/account-purge-store.js';
 import { DynamoAccountRepository } from './adapters/dynamodb/account-store.js';
 import { DynamoAlertEmailRepository } from './adapters/dynamodb/alert-email-store.js';
 import { DynamoApiKeyRepository } from './adapters/dynamodb/api-key-store.js';
@@ -105,6 +106,7 @@ const alertEmailsPort = (config: RuntimeConfig) =>
 export const configTablePorts = {
   accounts: accountsPort,
   alertEmails: alertEmailsPort,
+  accountPurges: (config) => new DynamoAccountPurgeRepository(doc(config), config.configTableName),
   apiKeys: (config) => new DynamoApiKeyRepository(doc(config), config.configTableName),
   portalLinks: (config) => new DynamoPortalLinkRepository(doc(config), config.configTableName),
   // Operational event types (endpoint.failing, …) are built into the catalog (docs/escalation.md).
@@ -247,6 +249,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
   };
   const names = [
     'accounts',
+    'accountPurges',
     'alertEmails',
     'apiKeys',
     'portalLinks',

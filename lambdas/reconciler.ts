@@ -1,5 +1,6 @@
 import { reconcilerDependencies } from './composition.js';
 import { log } from './logging.js';
+import { continueAccountPurges } from './services/account-deletion.js';
 import { sendQueuedConfirmations } from './services/alert-emails.js';
 import type { Dependencies, DependenciesProvider } from './services/dependencies.js';
 import { requeueAllPending, requeueOverdue } from './services/reconcile.js';
@@ -22,6 +23,8 @@ export interface ReconcilerOptions {
   readonly requeue?: 'overdue' | 'all' | 'none';
   /** Carry on removing the history of deleted webhooks (docs/retention.md). @default true */
   readonly purgeHistory?: boolean;
+  /** Carry on deleting the accounts DELETE /v1/admin/accounts/{id} left to it (docs/storage.md). @default true */
+  readonly purgeAccounts?: boolean;
   /** Carry on the recovers their requests left to the background (docs/storage.md). @default true */
   readonly recover?: boolean;
   /** Send the queued alert-address confirmation mails (docs/escalation.md). @default true */
@@ -37,6 +40,7 @@ export interface ReconcilerOptions {
 export interface ReconcilerResult {
   readonly requeued: number;
   readonly purged: number;
+  readonly accountItemsPurged: number;
   readonly recovered: number;
   readonly confirmationsSent: number;
 }
@@ -49,7 +53,8 @@ const REQUEUE = {
 
 /**
  * Scheduled: re-queues deliveries still pending well past their due time, carries on removing
- * the history of deleted webhooks that DELETE left to the background (docs/retention.md) and the
+ * deleted accounts' data, the history of deleted webhooks that DELETE left to the background
+ * (docs/retention.md) and the
  * recovers their requests left to it, and sends
  * the queued alert-address confirmation mails (docs/escalation.md), in this order.
  */
@@ -57,6 +62,7 @@ export function createReconcilerHandler(dependencies: DependenciesProvider, opti
   const {
     requeue = 'overdue',
     purgeHistory = true,
+    purgeAccounts = true,
     recover = true,
     sendConfirmations = true,
     logSummary = true,
@@ -64,6 +70,8 @@ export function createReconcilerHandler(dependencies: DependenciesProvider, opti
   return async (): Promise<ReconcilerResult> => {
     const deps = dependencies();
     const requeued = await REQUEUE[requeue](deps);
+    // Before the history purges: an account's webhook step leaves purge requests for them.
+    const accounts = purgeAccounts ? await continueAccountPurges(deps) : { deleted: 0, completed: 0 };
     const purge = purgeHistory ? await continueHistoryPurges(deps) : { deleted: 0, completed: 0 };
     const recovered = recover ? await continueRecovers(deps) : { queued: 0, completed: 0 };
     const confirmationsSent = sendConfirmations ? await sendQueuedConfirmations(deps) : 0;
@@ -71,13 +79,21 @@ export function createReconcilerHandler(dependencies: DependenciesProvider, opti
       log.info('reconciled', {
         requeued,
         purged: purge.deleted,
+        accountItemsPurged: accounts.deleted,
+        accountPurgesCompleted: accounts.completed,
         purgesCompleted: purge.completed,
         recovered: recovered.queued,
         recoversCompleted: recovered.completed,
         confirmationsSent,
       });
     }
-    return { requeued, purged: purge.deleted, recovered: recovered.queued, confirmationsSent };
+    return {
+      requeued,
+      purged: purge.deleted,
+      accountItemsPurged: accounts.deleted,
+      recovered: recovered.queued,
+      confirmationsSent,
+    };
   };
 }
 

@@ -10,6 +10,7 @@ import { DEPLOYMENT_ENV } from './metric-names.js';
 import type { WebhookPipeline } from './pipeline.js';
 import type { PortalHosting } from './portal-hosting.js';
 import type { WebhookServiceStorage } from './storage.js';
+import { CONFIG_INDEX } from './storage-schema.js';
 import { WebhookFunction } from './webhook-function.js';
 
 /** The handler entries (`lambdas/<name>.ts`), one function each. */
@@ -161,12 +162,19 @@ export function wireServiceFunctions(functions: ServiceFunctions, resources: Ser
   const bothTables = (handler: WebhookFunction) =>
     handler.useConfigTable(config, 'readwrite').useDeliveriesTable(deliveries, 'readwrite');
 
-  functions.authorizer.useConfigTable(config, 'read').useDeliveriesTable(deliveries, 'none');
+  // UpdateItem of a key's last_used_at alone, at most once an hour per key (docs/storage.md).
+  functions.authorizer
+    .useConfigTable(config, 'read')
+    .recordsKeyUse(config)
+    .useDeliveriesTable(deliveries, 'none');
   bothTables(functions['management-api']).readsMasterKey(masterKeySecret).sendsToDeliveryQueue(deliveryQueue);
   bothTables(functions['publish-api']).publishesToBus(eventBus);
   // admin-api also serves the portal-link exchange (POST /v1/portal/sessions: a link, then a session
   // key, both config-table items; docs/portal.md), which needs nothing more.
-  functions['admin-api'].useConfigTable(config, 'readwrite').useDeliveriesTable(deliveries, 'none');
+  // The account_items index: the admin listings and account deletion (docs/storage.md), nobody else's.
+  functions['admin-api']
+    .useConfigTable(config, 'readwrite', [CONFIG_INDEX.accountItems])
+    .useDeliveriesTable(deliveries, 'none');
   // Bus events that cannot be parsed are parked with their reason, never dropped.
   bothTables(functions.fanout).sendsToDeliveryQueue(deliveryQueue).parksIn(parkedQueue);
   bothTables(functions.deliver)
@@ -178,7 +186,10 @@ export function wireServiceFunctions(functions: ServiceFunctions, resources: Ser
   // readwrite on config: it also sends the queued alert-address confirmation mails (docs/escalation.md),
   // with links to the API (it is no API integration: no dependency cycle).
   const reconciler = functions.reconciler;
-  reconciler.useDeliveriesTable(deliveries, 'readwrite').useConfigTable(config, 'readwrite');
+  // The account_items index too: an account purge's remaining keys, portal links and mail tokens.
+  reconciler
+    .useDeliveriesTable(deliveries, 'readwrite')
+    .useConfigTable(config, 'readwrite', [CONFIG_INDEX.accountItems]);
   if (sender) reconciler.sendsAlertMailAs(sender);
   reconciler.sendsToDeliveryQueue(deliveryQueue).linksToApi(resources.api);
 

@@ -7,6 +7,11 @@ export interface IndexSchema {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * What the index holds besides the keys: `ALL` attributes (the default), or `KEYS_ONLY` (then an
+   * update of the item that changes no key attribute writes nothing to the index).
+   */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableSchema {
@@ -21,8 +26,16 @@ export const CONFIG_TABLE: TableSchema = {
   sortKey: 'sk',
   // Only portal links and session keys carry it (epoch seconds): configuration never expires.
   timeToLiveAttribute: 'purge_at',
-  globalSecondaryIndexes: [],
+  // One index (CloudFormation adds one GSI per table per update). Keyed on `sk` and `account_id`,
+  // which account and API key items always had, so DynamoDB fills it for existing items on the
+  // upgrade. Keys only: a `last_used_at` or `webhook_count` update writes nothing to it.
+  globalSecondaryIndexes: [
+    { indexName: 'account_items', partitionKey: 'sk', sortKey: 'account_id', projection: 'KEYS_ONLY' },
+  ],
 };
+
+/** The config table's index names (docs/storage.md). */
+export const CONFIG_INDEX = { accountItems: 'account_items' } as const;
 
 export const DELIVERIES_TABLE: TableSchema = {
   partitionKey: 'pk',

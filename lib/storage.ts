@@ -44,7 +44,7 @@ export class WebhookServiceStorage {
   }
 }
 
-/** On demand, point-in-time recovery, AWS managed encryption; every index projects all attributes. */
+/** On demand, point-in-time recovery, AWS managed encryption; each index's projection from the schema (ALL by default). */
 function table(
   scope: Construct,
   id: string,
@@ -65,7 +65,8 @@ function table(
       indexName: index.indexName,
       partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType:
+        index.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
     });
   }
   return created;

@@ -14,7 +14,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
+import { type CONFIG_INDEX, CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from './storage-schema.js';
+
+/** An index of the config table a function may query. */
+export type ConfigIndexName = (typeof CONFIG_INDEX)[keyof typeof CONFIG_INDEX];
 
 /** The repository root, from this file's location (never from the process's working directory). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -224,14 +227,50 @@ export class WebhookFunction extends NodejsFunction {
     return super.addEnvironment(key, value, options);
   }
 
-  /** CONFIG_TABLE_NAME, and item-level access to the config table (`none`: the name only). */
-  public useConfigTable(table: dynamodb.ITable, access: TableAccess): this {
-    return this.bindTable('configTable', 'CONFIG_TABLE_NAME', table, CONFIG_TABLE, access);
+  /**
+   * CONFIG_TABLE_NAME, and item-level access to the config table (`none`: the name only) and to the
+   * named indexes of it alone (least privilege: only the admin API queries them).
+   */
+  public useConfigTable(
+    table: dynamodb.ITable,
+    access: TableAccess,
+    indexes: readonly ConfigIndexName[] = [],
+  ): this {
+    return this.bindTable('configTable', 'CONFIG_TABLE_NAME', table, CONFIG_TABLE, access, indexes);
+  }
+
+  /**
+   * UpdateItem of API key items' `last_used_at` alone (the authorizer): partition keys `APIKEY#…`,
+   * no other attribute (the key attributes name the item), no other write action.
+   */
+  public recordsKeyUse(table: dynamodb.ITable): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': [CONFIG_TABLE.partitionKey, CONFIG_TABLE.sortKey, 'last_used_at'],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+    return this;
   }
 
   /** DELIVERIES_TABLE_NAME, and item-level access to the deliveries table and its indexes (`none`: the name only). */
   public useDeliveriesTable(table: dynamodb.ITable, access: TableAccess): this {
-    return this.bindTable('deliveriesTable', 'DELIVERIES_TABLE_NAME', table, DELIVERIES_TABLE, access);
+    const indexes = DELIVERIES_TABLE.globalSecondaryIndexes.map((index) => index.indexName);
+    return this.bindTable(
+      'deliveriesTable',
+      'DELIVERIES_TABLE_NAME',
+      table,
+      DELIVERIES_TABLE,
+      access,
+      indexes,
+    );
   }
 
   /** DELIVERY_QUEUE_URL, and SendMessage to the delivery queue. */
@@ -344,7 +383,12 @@ export class WebhookFunction extends NodejsFunction {
     table: dynamodb.ITable,
     schema: TableSchema,
     access: TableAccess,
+    indexes: readonly string[],
   ): this {
+    const unknown = indexes.filter(
+      (name) => !schema.globalSecondaryIndexes.some((index) => index.indexName === name),
+    );
+    if (unknown.length > 0) throw new Error(`${this.entryName}: no index ${unknown.join(', ')} on ${kind}`);
     const grants =
       access === 'none'
         ? []
@@ -355,7 +399,7 @@ export class WebhookFunction extends NodejsFunction {
                 access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
               resourceArns: [
                 table.tableArn,
-                ...schema.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+                ...indexes.map((indexName) => `${table.tableArn}/index/${indexName}`),
               ],
             }),
           ];

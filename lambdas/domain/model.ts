@@ -37,6 +37,8 @@ export interface ApiKeyRecord {
   readonly createdAt: string;
   /** A portal session key's end (docs/portal.md): refused from then on. API keys never expire. */
   readonly expiresAt?: string;
+  /** When the authorizer last let the key in, to the hour (recorded at most once an hour). */
+  readonly lastUsedAt?: string;
 }
 
 export interface EventType {

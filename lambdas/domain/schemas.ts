@@ -185,8 +185,17 @@ export const createAccountBody = z.strictObject({
 });
 
 export const updateAccountBody = z
-  .strictObject({ alert_emails: z.optional(alertEmails) })
+  .strictObject({
+    name: z.optional(name),
+    plan: z.optional(z.enum(PLANS)),
+    alert_emails: z.optional(alertEmails),
+  })
   .check(z.refine((body) => Object.keys(body).length > 0, 'at least one field is required'));
+
+/** An API key's id (`key_…`) or a portal session key's (`ses_…`) in a path. */
+export const apiKeyId = z
+  .string()
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[a-zA-Z0-9_-]+$/, 'must be letters, digits, "_" or "-"'));
 
 export const createApiKeyBody = z.strictObject({
   scopes: z

@@ -1,18 +1,30 @@
 import { notFound } from '../domain/errors.js';
 import {
   accountId,
+  apiKeyId,
   createAccountBody,
   createApiKeyBody,
   createPortalSessionBody,
   eventTypeName,
+  pageQuery,
   putEventTypeBody,
   updateAccountBody,
 } from '../domain/schemas.js';
-import { createAccount, createApiKey, putEventType, updateAccount } from '../services/admin.js';
+import { deleteAccount } from '../services/account-deletion.js';
+import {
+  createAccount,
+  createApiKey,
+  getAccount,
+  listAccounts,
+  listApiKeys,
+  putEventType,
+  revokeApiKey,
+  updateAccount,
+} from '../services/admin.js';
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { mintPortalLink } from '../services/portal.js';
 import { route } from './api.js';
-import { accountResource, eventTypeResource } from './representations.js';
+import { accountResource, apiKeyResource, eventTypeResource } from './representations.js';
 
 /** Platform-admin routes (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
 
@@ -45,13 +57,50 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     }),
   }),
   route({
+    method: 'GET',
+    path: '/v1/admin/accounts',
+    access: 'admin',
+    doc: {
+      operationId: 'listAccounts',
+      tag: 'Admin',
+      summary: 'List every account, paged by id (an account being deleted is left out)',
+      status: 200,
+      schema: 'AccountPage',
+    },
+    query: pageQuery,
+    handle: async ({ query }) => {
+      const page = await listAccounts(dependencies(), { limit: query.limit, cursor: query.cursor });
+      return {
+        status: 200,
+        body: { data: page.items.map(accountResource), next_cursor: page.nextCursor ?? null },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/admin/accounts/{id}',
+    access: 'admin',
+    doc: {
+      operationId: 'getAccount',
+      tag: 'Admin',
+      summary: 'Get an account',
+      status: 200,
+      schema: 'Account',
+    },
+    handle: async ({ params }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      return { status: 200, body: accountResource(await getAccount(dependencies(), account)) };
+    },
+  }),
+  route({
     method: 'PATCH',
     path: '/v1/admin/accounts/{id}',
     access: 'admin',
     doc: {
       operationId: 'updateAccount',
       tag: 'Admin',
-      summary: "Set an account's platform-vouched alert addresses (`alert_emails`, at most 20)",
+      summary:
+        "Change an account's name or plan (applies from the next request), or set its platform-vouched alert addresses (`alert_emails`, at most 20)",
       status: 200,
       schema: 'Account',
     },
@@ -59,6 +108,24 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
     handle: async ({ params, body }) => {
       const account = pathParam(accountId, params.id, 'Account');
       return { status: 200, body: accountResource(await updateAccount(dependencies(), account, body)) };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/admin/accounts/{id}',
+    access: 'admin',
+    doc: {
+      operationId: 'deleteAccount',
+      tag: 'Admin',
+      summary:
+        'Delete an account and all its data: its keys stop working at once (in AWS once the authorizer cache, 5 minutes, lets go), the account reads as not found, the rest is removed in the background; again while in progress, 202 again',
+      status: 202,
+      schema: 'Deleted',
+    },
+    handle: async ({ params }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      await deleteAccount(dependencies(), account);
+      return { status: 202, body: { deleted: true } };
     },
   }),
   route({
@@ -86,6 +153,47 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
           name: record.name ?? null,
         },
       };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/admin/accounts/{id}/api-keys',
+    access: 'admin',
+    doc: {
+      operationId: 'listApiKeys',
+      tag: 'Admin',
+      summary:
+        "List an account's API keys and live portal session keys (`type`), paged (in no particular order); never a key or its hash",
+      status: 200,
+      schema: 'ApiKeyPage',
+    },
+    query: pageQuery,
+    handle: async ({ params, query }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      const page = await listApiKeys(dependencies(), account, { limit: query.limit, cursor: query.cursor });
+      return {
+        status: 200,
+        body: { data: page.items.map(apiKeyResource), next_cursor: page.nextCursor ?? null },
+      };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/v1/admin/accounts/{id}/api-keys/{key_id}',
+    access: 'admin',
+    doc: {
+      operationId: 'revokeApiKey',
+      tag: 'Admin',
+      summary:
+        'Revoke an API key (or a portal session key): refused from then on, in AWS once the authorizer cache (5 minutes) has let go of it',
+      status: 200,
+      schema: 'Deleted',
+    },
+    handle: async ({ params }) => {
+      const account = pathParam(accountId, params.id, 'Account');
+      const key = pathParam(apiKeyId, params.key_id, 'API key');
+      await revokeApiKey(dependencies(), account, key);
+      return { status: 200, body: { deleted: true } };
     },
   }),
   route({

@@ -184,6 +184,24 @@ const SCHEMAS: Record<string, Schema> = {
     scopes: arrayOf(oneOf(TENANT_SCOPES)),
     name: orNull(string),
   }),
+  AccountPage: page('Account'),
+  ApiKeySummary: object({
+    id: string,
+    name: orNull(string),
+    type: {
+      ...oneOf(['api_key', 'portal_session']),
+      description: 'A portal session key is a bearer key too',
+    },
+    prefix: { ...string, description: 'The first characters of the key, to tell keys apart' },
+    scopes: arrayOf(oneOf(TENANT_SCOPES)),
+    created_at: dateTime,
+    expires_at: { ...orNull(dateTime), description: "A portal session key's end; null for an API key" },
+    last_used_at: {
+      ...orNull(dateTime),
+      description: 'When the key was last let in, recorded at most once an hour; null = never used',
+    },
+  }),
+  ApiKeyPage: page('ApiKeySummary'),
   PortalLink: object({
     url: { type: 'string', description: 'The one-time link: the portal URL, the token in its fragment' },
     expires_at: { ...dateTime, description: 'When the session the link opens ends' },

@@ -2,6 +2,7 @@ import type { AlertEmailStatus } from '../domain/alert-emails.js';
 import type {
   Account,
   AllTimeStats,
+  ApiKeyRecord,
   Delivery,
   DeliveryAttempt,
   EventType,
@@ -90,6 +91,22 @@ export function webhookResource(
   };
 }
 export type WebhookResource = ReturnType<typeof webhookResource>;
+
+/**
+ * A key of an account as the admin listing shows it: never the key, never its hash. A portal session
+ * key (`ps_…`) is listed too, as `type: portal_session` with its end; `last_used_at` is recorded by
+ * the authorizer at most once an hour.
+ */
+export const apiKeyResource = (key: ApiKeyRecord) => ({
+  id: key.id,
+  name: key.name ?? null,
+  type: key.prefix.startsWith('ps_') ? ('portal_session' as const) : ('api_key' as const),
+  prefix: key.prefix,
+  scopes: [...key.scopes],
+  created_at: key.createdAt,
+  expires_at: key.expiresAt ?? null,
+  last_used_at: key.lastUsedAt ?? null,
+});
 
 export const accountResource = (account: Account) => ({
   id: account.id,

@@ -101,9 +101,10 @@ export async function startSchedules(
 ): Promise<{ stop(): void }> {
   const reconcile = async (run: () => Promise<ReconcilerResult>) => {
     try {
-      const { requeued, purged, recovered } = await run();
+      const { requeued, purged, accountItemsPurged, recovered } = await run();
       if (requeued > 0) log(`reconciler re-queued ${requeued} overdue deliveries`);
       if (purged > 0) log(`reconciler purged ${purged} deliveries of deleted webhooks`);
+      if (accountItemsPurged > 0) log(`reconciler removed ${accountItemsPurged} items of deleted accounts`);
       if (recovered > 0) log(`reconciler queued ${recovered} deliveries of recovers in progress`);
     } catch (error) {
       log(`reconciler failed: ${String(error)}`);

@@ -51,7 +51,7 @@ const RECONCILER_RUNS = {
   /** The queues are new and empty at start: every delivery DynamoDB still calls pending is re-queued. */
   startupSweep: { requeue: 'all', sendConfirmations: false },
   scheduled: { requeue: 'overdue', sendConfirmations: false },
-  confirmations: { requeue: 'none', purgeHistory: false, recover: false },
+  confirmations: { requeue: 'none', purgeHistory: false, purgeAccounts: false, recover: false },
 } as const satisfies Record<keyof LocalReconcilers, ReconcilerOptions>;
 
 /** Every function's handler entry, over the same dependencies. */

@@ -2,6 +2,7 @@ import type { PlanLimits } from '../domain/plans.js';
 import type { EscalationStarter, Mailer, OpsNotifier } from '../domain/ports/alerting.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type {
+  AccountPurgeRepository,
   AccountRepository,
   AlertEmailRepository,
   ApiKeyRepository,
@@ -30,6 +31,8 @@ import type { TargetPolicy } from '../domain/url-safety.js';
  */
 export interface Dependencies {
   readonly accounts: AccountRepository;
+  /** Account deletions in progress and the items only they remove. */
+  readonly accountPurges: AccountPurgeRepository;
   /** Alert addresses tenants named, their confirmation mails and tokens. */
   readonly alertEmails: AlertEmailRepository;
   /** API keys and portal session keys, by hash. */

@@ -30,6 +30,24 @@ interface ApiKeyBody {
   readonly scopes: string[];
   readonly name: string | null;
 }
+interface AccountPage {
+  readonly data: AccountBody[];
+  readonly next_cursor: string | null;
+}
+interface ApiKeySummary {
+  readonly id: string;
+  readonly name: string | null;
+  readonly type: 'api_key' | 'portal_session';
+  readonly prefix: string;
+  readonly scopes: string[];
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly last_used_at: string | null;
+}
+interface ApiKeyPage {
+  readonly data: ApiKeySummary[];
+  readonly next_cursor: string | null;
+}
 interface EventTypeResource {
   readonly name: string;
   readonly description: string;
@@ -225,6 +243,277 @@ describe('admin API', () => {
 
       // Assess
       expectError(response, 400, 'validation_error');
+    });
+  });
+
+  describe('GET /v1/admin/accounts and GET /v1/admin/accounts/{id}', () => {
+    const allAccounts = async (limit: number): Promise<AccountBody[]> => {
+      const found: AccountBody[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 1000; pages++) {
+        const query: string = cursor ? `&cursor=${cursor}` : '';
+        const response: ApiResponse<AccountPage> = await admin.get<AccountPage>(
+          `/v1/admin/accounts?limit=${limit}${query}`,
+        );
+        expect(response.status).toBe(200);
+        expect(response.body.data.length).toBeLessThanOrEqual(limit);
+        found.push(...response.body.data);
+        cursor = response.body.next_cursor;
+        if (!cursor) return found;
+      }
+      throw new Error('the accounts list did not end');
+    };
+
+    it('lists every account exactly once across pages, as GET shows each', async () => {
+      // Prepare
+      const created = [
+        await createAccount({ plan: 'pro' }),
+        await createAccount({ plan: 'enterprise' }),
+        await createAccount(),
+      ];
+
+      // Act
+      const listed = await allAccounts(2);
+
+      // Assess
+      const ids = listed.map((account) => account.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const account of created) {
+        expect(listed.find((item) => item.id === account.id)).toEqual(account);
+        const got = await admin.get<AccountBody>(`/v1/admin/accounts/${account.id}`);
+        expect(got.status).toBe(200);
+        expect(got.body).toEqual(account);
+      }
+      expect(ids).toContain(runtime.accountId);
+    });
+
+    it('answers 404 for an unknown account and for an id that cannot be one', async () => {
+      for (const id of [uniqueId('acc_none'), 'a%20b', 'x'.repeat(65)]) {
+        expectError(await admin.get<ErrorBody>(`/v1/admin/accounts/${id}`), 404, 'not_found');
+      }
+    });
+
+    it.each([
+      ['a cursor that is not one', 'cursor=abc'],
+      ['a limit of 0', 'limit=0'],
+      ['a limit above 100', 'limit=101'],
+      ['an unknown parameter', 'plan=pro'],
+    ])('rejects %s with 400', async (_label, query) => {
+      expectError(await admin.get<ErrorBody>(`/v1/admin/accounts?${query}`), 400, 'validation_error');
+    });
+  });
+
+  describe('PATCH /v1/admin/accounts/{id}', () => {
+    it('changes the name and the plan, and the new plan applies to the next request', async () => {
+      // Prepare
+      const account = await createAccount({ plan: 'scale' });
+      const issued = await admin.post<ApiKeyBody>(`/v1/admin/accounts/${account.id}/api-keys`, {
+        scopes: ['webhooks:read'],
+      });
+      const tenant = runtime.tenant.withToken(issued.body.key);
+      const before = await tenant.get<{ plan: string }>('/v1/usage');
+
+      // Act
+      const patched = await admin.patch<AccountBody>(`/v1/admin/accounts/${account.id}`, {
+        name: 'Renamed',
+        plan: 'enterprise',
+      });
+      const after = await tenant.get<{ plan: string; limits: unknown }>('/v1/usage');
+
+      // Assess
+      expect(before.body.plan).toBe('scale');
+      expect(patched.status).toBe(200);
+      expect(patched.body).toEqual({ ...account, name: 'Renamed', plan: 'enterprise' });
+      expect((await admin.get<AccountBody>(`/v1/admin/accounts/${account.id}`)).body).toEqual(patched.body);
+      expect(after.body.plan).toBe('enterprise');
+    });
+
+    it.each([
+      ['an unknown plan', { plan: 'gold' }],
+      ['an empty name', { name: '' }],
+      ['an empty body', {}],
+      ['an unknown field', { name: 'x', webhook_count: 0 }],
+    ])('rejects %s with 400 and changes nothing', async (_label, body) => {
+      // Prepare
+      const account = await createAccount();
+
+      // Act
+      const response = await admin.patch<ErrorBody>(`/v1/admin/accounts/${account.id}`, body);
+
+      // Assess
+      expectError(response, 400, 'validation_error');
+      expect((await admin.get<AccountBody>(`/v1/admin/accounts/${account.id}`)).body).toEqual(account);
+    });
+
+    it('answers 404 for an unknown account and creates none', async () => {
+      // Prepare
+      const id = uniqueId('acc_none');
+
+      // Act
+      const response = await admin.patch<ErrorBody>(`/v1/admin/accounts/${id}`, { plan: 'pro' });
+
+      // Assess
+      expectError(response, 404, 'not_found');
+      expectError(await admin.get<ErrorBody>(`/v1/admin/accounts/${id}`), 404, 'not_found');
+    });
+  });
+
+  describe('GET and DELETE /v1/admin/accounts/{id}/api-keys', () => {
+    it("lists the account's keys without the key or its hash", async () => {
+      // Prepare
+      const account = await createAccount();
+      const other = await createAccount();
+      const path = `/v1/admin/accounts/${account.id}/api-keys`;
+      const first = await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'], name: 'ci' });
+      const second = await admin.post<ApiKeyBody>(path, { scopes: ['events:publish', 'webhooks:read'] });
+      await admin.post(`/v1/admin/accounts/${other.id}/api-keys`, { scopes: ['webhooks:read'] });
+
+      // Act
+      const listed = await admin.get<ApiKeyPage>(path);
+
+      // Assess
+      expect(listed.status).toBe(200);
+      expect(listed.body.next_cursor).toBeNull();
+      const expected = [first.body, second.body]
+        .map((key) => ({
+          id: key.id,
+          name: key.name,
+          type: 'api_key',
+          prefix: key.prefix,
+          scopes: key.scopes,
+          created_at: expect.stringMatching(ISO_8601),
+          expires_at: null,
+          last_used_at: null,
+        }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(listed.body.data).toEqual(expected);
+      const text = JSON.stringify(listed.body);
+      for (const key of [first.body.key, second.body.key]) expect(text).not.toContain(key);
+      expect(text).not.toMatch(/[0-9a-f]{64}/);
+    });
+
+    it('shows when a key was last let in, recorded once within the hour', async () => {
+      // Prepare
+      const account = await createAccount();
+      const path = `/v1/admin/accounts/${account.id}/api-keys`;
+      const issued = await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'] });
+      const unused = await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'] });
+      const client = runtime.tenant.withToken(issued.body.key);
+      const lastUsed = async (id: string) =>
+        (await admin.get<ApiKeyPage>(path)).body.data.find((key) => key.id === id)?.last_used_at;
+
+      // Act
+      expect((await client.get('/v1/webhooks')).status).toBe(200);
+      const first = await lastUsed(issued.body.id);
+      expect((await client.get('/v1/webhooks')).status).toBe(200);
+      const second = await lastUsed(issued.body.id);
+
+      // Assess
+      expect(first).toMatch(ISO_8601);
+      expect(second).toBe(first);
+      expect(await lastUsed(unused.body.id)).toBeNull();
+    });
+
+    it('lists a live portal session as type portal_session, and revokes it: 401 from then on', async () => {
+      // Prepare
+      const account = await createAccount();
+      const minted = await admin.post<{ url: string }>(`/v1/admin/accounts/${account.id}/portal-sessions`, {
+        ttl_seconds: 3600,
+      });
+      const token = new URLSearchParams(new URL(minted.body.url).hash.slice(1)).get('token');
+      const opened = await runtime.tenant
+        .withToken(undefined)
+        .post<{ session_key: string; expires_at: string }>('/v1/portal/sessions', { token });
+      expect(opened.status).toBe(201);
+      const session = runtime.tenant.withToken(opened.body.session_key);
+      expect((await session.get('/v1/webhooks')).status).toBe(200);
+      const path = `/v1/admin/accounts/${account.id}/api-keys`;
+
+      // Act
+      const listed = await admin.get<ApiKeyPage>(path);
+      const [sessionKey] = listed.body.data;
+      const revoked = await admin.delete(`${path}/${sessionKey?.id}`);
+
+      // Assess
+      expect(listed.body.data).toHaveLength(1);
+      expect(sessionKey).toMatchObject({
+        id: expect.stringMatching(/^ses_/),
+        type: 'portal_session',
+        prefix: opened.body.session_key.slice(0, 10),
+        expires_at: opened.body.expires_at,
+      });
+      expect(JSON.stringify(listed.body)).not.toContain(opened.body.session_key);
+      expect(revoked.status).toBe(200);
+      expectError(await session.get<ErrorBody>('/v1/webhooks'), 401, 'unauthorized');
+    });
+
+    it('pages the keys with a cursor', async () => {
+      // Prepare
+      const account = await createAccount();
+      const path = `/v1/admin/accounts/${account.id}/api-keys`;
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push((await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'] })).body.id);
+
+      // Act
+      const page1 = await admin.get<ApiKeyPage>(`${path}?limit=2`);
+      const page2 = await admin.get<ApiKeyPage>(`${path}?limit=2&cursor=${page1.body.next_cursor}`);
+
+      // Assess
+      expect(page1.body.data).toHaveLength(2);
+      expect(page2.body.next_cursor).toBeNull();
+      expect([...page1.body.data, ...page2.body.data].map((key) => key.id).sort()).toEqual([...ids].sort());
+    });
+
+    it('revokes a key: 401 from the next request on, the other keys keep working', async () => {
+      // Prepare
+      const account = await createAccount();
+      const path = `/v1/admin/accounts/${account.id}/api-keys`;
+      const revoked = await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'] });
+      const kept = await admin.post<ApiKeyBody>(path, { scopes: ['webhooks:read'] });
+      const client = runtime.tenant.withToken(revoked.body.key);
+      expect((await client.get('/v1/webhooks')).status).toBe(200);
+
+      // Act
+      const response = await admin.delete<{ deleted: boolean }>(`${path}/${revoked.body.id}`);
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ deleted: true });
+      expectError(await client.get<ErrorBody>('/v1/webhooks'), 401, 'unauthorized');
+      expect((await runtime.tenant.withToken(kept.body.key).get('/v1/webhooks')).status).toBe(200);
+      expect((await admin.get<ApiKeyPage>(path)).body.data.map((key) => key.id)).toEqual([kept.body.id]);
+      expectError(await admin.delete<ErrorBody>(`${path}/${revoked.body.id}`), 404, 'not_found');
+    });
+
+    it("answers 404 for another account's key and revokes nothing", async () => {
+      // Prepare
+      const owner = await createAccount();
+      const stranger = await createAccount();
+      const issued = await admin.post<ApiKeyBody>(`/v1/admin/accounts/${owner.id}/api-keys`, {
+        scopes: ['webhooks:read'],
+      });
+
+      // Act
+      const response = await admin.delete<ErrorBody>(
+        `/v1/admin/accounts/${stranger.id}/api-keys/${issued.body.id}`,
+      );
+
+      // Assess
+      expectError(response, 404, 'not_found');
+      expect((await runtime.tenant.withToken(issued.body.key).get('/v1/webhooks')).status).toBe(200);
+    });
+
+    it('answers 404 for an unknown account, 400 for a bad cursor', async () => {
+      const unknown = `/v1/admin/accounts/${uniqueId('acc_none')}/api-keys`;
+      expectError(await admin.get<ErrorBody>(unknown), 404, 'not_found');
+      expectError(await admin.delete<ErrorBody>(`${unknown}/key_x`), 404, 'not_found');
+      const account = await createAccount();
+      expectError(
+        await admin.get<ErrorBody>(`/v1/admin/accounts/${account.id}/api-keys?cursor=abc`),
+        400,
+        'validation_error',
+      );
     });
   });
 
@@ -446,7 +735,7 @@ describe('admin API', () => {
 
     it('answers 405 JSON for a wrong method on an admin route', async () => {
       // Act
-      const response = await admin.get<ErrorBody>('/v1/admin/accounts');
+      const response = await admin.delete<ErrorBody>('/v1/admin/accounts');
 
       // Assess
       expectError(response, 405, 'method_not_allowed');

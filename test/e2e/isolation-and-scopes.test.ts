@@ -96,7 +96,12 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'GET /v1/email-confirmations/{token}': { withoutCredential: 'not_found' },
   'POST /v1/events': { body: () => ({ type: 'order.created', data: { order_id: 'ord_matrix' } }) },
   'POST /v1/admin/accounts': { body: () => ({ name: 'Intruder' }) },
+  'GET /v1/admin/accounts': {},
+  'GET /v1/admin/accounts/{id}': {},
   'PATCH /v1/admin/accounts/{id}': { body: () => ({ alert_emails: ['intruder@attacker.example'] }) },
+  'GET /v1/admin/accounts/{id}/api-keys': {},
+  'DELETE /v1/admin/accounts/{id}/api-keys/{key_id}': {},
+  'DELETE /v1/admin/accounts/{id}': {},
   'POST /v1/admin/accounts/{id}/api-keys': { body: () => ({ scopes: [...TENANT_SCOPES] }) },
   'POST /v1/admin/accounts/{id}/portal-sessions': { body: () => ({ ttl_seconds: 86_400 }) },
   // The one-time link token in the body is the credential: a made-up one opens no session.
@@ -187,6 +192,7 @@ interface TestSendResult {
   readonly delivery_id: string;
 }
 interface ApiKeyBody {
+  readonly id: string;
   readonly key: string;
 }
 
@@ -199,6 +205,8 @@ describe('tenant isolation and scopes', () => {
   /** Account B: a second account made through the admin API, every scope. */
   let tenantB: ApiClient;
   let accountBId: string;
+  /** The id of an API key of B's (what the admin revocation route is tried on). */
+  let keyIdB: string;
   let webhookA: WebhookResource;
   let webhookB: WebhookResource;
   /** A failed delivery of A's webhook (its receiver answers 400): retrying it would change it. */
@@ -242,6 +250,7 @@ describe('tenant isolation and scopes', () => {
         webhooks: { target: webhookA.id, missing: newWebhookId() },
         deliveries: { target: deliveryIdA, missing: deliveryIdFor(newEventId(Date.now()), newWebhookId()) },
         accounts: { target: accountBId, missing: `acc_${randomBytes(8).toString('hex')}` },
+        'api-keys': { target: keyIdB, missing: `key_${randomBytes(8).toString('hex')}` },
         'event-types': { target: 'matrix.planted', missing: 'matrix.planted' },
         'email-confirmations': { target: newConfirmationToken(), missing: newConfirmationToken() },
       };
@@ -275,6 +284,10 @@ describe('tenant isolation and scopes', () => {
     expect(accountB.status).toBe(201);
     accountBId = accountB.body.id;
     tenantB = await issueKey(accountBId, TENANT_SCOPES);
+    const keyB = await runtime.admin.post<ApiKeyBody>(`/v1/admin/accounts/${accountBId}/api-keys`, {
+      scopes: ['webhooks:read'],
+    });
+    keyIdB = keyB.body.id;
     for (const scopes of SCOPE_SETS) {
       keys.set(callerName({ kind: 'key', account: 'A', scopes }), await issueKey(runtime.accountId, scopes));
     }
@@ -342,6 +355,19 @@ describe('tenant isolation and scopes', () => {
         expect(await stateOfA()).toEqual(before);
       },
     );
+  });
+
+  it("leaves B's account and keys as they were after the admin routes were tried with tenant keys", async () => {
+    // Act
+    const account = await runtime.admin.get<{ name: string }>(`/v1/admin/accounts/${accountBId}`);
+    const listed = await runtime.admin.get<{ data: { id: string }[] }>(
+      `/v1/admin/accounts/${accountBId}/api-keys`,
+    );
+
+    // Assess
+    expect(account.body.name).toBe('Account B');
+    expect(listed.body.data.map((key) => key.id)).toContain(keyIdB);
+    expect((await tenantB.get('/v1/webhooks')).status).toBe(200);
   });
 
   describe('listing and publishing', () => {

@@ -73,6 +73,8 @@ interface Ids {
   /** The webhooks seed 003's samples made (POST /api/v1/webhooks, and one more in `before`). */
   seedWebhook: string;
   spareWebhook: string;
+  /** The id of the API key the admin sample issued (revoked by the last admin sample). */
+  apiKey: string;
 }
 
 /**
@@ -136,6 +138,21 @@ const SAMPLES: Sample[] = [
     as: 'admin',
     path: (ids) => `/v1/admin/accounts/${ids.account}/api-keys`,
     body: () => ({ scopes: ['webhooks:read'], name: 'docs' }),
+    keep: (body, ids) => {
+      ids.apiKey = String(body.id);
+    },
+  },
+  { key: 'GET /v1/admin/accounts', as: 'admin', path: () => '/v1/admin/accounts?limit=5' },
+  { key: 'GET /v1/admin/accounts/{id}', as: 'admin', path: (ids) => `/v1/admin/accounts/${ids.account}` },
+  {
+    key: 'GET /v1/admin/accounts/{id}/api-keys',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}/api-keys`,
+  },
+  {
+    key: 'DELETE /v1/admin/accounts/{id}/api-keys/{key_id}',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}/api-keys/${ids.apiKey}`,
   },
   {
     key: 'POST /v1/admin/accounts/{id}/portal-sessions',
@@ -244,6 +261,12 @@ const SAMPLES: Sample[] = [
     path: (ids) => `/v1/webhooks/delete?id=${ids.spareWebhook}`,
   },
   { key: 'DELETE /v1/webhooks/{id}', as: 'tenant', path: (ids) => `/v1/webhooks/${ids.webhook}` },
+  // Last: the account the admin samples made goes, with its key and link.
+  {
+    key: 'DELETE /v1/admin/accounts/{id}',
+    as: 'admin',
+    path: (ids) => `/v1/admin/accounts/${ids.account}`,
+  },
 ];
 
 describe('OpenAPI document', () => {
@@ -372,6 +395,7 @@ describe('OpenAPI document', () => {
       portalToken: '',
       seedWebhook: '',
       spareWebhook: '',
+      apiKey: '',
     };
     const alertEmails = runtime.dependencies.alertEmails;
     const now = new Date().toISOString();

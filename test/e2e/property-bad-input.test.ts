@@ -19,6 +19,9 @@ let deliveryId: string;
 
 /** Everything a bad request must leave as it was. */
 type Snapshot = {
+  /** As the admin sees them: every account, and the keys of the runtime's own. */
+  accounts: unknown;
+  apiKeys: unknown;
   webhooks: WebhookResource[];
   eventTypes: unknown;
   webhook: unknown;
@@ -32,6 +35,8 @@ async function snapshot(client: ApiClient): Promise<Snapshot> {
   const history = (await client.get(`/v1/webhooks/${webhookId}/deliveries?limit=100`)).body;
   const usage = (await client.get('/v1/usage')).body;
   return {
+    accounts: (await runtime.admin.get('/v1/admin/accounts?limit=100')).body,
+    apiKeys: (await runtime.admin.get('/v1/admin/accounts/acc_local/api-keys?limit=100')).body,
     webhooks,
     eventTypes,
     webhook: (await client.get(`/v1/webhooks/${webhookId}`)).body,
@@ -171,9 +176,7 @@ describe.each(idRoutes)('$method $path: random ids', (route) => {
           path,
           route.method === 'GET' ? undefined : '{}',
         );
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(response.status).toBeLessThan(500);
-        expect(typeof response.body?.error?.code).toBe('string');
+        expectJsonClientError(response);
       }),
       { numRuns: RUNS },
     );
@@ -202,9 +205,36 @@ describe.each(queryIdRoutes)('$method $path: random ?id= values', (route) => {
           `${route.path}?${query}`,
           body,
         );
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(response.status).toBeLessThan(500);
-        expect(typeof response.body?.error?.code).toBe('string');
+        expectJsonClientError(response);
+      }),
+      { numRuns: RUNS },
+    );
+
+    // Assess
+    expect(await snapshot(runtime.tenant)).toEqual(before);
+  }, 120_000);
+});
+
+/** A 4xx with a JSON error code: what every bad input must get. */
+function expectJsonClientError(response: { status: number; body?: { error?: { code?: unknown } } }): void {
+  expect(response.status).toBeGreaterThanOrEqual(400);
+  expect(response.status).toBeLessThan(500);
+  expect(typeof response.body?.error?.code).toBe('string');
+}
+
+describe('DELETE /v1/admin/accounts/{id}/api-keys/{key_id}: random key ids of a real account', () => {
+  it('answer a 4xx JSON error, never a 5xx, and revoke nothing', async () => {
+    // Prepare
+    const before = await snapshot(runtime.tenant);
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(randomId, async (id) => {
+        const response = await runtime.admin.request<{ error?: { code?: unknown } }>(
+          'DELETE',
+          `/v1/admin/accounts/acc_local/api-keys/${encodeURIComponent(id)}`,
+        );
+        expectJsonClientError(response);
       }),
       { numRuns: RUNS },
     );
@@ -218,11 +248,14 @@ describe('random cursors and queries', () => {
   it('answer 4xx on the paged routes, never 5xx', async () => {
     // Prepare
     const before = await snapshot(runtime.tenant);
-    const templates = [
-      (id: string) => `/v1/webhooks?cursor=${id}`,
-      (id: string) => `/v1/webhooks?limit=${id}`,
-      (id: string) => `/v1/webhooks/${webhookId}/deliveries?cursor=${id}&status=failed`,
-      (id: string) => `/v1/webhooks/${webhookId}/deliveries?status=${id}`,
+    const templates: readonly [ApiClient, (id: string) => string][] = [
+      [runtime.tenant, (id) => `/v1/webhooks?cursor=${id}`],
+      [runtime.tenant, (id) => `/v1/webhooks?limit=${id}`],
+      [runtime.tenant, (id) => `/v1/webhooks/${webhookId}/deliveries?cursor=${id}&status=failed`],
+      [runtime.tenant, (id) => `/v1/webhooks/${webhookId}/deliveries?status=${id}`],
+      [runtime.admin, (id) => `/v1/admin/accounts?cursor=${id}`],
+      [runtime.admin, (id) => `/v1/admin/accounts?limit=${id}`],
+      [runtime.admin, (id) => `/v1/admin/accounts/acc_local/api-keys?cursor=${id}`],
     ];
 
     // Act + Assess
@@ -231,9 +264,8 @@ describe('random cursors and queries', () => {
         fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }),
         fc.nat(templates.length - 1),
         async (id, which) => {
-          const response = await runtime.tenant.get<{ error?: { code?: unknown } }>(
-            templates[which]!(encodeURIComponent(id)),
-          );
+          const [client, template] = templates[which]!;
+          const response = await client.get<{ error?: { code?: unknown } }>(template(encodeURIComponent(id)));
           expect(response.status).toBeGreaterThanOrEqual(400);
           expect(response.status).toBeLessThan(500);
           expect(typeof response.body?.error?.code).toBe('string');

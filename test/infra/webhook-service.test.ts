@@ -80,7 +80,7 @@ describe('tables', () => {
     });
   });
 
-  it('builds the config table on-demand with PITR and SSE, retained, TTL on purge_at, without GSIs', () => {
+  it('builds the config table on-demand with PITR and SSE, retained, TTL on purge_at, with the account_items index', () => {
     const props = resourceProps(service.configTable);
     expect(props).toMatchObject({
       KeySchema: [
@@ -93,7 +93,19 @@ describe('tables', () => {
     });
     // Only portal links and session keys carry the TTL attribute (docs/storage.md).
     expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'purge_at', Enabled: true });
-    expect(props.GlobalSecondaryIndexes).toBeUndefined();
+    // One index (CloudFormation adds one GSI per table per update), keyed on `sk` and `account_id`,
+    // which account and key items always had: DynamoDB fills it for existing items. Keys only, so
+    // `last_used_at` and webhook-counter updates write nothing to it.
+    expect(props.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'account_items',
+        KeySchema: [
+          { AttributeName: 'sk', KeyType: 'HASH' },
+          { AttributeName: 'account_id', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
     expect(template.toJSON().Resources[logicalId(service.configTable)]).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -493,14 +505,57 @@ describe('least privilege', () => {
     expect(resources).not.toContain('/index/*');
   });
 
-  it('lets the authorizer only read the config table', () => {
+  it('lets only the admin API (and the reconciler, for account purges) query the config table index, by name', () => {
+    const configIndexes = (name: (typeof FUNCTION_NAMES)[number]) =>
+      statementsOf(name)
+        .flatMap((statement) => asArray(statement.Resource))
+        .map((resource) => JSON.stringify(resource))
+        .filter(
+          (resource) => resource.includes(logicalId(service.configTable)) && resource.includes('/index/'),
+        );
+    const allowed = ['admin-api', 'reconciler'] as const;
+    for (const name of allowed) {
+      const granted = configIndexes(name).join(' ');
+      expect(granted, name).toContain('/index/account_items');
+      expect(granted, name).not.toContain('/index/*');
+      const query = statementsOf(name).filter((statement) =>
+        JSON.stringify(statement.Resource).includes('/index/account_items'),
+      );
+      expect(
+        query.flatMap((statement) => asArray(statement.Action)),
+        name,
+      ).toContain('dynamodb:Query');
+    }
+    for (const name of FUNCTION_NAMES.filter((other) => !(allowed as readonly string[]).includes(other))) {
+      expect(configIndexes(name), name).toEqual([]);
+    }
+  });
+
+  it("lets the authorizer read the config table and update only a key's last_used_at", () => {
     expect(actionsOn('authorizer', service.configTable).sort()).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
     ]);
     expect(actionsOn('authorizer', service.deliveriesTable)).toEqual([]);
+    const updates = statementsOf('authorizer').filter((statement) =>
+      asArray(statement.Action).some((action) => JSON.stringify(action).includes('UpdateItem')),
+    );
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({
+      Action: 'dynamodb:UpdateItem',
+      Effect: 'Allow',
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'last_used_at'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+    for (const action of ['PutItem', 'DeleteItem', 'BatchWriteItem']) {
+      expect(JSON.stringify(statementsOf('authorizer'))).not.toContain(`dynamodb:${action}`);
+    }
   });
 
   it('keeps admin-api away from delivery history, the master key and the queues', () => {

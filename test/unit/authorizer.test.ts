@@ -32,11 +32,14 @@ afterEach(() => {
   else process.env.POWERTOOLS_METRICS_DISABLED = savedDisabled;
 });
 
-/** The authorizer over an API key store whose lookup does `findByHash`. */
-async function authorizerWith(findByHash: (hash: string) => Promise<ApiKeyRecord | undefined>) {
+/** The authorizer over an API key store whose lookup does `findByHash` (and whose `touch` does `touch`). */
+async function authorizerWith(
+  findByHash: (hash: string) => Promise<ApiKeyRecord | undefined>,
+  touch: (keyHash: string, now: string, staleBefore: string) => Promise<void> = async () => {},
+) {
   const { createAuthorizer } = await import('../../lambdas/authorizer.js');
   const dependencies = {
-    apiKeys: { create: async () => {}, findByHash },
+    apiKeys: { create: async () => {}, findByHash, touch },
     clock: { now: () => NOW },
   } as unknown as Dependencies;
   return createAuthorizer(() => dependencies);
@@ -119,6 +122,42 @@ describe('authorizer', () => {
       expiresAt: '2026-03-01T12:00:01.000Z',
     });
     await expect(refused).rejects.toThrow(/^Unauthorized$/);
+    expect(failureCounts()).toEqual([]);
+  });
+
+  it('records a key use only when the last one is an hour old, and lets the key in when recording fails', async () => {
+    // Prepare
+    const key = (lastUsedAt?: string): ApiKeyRecord => ({
+      id: 'key_test',
+      accountId: 'acc_test',
+      keyHash: 'hash',
+      prefix: 'ak_abcdefg',
+      scopes: ['webhooks:read'],
+      createdAt: '2026-03-01T10:00:00.000Z',
+      ...(lastUsedAt ? { lastUsedAt } : {}),
+    });
+    const touched: string[][] = [];
+    const touch = async (...args: string[]) => {
+      touched.push(args);
+    };
+    const bearer = `Bearer ak_${'a'.repeat(40)}`;
+
+    // Act
+    await (await authorizerWith(async () => key(), touch))(request(bearer));
+    await (await authorizerWith(async () => key('2026-03-01T11:30:00.000Z'), touch))(request(bearer));
+    await (await authorizerWith(async () => key('2026-03-01T10:59:59.000Z'), touch))(request(bearer));
+    const failing = await authorizerWith(
+      async () => key(),
+      async () => {
+        throw new Error('throttled');
+      },
+    );
+    const allowed = await failing(request(bearer));
+
+    // Assess
+    const expected = ['hash', '2026-03-01T12:00:00.000Z', '2026-03-01T11:00:00.000Z'];
+    expect(touched).toEqual([expected, expected]);
+    expect(allowed.principalId).toBe('key_test');
     expect(failureCounts()).toEqual([]);
   });
 });

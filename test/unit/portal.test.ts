@@ -187,12 +187,22 @@ describe('portal session branding (createPortalSessionBody)', () => {
   });
 });
 
+/** An account store that knows one account (mintPortalLink reads it, nothing more). */
+const anAccountStore = () => ({
+  get: async () => anAccount(),
+  create: async () => undefined,
+  list: async () => ({ items: [] }),
+  update: async () => anAccount(),
+  exists: async () => true,
+  markDeleting: async () => true,
+});
+
 describe('mintPortalLink', () => {
   it('answers portal_unavailable, writing nothing, while the deployment has no portal URL', async () => {
     // Prepare
     const created: unknown[] = [];
     const deps = {
-      accounts: { get: async () => anAccount(), create: async () => undefined },
+      accounts: anAccountStore(),
       portalLinks: {
         create: async (link: unknown) => {
           created.push(link);
@@ -216,7 +226,7 @@ describe('mintPortalLink', () => {
     // Prepare
     const created: PortalLink[] = [];
     const deps = {
-      accounts: { get: async () => anAccount(), create: async () => undefined },
+      accounts: anAccountStore(),
       portalLinks: {
         create: async (link: PortalLink) => {
           created.push(link);

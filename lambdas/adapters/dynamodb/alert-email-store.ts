@@ -64,7 +64,8 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
           TableName: this.tableName,
           Key: accountItemKey(accountId),
           UpdateExpression: 'SET alert_emails = :addresses',
-          ConditionExpression: 'attribute_exists(pk)',
+          // An account being deleted (account-store.ts) reads as not found here too.
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleting_at)',
           ExpressionAttributeValues: { ':addresses': [...addresses] },
           ReturnValues: 'ALL_NEW',
         }),
@@ -83,7 +84,7 @@ export class DynamoAlertEmailRepository implements AlertEmailRepository {
           TableName: this.tableName,
           Key: accountItemKey(accountId),
           UpdateExpression: 'ADD confirmed_alert_emails :address',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleting_at)',
           ExpressionAttributeValues: { ':address': new Set([address]) },
         }),
       );

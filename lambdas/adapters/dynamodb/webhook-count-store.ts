@@ -34,9 +34,15 @@ export class DynamoWebhookCounter implements WebhookCounter {
           TableName: this.tableName,
           Key: accountItemKey(accountId),
           UpdateExpression: 'SET #at = :now ADD #count :one',
-          ConditionExpression:
-            limit === null ? 'attribute_exists(#count)' : 'attribute_exists(#count) AND #count < :limit',
-          ExpressionAttributeNames: { '#count': NAMES['#count'], '#at': NAMES['#at'] },
+          // An account being deleted (account-store.ts) takes no new webhook: its purge may be past them.
+          ConditionExpression: `attribute_exists(#count) AND attribute_not_exists(#deleting)${
+            limit === null ? '' : ' AND #count < :limit'
+          }`,
+          ExpressionAttributeNames: {
+            '#count': NAMES['#count'],
+            '#at': NAMES['#at'],
+            '#deleting': 'deleting_at',
+          },
           ExpressionAttributeValues: {
             ':now': now,
             ':one': 1,
@@ -49,7 +55,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const item = await this.counterItem(accountId);
-    if (!item) return { outcome: 'no_account' };
+    if (!item || item.deleting_at !== undefined) return { outcome: 'no_account' };
     const counter = toCount(item);
     return counter ? { outcome: 'full', counter } : { outcome: 'uncounted' };
   }
@@ -98,7 +104,7 @@ export class DynamoWebhookCounter implements WebhookCounter {
       new GetCommand({
         TableName: this.tableName,
         Key: accountItemKey(accountId),
-        ProjectionExpression: 'pk, #count, #at',
+        ProjectionExpression: 'pk, #count, #at, deleting_at',
         ExpressionAttributeNames: { '#count': NAMES['#count'], '#at': NAMES['#at'] },
         ConsistentRead: true,
       }),

@@ -10,6 +10,7 @@ import type {
   EventType,
   FailureState,
   Page,
+  Plan,
   Subscription,
   Webhook,
 } from '../model.js';
@@ -19,6 +20,57 @@ export interface AccountRepository {
   /** Throws DomainError('conflict') when the id exists. */
   create(account: Account): Promise<void>;
   get(id: string): Promise<Account | undefined>;
+  /**
+   * Every account, by id, from an index (eventually consistent: an account created a
+   * moment ago may be missing). Throws DomainError('validation_error') for a malformed cursor.
+   */
+  list(page: PageRequest): Promise<Page<Account>>;
+  /** Sets the given fields; throws DomainError('not_found') when the account does not exist. */
+  update(id: string, changes: { readonly name?: string; readonly plan?: Plan }): Promise<Account>;
+  /** Whether the account item exists, an account being deleted included (`get` hides those). */
+  exists(id: string): Promise<boolean>;
+  /**
+   * Marks the account deleting (kept if already marked): from then on `get` and `list` leave it
+   * out, `create` of the same id conflicts until its item is gone. False when there is no item.
+   */
+  markDeleting(id: string, now: string): Promise<boolean>;
+}
+
+/** An account deletion in progress (DELETE /v1/admin/accounts/{id}), carried on by the reconciler. */
+export interface AccountPurgeJob {
+  readonly accountId: string;
+  readonly requestedAt: string;
+  /** The next step to run (lambdas/services/account-deletion.ts). */
+  readonly step: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The account purge's job items and the config-table items only the purge touches: the account's
+ * partition (usage and mail-counter days, alert addresses), its outbox entries, portal links and
+ * mail tokens, and last the account item. Each delete call removes at most `limit` items.
+ */
+export interface AccountPurgeRepository {
+  /** Writes the job if none is there (idempotent); returns the job as stored. */
+  request(accountId: string, firstStep: string, now: string): Promise<AccountPurgeJob>;
+  list(limit: number): Promise<AccountPurgeJob[]>;
+  /** Moves the job from `from` to `to` (conditional: false when another run moved it). */
+  advance(accountId: string, from: string, to: string, now: string): Promise<boolean>;
+  complete(accountId: string): Promise<void>;
+  /** Webhook ids of the account, up to `limit`, from its partition. */
+  webhookIds(accountId: string, limit: number): Promise<string[]>;
+  deletePortalLinks(accountId: string, limit: number): Promise<Deletion>;
+  deleteEmailTokens(accountId: string, limit: number): Promise<Deletion>;
+  deleteOutbox(accountId: string, limit: number): Promise<Deletion>;
+  /** Every item of `ACCOUNT#<id>` but the account item and webhook items. */
+  deletePartition(accountId: string, limit: number): Promise<Deletion>;
+  deleteAccountItem(accountId: string): Promise<void>;
+}
+
+export interface Deletion {
+  readonly deleted: number;
+  /** True once nothing of the kind is left. */
+  readonly done: boolean;
 }
 
 /**
@@ -69,6 +121,20 @@ export interface AlertEmailRepository {
 export interface ApiKeyRepository {
   create(key: ApiKeyRecord): Promise<void>;
   findByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The account's keys (API keys and live portal session keys), by key id, from an index
+   * (eventually consistent). Throws DomainError('validation_error') for a malformed cursor.
+   */
+  listForAccount(accountId: string, page: PageRequest, now: Date): Promise<Page<ApiKeyRecord>>;
+  /**
+   * Records that the key was used at `now`, only if it was last recorded before `staleBefore` (one
+   * conditional write: of concurrent calls, at most one writes). A no-op for a key that is gone.
+   */
+  touch(keyHash: string, now: string, staleBefore: string): Promise<void>;
+  /** Deletes the account's key `keyId`: from then on it authenticates nothing. False when there was none. */
+  revoke(accountId: string, keyId: string): Promise<boolean>;
+  /** Deletes up to `limit` of the account's keys (API and session keys), through the index. */
+  deleteForAccount(accountId: string, limit: number): Promise<Deletion>;
 }
 
 export interface EventTypeRepository {
