@@ -314,7 +314,8 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         send(response, auth.status, gatewayError(code, message));
         return;
       }
-      const isPublish = path === '/v1/events' || path === '/v1/events/';
+      // GET /v1/events (the event log) is the management function's, as in the stack.
+      const isPublish = (path === '/v1/events' || path === '/v1/events/') && request.method !== 'GET';
       const result = await invoke(
         isPublish ? options.publish : options.management,
         proxyEvent(request, url, body, auth.context),

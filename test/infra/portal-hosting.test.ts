@@ -273,7 +273,7 @@ describe('the deployed files', () => {
 
 describe('CORS on the API, for the portal origin only', () => {
   it.each([
-    ['/v1/events', 'POST'],
+    ['/v1/events', 'GET,POST'],
     ['/v1/portal/sessions', 'POST'],
     ['/v1/{proxy+}', 'GET,POST,PUT,PATCH,DELETE'],
   ])('answers the preflight of %s with the portal origin, its headers and %s', (path, methods) => {
