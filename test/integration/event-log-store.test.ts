@@ -254,7 +254,13 @@ describe('the account-wide delivery search', () => {
       await log.recordFanOut(event, { index: 0, webhookIds: targets, more: false });
       for (const webhookId of targets) {
         const status = (index + webhookId.length) % 3 === 0 ? 'failed' : 'succeeded';
-        const delivery = aDelivery({ accountId, webhookId, eventId: event.id, eventType: event.type, status });
+        const delivery = aDelivery({
+          accountId,
+          webhookId,
+          eventId: event.id,
+          eventType: event.type,
+          status,
+        });
         await deliveries.createDelivery(delivery);
         expected.unshift({ id: delivery.id, eventType: event.type, status, eventId: event.id });
       }
@@ -311,7 +317,11 @@ describe('purgeAccountLog', () => {
     const other = newAccountId();
     const big = anEvent({ accountId });
     await events.putEvent(big);
-    await log.recordFanOut(big, { index: 0, webhookIds: Array.from({ length: 40 }, newWebhookId), more: false });
+    await log.recordFanOut(big, {
+      index: 0,
+      webhookIds: Array.from({ length: 40 }, newWebhookId),
+      more: false,
+    });
     for (let index = 0; index < 30; index++) await published(accountId, index);
     const kept = await published(other, 0);
 
