@@ -98,6 +98,9 @@ export class WebhookRestApi {
     // The event log reads the deliveries table: the management function's, with webhooks:read
     // (checked there); the publish function only writes events.
     const eventLogMethod = eventsResource.addMethod('GET', managementIntegration, tenant);
+    // GET /v1/events/{id}: beside the explicit /v1/events, /v1/{proxy+} does not catch its children.
+    const eventResource = eventsResource.addResource('{id}');
+    const eventMethod = eventResource.addMethod('GET', managementIntegration, tenant);
     const adminMethod = v1
       .addResource('admin')
       .addResource('{proxy+}')
@@ -126,6 +129,7 @@ export class WebhookRestApi {
       .addMethod('ANY', managementIntegration, tenant);
     this.portalResources = [
       [eventsResource, ['GET', 'POST']],
+      [eventResource, ['GET']],
       [portalSessionsResource, ['POST']],
       // Every tenant route of the management function: webhooks, deliveries, event types, usage, ...
       [tenantResource, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']],
@@ -134,6 +138,7 @@ export class WebhookRestApi {
     this.acknowledgeApiFindings({
       publishMethod,
       eventLogMethod,
+      eventMethod,
       adminMethod,
       openApiMethod,
       confirmationMethod,
@@ -205,6 +210,7 @@ export class WebhookRestApi {
   private acknowledgeApiFindings(methods: {
     publishMethod: apigw.Method;
     eventLogMethod: apigw.Method;
+    eventMethod: apigw.Method;
     adminMethod: apigw.Method;
     openApiMethod: apigw.Method;
     confirmationMethod: apigw.Method;
@@ -240,6 +246,7 @@ export class WebhookRestApi {
       'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.';
     acknowledge(methods.publishMethod, [cognito], apiKeys);
     acknowledge(methods.eventLogMethod, [cognito], apiKeys);
+    acknowledge(methods.eventMethod, [cognito], apiKeys);
     acknowledge(methods.managementMethod, [cognito], apiKeys);
     acknowledge(methods.seed003Method, [cognito], apiKeys);
     acknowledge(

@@ -93,6 +93,7 @@ const eventSummary = {
   type: string,
   created_at: dateTime,
   idempotency_key: orNull(string),
+  test: { ...boolean, description: "A test send's event (POST /v1/webhooks/{id}/test)" },
 };
 const page = (item: string): Schema =>
   object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });
@@ -147,7 +148,6 @@ const SCHEMAS: Record<string, Schema> = {
   EventPage: page('EventSummary'),
   EventDetail: object({
     ...eventSummary,
-    test: { ...boolean, description: "A test send's event (not in the event log)" },
     data: { ...orNull({ type: 'object' }), description: 'null for an event dropped by the daily quota' },
     deliveries: {
       ...arrayOf(
@@ -155,7 +155,7 @@ const SCHEMAS: Record<string, Schema> = {
           webhook_id: string,
           delivery_id: string,
           status: oneOf(DELIVERY_STATUSES),
-          attempts: integer,
+          attempt_count: integer,
         }),
       ),
       description: 'One per endpoint the event was fanned out to, by webhook id; paged with limit and cursor',

@@ -274,6 +274,7 @@ describe('the deployed files', () => {
 describe('CORS on the API, for the portal origin only', () => {
   it.each([
     ['/v1/events', 'GET,POST'],
+    ['/v1/events/{id}', 'GET'],
     ['/v1/portal/sessions', 'POST'],
     ['/v1/{proxy+}', 'GET,POST,PUT,PATCH,DELETE'],
   ])('answers the preflight of %s with the portal origin, its headers and %s', (path, methods) => {
@@ -308,7 +309,7 @@ describe('CORS on the API, for the portal origin only', () => {
       template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
     ).map((method) => method.Properties.ResourceId);
     // Assess
-    expect(preflighted).toHaveLength(3);
+    expect(preflighted).toHaveLength(4);
     for (const path of ['/v1/admin/{proxy+}', '/v1/openapi.json', '/v1/email-confirmations/{token}']) {
       expect(preflighted).not.toContainEqual(ref(stack.service.api.root.resourceForPath(path)));
     }
