@@ -94,6 +94,7 @@ const eventSummary = {
   created_at: dateTime,
   idempotency_key: orNull(string),
   test: { ...boolean, description: "A test send's event (POST /v1/webhooks/{id}/test)" },
+  dropped: { ...boolean, description: 'Dropped by the daily quota: nothing was delivered' },
 };
 const page = (item: string): Schema =>
   object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });

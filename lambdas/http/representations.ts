@@ -161,6 +161,8 @@ export const eventSummaryResource = (event: EventSummary) => ({
   idempotency_key: event.idempotencyKey ?? null,
   /** A test send's event (POST /v1/webhooks/{id}/test). */
   test: event.test === true,
+  /** Dropped by the daily quota: why nothing was delivered. */
+  dropped: event.dropped === true,
 });
 
 /** GET /v1/events/{id}: the event, its payload, and a page of the deliveries fan-out made of it. */
@@ -168,7 +170,8 @@ export const eventDetailResource = (
   event: WebhookEvent,
   deliveries: { items: readonly EventDelivery[]; nextCursor?: string },
 ) => ({
-  ...eventSummaryResource(event),
+  // A dropped event was stored without its data.
+  ...eventSummaryResource({ ...event, dropped: event.data === undefined }),
   /** null for an event dropped by the daily quota: it was stored without its data. */
   data: event.data ?? null,
   deliveries: deliveries.items.map((delivery) => ({
