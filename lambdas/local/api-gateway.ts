@@ -12,7 +12,8 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
 /**
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
- * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
+ * POST /v1/events → publish (GET /v1/events, the event log → management), /v1/admin/* → admin
+ * (IAM there, a bearer admin token here),
  * GET /v1/email-confirmations/{token} → public, GET /v1/openapi.json and POST /v1/portal/sessions →
  * admin without credentials (its link token is one), /v1/* and /api/v1/* (seed 003's paths) →
  * management. Any other path answers 404 `not_found` naming it, as API Gateway's
