@@ -11,6 +11,7 @@ import {
   MAX_EVALUATED,
 } from '../../lambdas/adapters/dynamodb/event-log-store.js';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
+import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import type { PageRequest } from '../../lambdas/domain/ports/paging.js';
@@ -307,6 +308,78 @@ describe('the account-wide delivery search', () => {
 
     // Assess
     expect(page.items).toEqual([]);
+  });
+});
+
+describe("an endpoint's own deliveries", () => {
+  it('take the event type and time window filters, and refuse a cursor outside the window', async () => {
+    // Prepare: 6 events a second apart (types a, b, c, a, b, c) to one endpoint
+    const accountId = newAccountId();
+    const webhookId = newWebhookId();
+    const stored: WebhookEvent[] = [];
+    for (let index = 0; index < 6; index++) stored.push(await published(accountId, index, [webhookId]));
+    const at = (index: number) => stored[index]!.timestamp;
+
+    // Act
+    const typed = await deliveries.listDeliveries(
+      accountId,
+      webhookId,
+      { eventType: 'order.a' },
+      { limit: 10 },
+    );
+    const window = await deliveries.listDeliveries(
+      accountId,
+      webhookId,
+      { since: at(1), until: at(3) },
+      { limit: 2 },
+    );
+    const rest = await deliveries.listDeliveries(
+      accountId,
+      webhookId,
+      { since: at(1), until: at(3) },
+      { limit: 2, cursor: window.nextCursor },
+    );
+    const outside = await rejection(
+      deliveries.listDeliveries(
+        accountId,
+        webhookId,
+        { until: at(0) },
+        { limit: 2, cursor: window.nextCursor },
+      ),
+    );
+
+    // Assess
+    expect(typed.items.map((delivery) => delivery.eventId)).toEqual([stored[3]!.id, stored[0]!.id]);
+    expect([...window.items, ...rest.items].map((delivery) => delivery.eventId)).toEqual(
+      [stored[3]!, stored[2]!, stored[1]!].map((event) => event.id),
+    );
+    expect(rest.nextCursor).toBeUndefined();
+    expect(outside).toMatchObject({ code: 'validation_error' });
+  });
+});
+
+describe('stats of test sends', () => {
+  it('count apart from the live counters and the window', async () => {
+    // Prepare
+    const stats = new DynamoStatsRepository(dynamo.doc, dynamo.tables.deliveries, { retentionDays: 30 });
+    const webhookId = newWebhookId();
+    const hour = '2026030110';
+    const none = { successful: 0, failed: 0, responseTimeMsTotal: 0, timed: 0 };
+
+    // Act: a live success, then test sends, one of them reopened (resend)
+    await stats.add(webhookId, hour, { successful: 1, failed: 0, responseTimeMsTotal: 20, timed: 1 });
+    await stats.add(webhookId, hour, { ...none, testSuccessful: 2, testFailed: 1 });
+    await stats.add(webhookId, hour, { ...none, testFailed: -1 });
+
+    // Assess
+    const window = await stats.getWindow(webhookId, new Date(T0));
+    expect(window.last24h).toMatchObject({ deliveries: 1, successful: 1, failed: 0, timed: 1 });
+    expect(window.allTime).toMatchObject({
+      totalDeliveries: 1,
+      successful: 1,
+      failed: 0,
+      testSends: { successful: 2, failed: 0 },
+    });
   });
 });
 
