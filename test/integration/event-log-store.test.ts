@@ -116,7 +116,14 @@ describe('GET /v1/events on the log', () => {
           for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
         },
       ),
-      { numRuns: 40 },
+      // Page size 1 always: a cursor's own entry must not hold its shard back.
+      {
+        numRuns: 40,
+        examples: [
+          [undefined, undefined, undefined, 1],
+          ['order.b', 10, 50, 1],
+        ],
+      },
     );
   });
 
@@ -289,7 +296,7 @@ describe('the account-wide delivery search', () => {
           expect(pages.flat().map((delivery) => delivery.id)).toEqual(want);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 25, examples: [[undefined, undefined, 1]] },
     );
   });
 

@@ -18,7 +18,13 @@ import { batchGetAll, batchWriteAll } from './batch.js';
 import { decodeCursor, Expr, encodeCursor, invalidCursor, isLive } from './client.js';
 import { DeliveriesTable } from './deliveries-table.js';
 import { itemToDelivery } from './delivery-items.js';
-import { DELIVERY_SK_PREFIX, endpointPk, eventKey } from './delivery-keys.js';
+import {
+  DELIVERY_SK_PREFIX,
+  endpointPk,
+  eventIdOfDeliverySk,
+  eventKey,
+  webhookIdOfEndpointPk,
+} from './delivery-keys.js';
 
 /**
  * The event log (docs/storage.md, "Event log"): one base item per event in the deliveries table,
@@ -195,6 +201,11 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
             ProjectionExpression: projection.map((name) => expr.n(name)).join(', '),
             ScanIndexForward: false,
             Limit: perShard,
+            // The cursor's entry is in its own shard: start after it there, or it would take that
+            // shard's whole Limit again and again (elsewhere no entry has its key).
+            ...(upper === below && eventLogShard(below) === shard
+              ? { ExclusiveStartKey: { pk: eventLogPk(accountId, shard), sk: below } }
+              : {}),
             ...expr.attributes(),
           }),
         );
@@ -273,8 +284,7 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
     for (const item of items) {
       // Never another account's, whatever a log entry says.
       if (item.account_id !== accountId || !isLive(item, nowSeconds)) continue;
-      const delivery = itemToDelivery(item);
-      found.set(delivery.id, item);
+      found.set(deliveryIdFor(eventIdOfDeliverySk(str(item.sk)), webhookIdOfEndpointPk(str(item.pk))), item);
     }
     return found;
   }
@@ -398,7 +408,7 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': pk },
-            ProjectionExpression: 'pk, sk, overflow, webhook_ids',
+            ProjectionExpression: 'pk, sk, overflow',
             ConsistentRead: true,
             Limit: Math.min(25, budget - removed),
           }),
