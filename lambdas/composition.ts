@@ -11,6 +11,7 @@ import { DynamoApiKeyRepository } from './adapters/dynamodb/api-key-store.js';
 import { createDocumentClient } from './adapters/dynamodb/client.js';
 import { DynamoDeliveryRepository } from './adapters/dynamodb/delivery-store.js';
 import { DynamoEndpointHealthRepository } from './adapters/dynamodb/endpoint-health-store.js';
+import { DynamoEventLog } from './adapters/dynamodb/event-log-store.js';
 import { DynamoEventRepository } from './adapters/dynamodb/event-store.js';
 import { DynamoEventTypeRepository } from './adapters/dynamodb/event-type-store.js';
 import { DynamoHistoryPurgeRepository } from './adapters/dynamodb/history-purge-store.js';
@@ -123,6 +124,7 @@ export const deliveriesTablePorts = {
   events: (config) => new DynamoEventRepository(doc(config), config.deliveriesTableName, retention(config)),
   deliveries: (config) =>
     new DynamoDeliveryRepository(doc(config), config.deliveriesTableName, retention(config)),
+  eventLog: (config) => new DynamoEventLog(doc(config), config.deliveriesTableName, retention(config)),
   historyPurges: (config) => new DynamoHistoryPurgeRepository(doc(config), config.deliveriesTableName),
   idempotency: (config) =>
     new DynamoIdempotencyRepository(doc(config), config.deliveriesTableName, retention(config)),
@@ -258,6 +260,7 @@ export function createDependencies(config: RuntimeConfig, factories: PortFactori
     'endpointHealth',
     'events',
     'deliveries',
+    'eventLog',
     'historyPurges',
     'idempotency',
     'recovers',

@@ -20,7 +20,10 @@ export interface WebhookRestApiProps {
   readonly cloudWatchRole?: boolean;
   /** The request authorizer of the tenant routes (API keys). */
   readonly authorizerFunction: lambda.IFunction;
-  /** Tenant routes (`/v1/{proxy+}`), the API description and the confirmation links. */
+  /**
+   * Tenant routes (`/v1/{proxy+}`, and `GET /v1/events`, the event log), the API description and the
+   * confirmation links.
+   */
   readonly managementFunction: lambda.IFunction;
   /** `POST /v1/events`. */
   readonly publishFunction: lambda.IFunction;
@@ -92,6 +95,12 @@ export class WebhookRestApi {
     const v1 = this.api.root.addResource('v1');
     const eventsResource = v1.addResource('events');
     const publishMethod = eventsResource.addMethod('POST', integration(props.publishFunction), tenant);
+    // The event log reads the deliveries table: the management function's, with webhooks:read
+    // (checked there); the publish function only writes events.
+    const eventLogMethod = eventsResource.addMethod('GET', managementIntegration, tenant);
+    // GET /v1/events/{id}: beside the explicit /v1/events, /v1/{proxy+} does not catch its children.
+    const eventResource = eventsResource.addResource('{id}');
+    const eventMethod = eventResource.addMethod('GET', managementIntegration, tenant);
     const adminMethod = v1
       .addResource('admin')
       .addResource('{proxy+}')
@@ -119,7 +128,8 @@ export class WebhookRestApi {
       .addResource('{proxy+}')
       .addMethod('ANY', managementIntegration, tenant);
     this.portalResources = [
-      [eventsResource, ['POST']],
+      [eventsResource, ['GET', 'POST']],
+      [eventResource, ['GET']],
       [portalSessionsResource, ['POST']],
       // Every tenant route of the management function: webhooks, deliveries, event types, usage, ...
       [tenantResource, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']],
@@ -127,6 +137,8 @@ export class WebhookRestApi {
 
     this.acknowledgeApiFindings({
       publishMethod,
+      eventLogMethod,
+      eventMethod,
       adminMethod,
       openApiMethod,
       confirmationMethod,
@@ -198,6 +210,8 @@ export class WebhookRestApi {
 
   private acknowledgeApiFindings(methods: {
     publishMethod: apigw.Method;
+    eventLogMethod: apigw.Method;
+    eventMethod: apigw.Method;
     adminMethod: apigw.Method;
     openApiMethod: apigw.Method;
     confirmationMethod: apigw.Method;
@@ -232,6 +246,8 @@ export class WebhookRestApi {
     const apiKeys =
       'Tenants authenticate with API keys (Bearer ak_...) verified by the Lambda request authorizer.';
     acknowledge(methods.publishMethod, [cognito], apiKeys);
+    acknowledge(methods.eventLogMethod, [cognito], apiKeys);
+    acknowledge(methods.eventMethod, [cognito], apiKeys);
     acknowledge(methods.managementMethod, [cognito], apiKeys);
     acknowledge(methods.seed003Method, [cognito], apiKeys);
     acknowledge(

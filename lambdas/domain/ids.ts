@@ -38,6 +38,17 @@ export function ulid(timeMs: number, entropy: Uint8Array = randomBytes(10)): str
   return encodeTime(timeMs) + encodeBase32(entropy, 16);
 }
 
+/**
+ * The ULIDs of a time window, both ends inclusive: the smallest ULID of `since`'s millisecond and
+ * the largest of `until`'s (then `~`, above every character a key may put after a ULID).
+ */
+export function ulidRange(since?: string, until?: string): { from: string; to: string } {
+  return {
+    from: since === undefined ? '0' : `${encodeTime(Date.parse(since))}${'0'.repeat(16)}`,
+    to: `${until === undefined ? 'z'.repeat(26) : `${encodeTime(Date.parse(until))}${'z'.repeat(16)}`}~`,
+  };
+}
+
 const randomBody = (length = 20): string => encodeBase32(randomBytes(Math.ceil((length * 5) / 8)), length);
 
 export const newWebhookId = (): string => `wh_${randomBody()}`;

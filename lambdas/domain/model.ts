@@ -137,6 +137,8 @@ export interface WebhookEvent {
   /** ISO 8601: when the event was published. */
   readonly timestamp: string;
   readonly idempotencyKey?: string;
+  /** A test send's event (POST /v1/webhooks/{id}/test): marked so in the event log. */
+  readonly test?: boolean;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -171,12 +173,50 @@ export interface Delivery {
   readonly failureReason?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** A test send (POST /v1/webhooks/{id}/test); counted apart in the stats. */
+  readonly test?: boolean;
+}
+
+/** What the delivery listings filter on; since/until are ISO 8601 instants, both inclusive. */
+export interface DeliveryFilter {
+  readonly status?: DeliveryStatus;
+  readonly eventType?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+export interface EventFilter {
+  readonly type?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** An event-log entry: the event without its payload. */
+export interface EventSummary {
+  readonly id: string;
+  readonly type: string;
+  readonly timestamp: string;
+  readonly idempotencyKey?: string;
+  /** A test send's event. */
+  readonly test?: boolean;
+  /** Dropped by the daily quota: nothing was delivered. */
+  readonly dropped?: boolean;
+}
+
+/** One endpoint an event was fanned out to, with its delivery's state. */
+export interface EventDelivery {
+  readonly webhookId: string;
+  readonly deliveryId: string;
+  readonly status: DeliveryStatus;
+  readonly attemptCount: number;
 }
 
 export interface WebhookStats {
   readonly totalDeliveries: number;
   readonly successful: number;
   readonly failed: number;
+  /** Test sends' final outcomes, counted apart from the live ones above (all time). */
+  readonly testSends?: { readonly successful: number; readonly failed: number };
 }
 
 /** The all-time counters with the response times of every attempt counted since they were kept. */

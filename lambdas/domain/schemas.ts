@@ -146,22 +146,88 @@ export const publishEventBody = z.strictObject({
 export type PublishEventBody = z.infer<typeof publishEventBody>;
 
 /** Query values arrive as strings: digits only, then the number's range. */
-const limit = z._default(
-  z.pipe(
-    z.pipe(z.string().check(z.regex(/^\d{1,6}$/, 'must be a whole number')), z.transform(Number)),
-    intRange(1, 100),
-  ),
-  20,
-);
+const pageLimit = (byDefault: number) =>
+  z._default(
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\d{1,6}$/, 'must be a whole number')), z.transform(Number)),
+      intRange(1, 100),
+    ),
+    byDefault,
+  );
+const limit = pageLimit(20);
 const cursor = z.optional(z.string().check(z.minLength(1), z.maxLength(4096)));
 
 export const pageQuery = z.strictObject({ limit, cursor });
 
-export const deliveriesQuery = z.strictObject({
-  limit,
+/**
+ * An instant in a query: ISO 8601 with a time zone (`2026-01-31T12:00:00Z`, offsets allowed), from
+ * 1970 on; normalised to UTC. A bare date is not an instant (which midnight?).
+ */
+const instant = z.pipe(
+  z.string().check(
+    z.regex(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+      'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z',
+    ),
+    z.refine(
+      (value) =>
+        Date.parse(value) >= 0 &&
+        // Date.parse rolls 2026-02-30 over to March: the day must exist in its month.
+        new Date(`${value.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === value.slice(0, 10),
+      'must be a valid date-time from 1970 on',
+    ),
+  ),
+  z.transform((value) => new Date(Date.parse(value)).toISOString()),
+);
+
+/** since ≤ until, both inclusive: an empty window is a mistake worth a 400. */
+const timeWindow = z.refine<{ since?: string | undefined; until?: string | undefined }>(
+  (query) => query.since === undefined || query.until === undefined || query.since <= query.until,
+  { message: 'since must not be after until', path: ['since'] },
+);
+
+const status = z.optional(z.enum(['pending', 'succeeded', 'failed']));
+
+export const deliveriesQuery = z
+  .strictObject({
+    limit,
+    cursor,
+    status,
+    event_type: z.optional(eventTypeName),
+    since: z.optional(instant),
+    until: z.optional(instant),
+  })
+  .check(timeWindow);
+
+/** GET /v1/deliveries: the account's deliveries, optionally of one endpoint. */
+export const accountDeliveriesQuery = z
+  .strictObject({
+    limit,
+    cursor,
+    status,
+    webhook_id: z.optional(z.string().check(z.regex(/^wh_[0-9a-z]{1,64}$/, 'must be a webhook id'))),
+    event_type: z.optional(eventTypeName),
+    since: z.optional(instant),
+    until: z.optional(instant),
+  })
+  .check(timeWindow);
+
+/** GET /v1/events/{id}: a page of the event's deliveries (100 by default: one BatchGet). */
+export const eventDetailQuery = z.strictObject({
+  limit: pageLimit(100),
   cursor,
-  status: z.optional(z.enum(['pending', 'succeeded', 'failed'])),
 });
+
+/** GET /v1/events: the account's event log. */
+export const eventsQuery = z
+  .strictObject({
+    limit,
+    cursor,
+    type: z.optional(eventTypeName),
+    since: z.optional(instant),
+    until: z.optional(instant),
+  })
+  .check(timeWindow);
 
 export const accountId = z
   .string()

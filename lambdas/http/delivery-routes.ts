@@ -24,7 +24,7 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
         dependencies(),
         tenantOf(principal),
         params.id!,
-        { status: query.status },
+        { status: query.status, eventType: query.event_type, since: query.since, until: query.until },
         { limit: query.limit, cursor: query.cursor },
       );
       return {

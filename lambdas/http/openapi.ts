@@ -86,6 +86,15 @@ const deliverySummary = {
   failure_reason: orNull(string),
   created_at: dateTime,
   updated_at: dateTime,
+  test: { ...boolean, description: 'A test send (POST /v1/webhooks/{id}/test)' },
+};
+const eventSummary = {
+  id: string,
+  type: string,
+  created_at: dateTime,
+  idempotency_key: orNull(string),
+  test: { ...boolean, description: "A test send's event (POST /v1/webhooks/{id}/test)" },
+  dropped: { ...boolean, description: 'Dropped by the daily quota: nothing was delivered' },
 };
 const page = (item: string): Schema =>
   object({ data: arrayOf(ref(item)), next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' } });
@@ -136,6 +145,24 @@ const SCHEMAS: Record<string, Schema> = {
     attempts_truncated: { ...boolean, description: 'Older attempts were trimmed from `attempts`' },
     payload: orNull(ref('EventPayload')),
   }),
+  EventSummary: object(eventSummary),
+  EventPage: page('EventSummary'),
+  EventDetail: object({
+    ...eventSummary,
+    data: { ...orNull({ type: 'object' }), description: 'null for an event dropped by the daily quota' },
+    deliveries: {
+      ...arrayOf(
+        object({
+          webhook_id: string,
+          delivery_id: string,
+          status: oneOf(DELIVERY_STATUSES),
+          attempt_count: integer,
+        }),
+      ),
+      description: 'One per endpoint the event was fanned out to, by webhook id; paged with limit and cursor',
+    },
+    deliveries_next_cursor: { ...orNull(string), description: 'Pass as ?cursor=' },
+  }),
   EventPayload: object({ id: string, type: string, timestamp: dateTime, data: { type: 'object' } }),
   RetryQueued: object({ id: string, status: { const: 'pending' } }),
   Queued: object({ queued: integer }),
@@ -153,6 +180,10 @@ const SCHEMAS: Record<string, Schema> = {
       deliveries: { ...integer, deprecated: true, description: 'Deprecated: `total_deliveries`' },
     }),
     all_time: object(statsWindow),
+    test_sends: {
+      ...object({ total: integer, successful: integer, failed: integer }),
+      description: 'Test sends, all time: counted in neither last_24h nor all_time',
+    },
   }),
   Usage: object({
     plan: oneOf(PLANS),

@@ -5,6 +5,8 @@ import type {
   ApiKeyRecord,
   Delivery,
   DeliveryAttempt,
+  EventDelivery,
+  EventSummary,
   EventType,
   Webhook,
   WebhookEvent,
@@ -48,6 +50,12 @@ export const webhookStatsResource = (
     deliveries: stats.last24h.deliveries,
   },
   all_time: windowResource(stats.allTime),
+  /** Test sends (POST /v1/webhooks/{id}/test), all time: in neither of the counters above. */
+  test_sends: {
+    total: (stats.allTime.testSends?.successful ?? 0) + (stats.allTime.testSends?.failed ?? 0),
+    successful: stats.allTime.testSends?.successful ?? 0,
+    failed: stats.allTime.testSends?.failed ?? 0,
+  },
 });
 
 /**
@@ -149,6 +157,8 @@ export const deliverySummaryResource = (delivery: Delivery) => ({
   failure_reason: delivery.failureReason ?? null,
   created_at: delivery.createdAt,
   updated_at: delivery.updatedAt,
+  /** A test send (POST /v1/webhooks/{id}/test). */
+  test: delivery.test === true,
 });
 
 export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent | undefined) => ({
@@ -158,4 +168,34 @@ export const deliveryDetailResource = (delivery: Delivery, event: WebhookEvent |
   /** Older attempts were trimmed: `attempts` holds fewer than `attempt_count`. */
   attempts_truncated: delivery.attempts.length < delivery.attemptCount,
   payload: event ? eventPayload(event) : null,
+});
+
+/** An entry of the event log (GET /v1/events). */
+export const eventSummaryResource = (event: EventSummary) => ({
+  id: event.id,
+  type: event.type,
+  created_at: event.timestamp,
+  idempotency_key: event.idempotencyKey ?? null,
+  /** A test send's event (POST /v1/webhooks/{id}/test). */
+  test: event.test === true,
+  /** Dropped by the daily quota: why nothing was delivered. */
+  dropped: event.dropped === true,
+});
+
+/** GET /v1/events/{id}: the event, its payload, and a page of the deliveries fan-out made of it. */
+export const eventDetailResource = (
+  event: WebhookEvent,
+  deliveries: { items: readonly EventDelivery[]; nextCursor?: string },
+) => ({
+  // A dropped event was stored without its data.
+  ...eventSummaryResource({ ...event, dropped: event.data === undefined }),
+  /** null for an event dropped by the daily quota: it was stored without its data. */
+  data: event.data ?? null,
+  deliveries: deliveries.items.map((delivery) => ({
+    webhook_id: delivery.webhookId,
+    delivery_id: delivery.deliveryId,
+    status: delivery.status,
+    attempt_count: delivery.attemptCount,
+  })),
+  deliveries_next_cursor: deliveries.nextCursor ?? null,
 });

@@ -13,6 +13,7 @@ import type { Dependencies, DependenciesProvider } from '../services/dependencie
 import * as webhooks from '../services/webhooks.js';
 import { type Route, route, tenantOf } from './api.js';
 import { deliveryRoutes } from './delivery-routes.js';
+import { eventLogRoutes } from './event-log-routes.js';
 import { operationsRoutes } from './operations-routes.js';
 import { eventTypeResource, webhookResource } from './representations.js';
 import { seed003Routes } from './seed003-routes.js';
@@ -222,5 +223,6 @@ const withSeed003Routes = (table: Route[]): Route[] => [...table, ...seed003Rout
 export const managementRoutes = (dependencies: DependenciesProvider): Route[] => [
   ...withSeed003Routes(webhookRoutes(dependencies)),
   ...deliveryRoutes(dependencies),
+  ...eventLogRoutes(dependencies),
   ...operationsRoutes(dependencies),
 ];

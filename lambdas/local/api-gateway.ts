@@ -12,10 +12,11 @@ import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../domain/deadlines.js';
 /**
  * The local twin of API Gateway: turns HTTP requests into REST API proxy events for the same
  * handlers, running the same Lambda authorizer first. Route → function and auth mirror the stack:
- * /v1/events → publish, /v1/admin/* → admin (IAM there, a bearer admin token here),
+ * POST /v1/events → publish (GET /v1/events, the event log → management), /v1/admin/* → admin
+ * (IAM there, a bearer admin token here),
  * GET /v1/email-confirmations/{token} → public, GET /v1/openapi.json and POST /v1/portal/sessions →
  * admin without credentials (its link token is one), /v1/* and /api/v1/* (seed 003's paths) →
- * management. Any other path answers 404 `not_found` naming it, and a method the four
+ * management. Any other path answers 404 `not_found` naming it, and a method the
  * method-routed resources do not serve 405 `method_not_allowed` with `Allow`, as the stack's mocks
  * do (lib/api-fallbacks.ts); an admin call without the token is 403 `forbidden`, as an unsigned one
  * is there.
@@ -112,7 +113,8 @@ export const noRoute = (method: string, path: string) =>
  * OPTIONS: locally the portal is same-origin, so there is no preflight, as with the portal off.)
  */
 const METHOD_ROUTES: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
-  [/^\/v1\/events\/?$/, ['POST']],
+  [/^\/v1\/events\/?$/, ['GET', 'POST']],
+  [/^\/v1\/events\/[^/]+\/?$/, ['GET']],
   [/^\/v1\/openapi\.json\/?$/, ['GET']],
   [/^\/v1\/email-confirmations\/[^/]+\/?$/, ['GET']],
   [/^\/v1\/portal\/sessions\/?$/, ['POST']],
@@ -361,7 +363,8 @@ export function createApiGatewayTwin(options: ApiGatewayTwinOptions) {
         send(response, auth.status, gatewayError(code, message));
         return;
       }
-      const isPublish = path === '/v1/events' || path === '/v1/events/';
+      // GET /v1/events (the event log) is the management function's, as in the stack.
+      const isPublish = (path === '/v1/events' || path === '/v1/events/') && request.method !== 'GET';
       const result = await invoke(
         isPublish ? options.publish : options.management,
         proxyEvent(request, url, body, auth.context),

@@ -22,7 +22,7 @@ const JOBS_PER_RUN = 10;
 
 export type AccountDeletionPorts = Pick<
   Dependencies,
-  'accounts' | 'accountPurges' | 'apiKeys' | 'webhooks' | 'historyPurges' | 'clock'
+  'accounts' | 'accountPurges' | 'apiKeys' | 'webhooks' | 'historyPurges' | 'eventLog' | 'clock'
 >;
 
 type StepRun = (deps: AccountDeletionPorts, accountId: string, limit: number) => Promise<Deletion>;
@@ -45,9 +45,14 @@ const STEPS: readonly (readonly [string, StepRun])[] = [
   ['alert_outbox', (deps, accountId, limit) => deps.accountPurges.deleteOutbox(accountId, limit)],
   // Usage days, alert addresses, confirmation and alert-mail counter days.
   ['account_partition', (deps, accountId, limit) => deps.accountPurges.deletePartition(accountId, limit)],
-  // The account event log in the deliveries table: to be wired to purgeAccountLog(accountId, budget)
-  // once the event log lands. Until then this step removes nothing.
-  ['account_log', async () => ({ deleted: 0, done: true })],
+  // The account's event log in the deliveries table: its entries, event payloads and overflow pages.
+  [
+    'account_log',
+    async (deps, accountId, limit) => {
+      const { removed, done } = await deps.eventLog.purgeAccountLog(accountId, limit);
+      return { deleted: removed, done };
+    },
+  ],
   // Session keys from a portal link exchanged while the purge ran.
   ['api_keys_again', (deps, accountId, limit) => deps.apiKeys.deleteForAccount(accountId, limit)],
   [

@@ -21,10 +21,12 @@ export const USER_AGENT = 'serverless-webhooks/0.1 (+https://github.com/serverle
 export type JobResult =
   | { kind: 'deferred' }
   | { kind: 'skipped'; reason: string }
-  | { kind: 'ended'; reason: string; webhookId: string }
+  | { kind: 'ended'; reason: string; webhookId: string; test?: true }
   | {
       kind: 'attempted';
       webhookId: string;
+      /** A test send's delivery: counted apart in the stats. */
+      test?: true;
       outcome: AttemptOutcome['kind'];
       final: boolean;
       responseTimeMs: number;
@@ -227,13 +229,23 @@ export async function processDeliveryJob(
   const ended = endedReason(webhook);
   if (ended || !webhook || !current) {
     await deps.deliveries.markFailed(delivery.id, ended ?? 'endpoint_deleted');
-    return { kind: 'ended', reason: ended ?? 'endpoint_deleted', webhookId: delivery.webhookId };
+    return {
+      kind: 'ended',
+      reason: ended ?? 'endpoint_deleted',
+      webhookId: delivery.webhookId,
+      ...(delivery.test ? { test: true as const } : {}),
+    };
   }
   const event = await reads.event(delivery.eventId);
   // Only ever an event of the delivery's own account: another account's is as good as absent.
   if (!event || event.accountId !== delivery.accountId) {
     await deps.deliveries.markFailed(delivery.id, 'event_expired');
-    return { kind: 'ended', reason: 'event_expired', webhookId: delivery.webhookId };
+    return {
+      kind: 'ended',
+      reason: 'event_expired',
+      webhookId: delivery.webhookId,
+      ...(delivery.test ? { test: true as const } : {}),
+    };
   }
   const attempt = delivery.attemptCount + 1;
   const { record, outcome } = await sendAttempt(deps, webhook, event, attempt);
@@ -267,6 +279,7 @@ const attemptedResult = (
   responseTimeMs: attempted.record.responseTimeMs,
   outcome,
   final,
+  ...(attempted.delivery.test ? { test: true as const } : {}),
 });
 
 /** Records the attempt and does what its outcome asks, one function per outcome. */

@@ -11,6 +11,7 @@ import type {
 } from '../domain/ports/config-stores.js';
 import type {
   DeliveryRepository,
+  EventLog,
   EventRepository,
   HistoryPurgeRepository,
   IdempotencyRepository,
@@ -49,6 +50,8 @@ export interface Dependencies {
   /** Event payloads, stored once per event, with fan-out's quota decision. */
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
+  /** The account's event log: each event with the endpoints it was fanned out to. */
+  readonly eventLog: EventLog;
   /** The purges of deleted endpoints' delivery histories. */
   readonly historyPurges: HistoryPurgeRepository;
   readonly idempotency: IdempotencyRepository;

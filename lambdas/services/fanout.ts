@@ -93,6 +93,7 @@ export type FanoutPorts = Pick<
   | 'planLimits'
   | 'webhooks'
   | 'deliveries'
+  | 'eventLog'
   | 'queue'
   | 'clock'
 >;
@@ -113,10 +114,15 @@ export async function fanOut(
   }
   // Counts the event and stores it with the decision (a replay finds the decision and follows it).
   const admission = await admitEvent(deps, event, account);
-  if (admission === 'dropped') return { deliveries: 0, duplicateEvent: false, dropped: true };
+  if (admission === 'dropped') {
+    // In the log too, marked: it tells the account why nothing was delivered.
+    await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [], more: false }, { dropped: true });
+    return { deliveries: 0, duplicateEvent: false, dropped: true };
+  }
   const now = deps.clock.now().toISOString();
   let deliveries = 0;
   let cursor: string | undefined;
+  let index = 0;
   do {
     const page = await deps.webhooks.findSubscriptions(event.accountId, event.type, {
       limit: SUBSCRIPTION_PAGE,
@@ -124,6 +130,13 @@ export async function fanOut(
     });
     const jobs: DeliveryJob[] = [];
     const active = page.items.filter((subscription) => subscription.status === 'active');
+    // Before the page's deliveries: a delivery is never missing from its event's entry.
+    await deps.eventLog.recordFanOut(event, {
+      index,
+      webhookIds: active.map((subscription) => subscription.webhookId),
+      more: page.nextCursor !== undefined,
+    });
+    index += 1;
     await inChunks(active, WRITE_CONCURRENCY, async (subscription) => {
       const delivery: Delivery = {
         id: deliveryIdFor(event.id, subscription.webhookId),

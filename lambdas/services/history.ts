@@ -1,7 +1,7 @@
 import { RECORDING_MARGIN_MS, synchronousSendTimeoutMs } from '../domain/deadlines.js';
 import { invalid, notFound } from '../domain/errors.js';
 import { deliveryIdFor, newEventId, parseDeliveryId } from '../domain/ids.js';
-import type { Delivery, DeliveryStatus, Page, WebhookEvent } from '../domain/model.js';
+import type { Delivery, DeliveryFilter, Page, WebhookEvent } from '../domain/model.js';
 import type { PageRequest } from '../domain/ports/paging.js';
 import { sendAttempt } from './delivery.js';
 import type { Dependencies } from './dependencies.js';
@@ -15,7 +15,7 @@ export async function listDeliveries(
   deps: Pick<Dependencies, 'webhooks' | 'deliveries'>,
   accountId: string,
   webhookId: string,
-  filter: { status?: DeliveryStatus },
+  filter: DeliveryFilter,
   page: PageRequest,
 ): Promise<Page<Delivery>> {
   await getWebhook(deps, accountId, webhookId);
@@ -75,7 +75,7 @@ export const TEST_INTERRUPTED = 'test_interrupted';
 
 export type TestSendPorts = Pick<
   Dependencies,
-  'webhooks' | 'eventTypes' | 'events' | 'deliveries' | 'stats' | 'sender' | 'cipher' | 'clock'
+  'webhooks' | 'eventTypes' | 'events' | 'eventLog' | 'deliveries' | 'stats' | 'sender' | 'cipher' | 'clock'
 >;
 
 /**
@@ -103,8 +103,10 @@ export async function sendTestEvent(
     type: type.name,
     data: type.example,
     timestamp: now.toISOString(),
+    test: true,
   };
   await deps.events.putEvent(event);
+  await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [webhook.id], more: false });
   // Final from the start (failed, no attempt): the attempt recorded below replaces that outcome.
   const delivery: Delivery = {
     id: deliveryIdFor(event.id, webhook.id),
@@ -118,6 +120,7 @@ export async function sendTestEvent(
     attempts: [],
     createdAt: event.timestamp,
     updatedAt: event.timestamp,
+    test: true,
   };
   await deps.deliveries.createDelivery(delivery);
   const endpointTimeoutMs = webhook.timeoutSeconds * 1000;
@@ -143,6 +146,7 @@ export async function sendTestEvent(
       outcome: outcome.kind,
       final: true,
       responseTimeMs: record.responseTimeMs,
+      test: true,
     },
   ]);
   return { deliveryId: delivery.id, success, record };

@@ -40,13 +40,12 @@ async function uncountOutcome(
   const endedAt = Date.parse(delivery.updatedAt);
   const hour = hourBucket(Number.isNaN(endedAt) ? deps.clock.now() : new Date(endedAt));
   const succeeded = delivery.status === 'succeeded';
+  // A test send's outcome was counted apart (test_ok/test_fail): it leaves those counters.
+  const delta = delivery.test
+    ? { successful: 0, failed: 0, testSuccessful: succeeded ? -1 : 0, testFailed: succeeded ? 0 : -1 }
+    : { successful: succeeded ? -1 : 0, failed: succeeded ? 0 : -1 };
   try {
-    await deps.stats.add(delivery.webhookId, hour, {
-      successful: succeeded ? -1 : 0,
-      failed: succeeded ? 0 : -1,
-      responseTimeMsTotal: 0,
-      timed: 0,
-    });
+    await deps.stats.add(delivery.webhookId, hour, { ...delta, responseTimeMsTotal: 0, timed: 0 });
   } catch (error) {
     // Derived data: the retry is queued already and must not be reported as failed for this.
     console.error(

@@ -6,7 +6,7 @@ import { continueAccountPurges } from '../../lambdas/services/account-deletion.j
 import { continueHistoryPurges } from '../../lambdas/services/retention.js';
 import { expectError } from '../support/assertions.js';
 import { aWebhookBody } from '../support/factories.js';
-import { type ApiClient, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
+import { type ApiClient, eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 
 /**
  * DELETE /v1/admin/accounts/{id} on the local runtime: its keys answer 401 at once, the account
@@ -29,11 +29,11 @@ afterAll(async () => {
   await runtime?.dispose();
 });
 
-/** An account with a key, two webhooks, platform alert addresses and a portal link. */
+/** An account with a key, two webhooks, platform alert addresses, a portal link and a published event. */
 async function aFilledAccount(id: string) {
   expect((await admin.post('/v1/admin/accounts', { id, name: `Account ${id}` })).status).toBe(201);
   const key = await admin.post<{ key: string }>(`/v1/admin/accounts/${id}/api-keys`, {
-    scopes: ['webhooks:read', 'webhooks:write'],
+    scopes: ['webhooks:read', 'webhooks:write', 'events:publish'],
   });
   const tenant = runtime.tenant.withToken(key.body.key);
   const webhooks: string[] = [];
@@ -46,6 +46,13 @@ async function aFilledAccount(id: string) {
     200,
   );
   expect((await admin.post(`/v1/admin/accounts/${id}/portal-sessions`, {})).status).toBe(201);
+  // An event in its log (entry, payload, deliveries): account deletion removes those too.
+  const event = await tenant.post<{ id: string }>('/v1/events', { type: 'order.created', data: { id } });
+  expect(event.status).toBe(202);
+  await eventually(async () => {
+    const logged = await tenant.get<{ data: { id: string }[] }>('/v1/events');
+    return logged.body.data.some((entry) => entry.id === event.body.id) ? true : undefined;
+  });
   return { id, tenant, webhooks };
 }
 

@@ -225,8 +225,9 @@ describe('local API Gateway twin: routes', () => {
   }
 
   it.each([
-    ['GET', '/v1/events', 'POST'],
-    ['DELETE', '/v1/events', 'POST'],
+    ['PUT', '/v1/events', 'GET, POST'],
+    ['DELETE', '/v1/events', 'GET, POST'],
+    ['POST', '/v1/events/evt_01', 'GET'],
     ['POST', '/v1/openapi.json', 'GET'],
     ['HEAD', '/v1/openapi.json', 'GET'],
     ['POST', '/v1/email-confirmations/tok_abc', 'GET'],

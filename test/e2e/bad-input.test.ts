@@ -537,7 +537,7 @@ describe('bad input', () => {
       ['DELETE', '/v1/webhooks'],
       ['POST', '/v1/webhooks/wh_anything'],
       ['DELETE', '/v1/event-types'],
-      ['GET', '/v1/events'],
+      ['DELETE', '/v1/events'],
       ['GET', '/v1/webhooks/wh_anything/rotate-secret'],
     ])('answers %s %s with 405 JSON', async (method, path) => {
       // Act

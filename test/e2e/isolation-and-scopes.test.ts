@@ -32,6 +32,9 @@ import { SERVED_ROUTES } from '../support/routes.js';
  * A route added to a table without a case in ROUTE_CASES fails the matrix.
  */
 
+/** The event id a delivery id was derived from. */
+const eventIdOf = (deliveryId: string): string => `evt_${deliveryId.split('_')[1]}`;
+
 const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
 interface Fixtures {
@@ -85,6 +88,9 @@ const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'GET /v1/event-types': {},
   'GET /v1/webhooks/{id}/deliveries': {},
   'GET /v1/deliveries/{id}': {},
+  'GET /v1/deliveries': {},
+  'GET /v1/events': {},
+  'GET /v1/events/{id}': {},
   'POST /v1/deliveries/{id}/retry': { body: () => ({}) },
   'POST /v1/webhooks/{id}/retry-failed': { body: () => ({}) },
   'POST /v1/webhooks/{id}/recover': { body: () => ({ since: new Date(Date.now() - 60_000).toISOString() }) },
@@ -249,6 +255,7 @@ describe('tenant isolation and scopes', () => {
       const ids: Record<string, Record<'target' | 'missing', string>> = {
         webhooks: { target: webhookA.id, missing: newWebhookId() },
         deliveries: { target: deliveryIdA, missing: deliveryIdFor(newEventId(Date.now()), newWebhookId()) },
+        events: { target: eventIdOf(deliveryIdA), missing: newEventId(Date.now()) },
         accounts: { target: accountBId, missing: `acc_${randomBytes(8).toString('hex')}` },
         'api-keys': { target: keyIdB, missing: `key_${randomBytes(8).toString('hex')}` },
         'event-types': { target: 'matrix.planted', missing: 'matrix.planted' },
@@ -429,6 +436,52 @@ describe('tenant isolation and scopes', () => {
       );
       expect(deliveriesA.body.data.map((delivery) => delivery.event_id)).not.toContain(published.body.id);
       expect(receiverA.requests.slice(receivedByA).some((r) => r.body.includes(marker))).toBe(false);
+    });
+  });
+
+  describe('event log and delivery search', () => {
+    it("shows B none of A's events or deliveries, by filter or by cursor", async () => {
+      // Prepare: two events of A in its log, so that A's first page has a cursor
+      for (const order of ['ord_log_1', 'ord_log_2']) {
+        const published = await tenantA.post<{ id: string }>('/v1/events', {
+          type: 'order.created',
+          data: { order_id: order },
+        });
+        expect(published.status).toBe(202);
+      }
+      const eventsA = await eventually(async () => {
+        const page = await tenantA.get<{ data: { id: string }[]; next_cursor: string | null }>(
+          '/v1/events?limit=1',
+        );
+        return page.body.next_cursor ? page.body : undefined;
+      });
+      const deliveriesA = await tenantA.get<{ data: DeliverySummary[] }>('/v1/deliveries?limit=100');
+      expect(deliveriesA.body.data.map((delivery) => delivery.id)).toContain(deliveryIdA);
+
+      // Act
+      const [events, deliveries, filtered, byCursor, deliveriesByCursor] = await Promise.all([
+        tenantB.get<{ data: { id: string }[] }>('/v1/events?type=order.created'),
+        tenantB.get<{ data: DeliverySummary[] }>('/v1/deliveries?event_type=order.created'),
+        tenantB.get<ErrorBody>(`/v1/deliveries?webhook_id=${webhookA.id}`),
+        tenantB.get<ErrorBody>(`/v1/events?limit=1&cursor=${encodeURIComponent(eventsA.next_cursor ?? '')}`),
+        tenantB.get<ErrorBody>(
+          `/v1/deliveries?limit=1&cursor=${encodeURIComponent(
+            (await tenantA.get<{ next_cursor: string }>('/v1/deliveries?limit=1')).body.next_cursor ?? 'none',
+          )}`,
+        ),
+      ]);
+
+      // Assess
+      expect(events.status).toBe(200);
+      const idsOfA = eventsA.data.map((event) => event.id);
+      expect(events.body.data.map((event) => event.id).filter((id) => idsOfA.includes(id))).toEqual([]);
+      expect(deliveries.status).toBe(200);
+      expect(JSON.stringify(deliveries.body)).not.toContain(webhookA.id);
+      expectError(filtered, 404, 'not_found');
+      expectError(byCursor, 400, 'validation_error');
+      expectError(deliveriesByCursor, 400, 'validation_error');
+      const eventOfA = await tenantB.get<ErrorBody>(`/v1/events/${idsOfA[0]}`);
+      expectError(eventOfA, 404, 'not_found');
     });
   });
 

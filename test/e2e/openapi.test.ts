@@ -210,6 +210,17 @@ const SAMPLES: Sample[] = [
   },
   { key: 'GET /v1/deliveries/{id}', as: 'tenant', path: (ids) => `/v1/deliveries/${ids.delivery}` },
   {
+    key: 'GET /v1/deliveries',
+    as: 'tenant',
+    path: (ids) => `/v1/deliveries?webhook_id=${ids.webhook}&event_type=order.created&limit=10`,
+  },
+  { key: 'GET /v1/events', as: 'tenant', path: () => '/v1/events?since=2020-01-01T00:00:00Z&limit=10' },
+  {
+    key: 'GET /v1/events/{id}',
+    as: 'tenant',
+    path: (ids) => `/v1/events/evt_${String(ids.delivery).split('_')[1]}`,
+  },
+  {
     key: 'POST /v1/deliveries/{id}/retry',
     as: 'tenant',
     path: (ids) => `/v1/deliveries/${ids.delivery}/retry`,

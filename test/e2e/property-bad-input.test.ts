@@ -244,6 +244,37 @@ describe('DELETE /v1/admin/accounts/{id}/api-keys/{key_id}: random key ids of a 
   }, 120_000);
 });
 
+/** The event of the fuzz target's failed delivery. */
+const eventIdOfFixture = (): string => `evt_${deliveryId.split('_')[1]}`;
+
+describe('bad filters of the event log and delivery search', () => {
+  it.each([
+    '/v1/events?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z',
+    '/v1/events?since=yesterday',
+    '/v1/events?until=2026-02-30T00:00:00Z',
+    '/v1/events?since=2026-01-01',
+    '/v1/events?limit=0',
+    '/v1/events?limit=101',
+    '/v1/events?type=',
+    '/v1/events?colour=red',
+    '/v1/deliveries?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z',
+    '/v1/deliveries?status=lost',
+    '/v1/deliveries?limit=-1',
+    '/v1/deliveries?webhook_id=not-a-webhook',
+    '/v1/deliveries?until=1969-12-31T23:59:59Z',
+    '/v1/deliveries?cursor=eyJwayI6IlgifQ',
+    '/v1/events?cursor=eyJhY2N0X3BrIjoiRVZFTlRTI2FjY19vdGhlciJ9',
+    '/v1/webhooks/{id}/deliveries?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z',
+    '/v1/webhooks/{id}/deliveries?event_type=&status=failed',
+    '/v1/events/{event}?limit=1000',
+  ])('%s → 400 JSON', async (template) => {
+    const path = template.replace('{id}', webhookId).replace('{event}', eventIdOfFixture());
+    const response = await runtime.tenant.get<{ error?: { code?: unknown } }>(path);
+    expect(response.status, JSON.stringify(response.body)).toBe(400);
+    expect(response.body?.error?.code).toBe('validation_error');
+  });
+});
+
 describe('random cursors and queries', () => {
   it('answer 4xx on the paged routes, never 5xx', async () => {
     // Prepare
@@ -256,6 +287,15 @@ describe('random cursors and queries', () => {
       [runtime.admin, (id) => `/v1/admin/accounts?cursor=${id}`],
       [runtime.admin, (id) => `/v1/admin/accounts?limit=${id}`],
       [runtime.admin, (id) => `/v1/admin/accounts/acc_local/api-keys?cursor=${id}`],
+      [runtime.tenant, (id) => `/v1/webhooks/${webhookId}/deliveries?since=${id}`],
+      [runtime.tenant, (id) => `/v1/events?cursor=${id}`],
+      [runtime.tenant, (id) => `/v1/events?until=${id}&type=order.created`],
+      [runtime.tenant, (id) => `/v1/events/${encodeURIComponent(eventIdOfFixture())}?cursor=${id}`],
+      [runtime.tenant, (id) => `/v1/deliveries?cursor=${id}`],
+      [runtime.tenant, (id) => `/v1/deliveries?cursor=${id}&status=failed&event_type=order.created`],
+      [runtime.tenant, (id) => `/v1/deliveries?since=${id}`],
+      [runtime.tenant, (id) => `/v1/deliveries?webhook_id=${id}`],
+      [runtime.tenant, (id) => `/v1/deliveries?status=${id}`],
     ];
 
     // Act + Assess

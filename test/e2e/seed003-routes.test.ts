@@ -213,7 +213,8 @@ describe("seed 003's routes", () => {
     );
 
     it.each([
-      ['GET', '/v1/events', 'POST'],
+      ['PATCH', '/v1/events', 'GET, POST'],
+      ['DELETE', '/v1/events/evt_01', 'GET'],
       ['POST', '/v1/openapi.json', 'GET'],
       ['DELETE', '/v1/email-confirmations/tok_abc', 'GET'],
       ['GET', '/v1/portal/sessions', 'POST'],

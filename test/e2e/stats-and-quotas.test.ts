@@ -13,7 +13,8 @@ import { Receiver } from '../support/receiver.js';
 
 /**
  * Stats and plan quotas end to end. Stats: after a mixed run (2xx, 4xx, 5xx then 2xx, a test send, a
- * manual retry) GET /v1/webhooks/{id}/stats equals what GET deliveries shows. Quotas: a deployment
+ * manual retry) GET /v1/webhooks/{id}/stats equals what GET deliveries shows, the test send counted
+ * apart (`test_sends`, in neither the live counters nor the window). Quotas: a deployment
  * with small limits (scale = 3 webhooks, 5 events a day) at limit−1, limit and limit+1, for both
  * ways in (POST /v1/events and PutEvents straight onto the bus).
  */
@@ -27,6 +28,7 @@ interface DeliverySummary {
   id: string;
   event_id: string;
   status: 'pending' | 'succeeded' | 'failed';
+  test: boolean;
 }
 interface DeliveryDetail extends DeliverySummary {
   attempts: { status_code: number | null; response_time_ms: number }[];
@@ -43,6 +45,7 @@ interface StatsBody {
   /** `deliveries`: the deprecated name of `total_deliveries`. */
   last_24h: StatsWindow & { deliveries: number };
   all_time: StatsWindow;
+  test_sends: { total: number; successful: number; failed: number };
 }
 interface UsageBody {
   plan: string;
@@ -119,12 +122,15 @@ const usageOf = async (client: ApiClient): Promise<UsageBody> => {
 /** What the stats must say, derived from the delivery history alone. */
 async function statsFromHistory(webhookId: string) {
   const summaries = await deliveriesOf(runtime.tenant, webhookId);
-  const details = await Promise.all(
+  const all = await Promise.all(
     summaries.map(
       async (summary) =>
         (await runtime.tenant.get<DeliveryDetail>(`/v1/deliveries/${summary.id}`)).body as DeliveryDetail,
     ),
   );
+  const details = all.filter((delivery) => !delivery.test);
+  const tests = all.filter((delivery) => delivery.test && delivery.status !== 'pending');
+  const testSuccessful = tests.filter((delivery) => delivery.status === 'succeeded').length;
   const successful = details.filter((delivery) => delivery.status === 'succeeded').length;
   const failed = details.filter((delivery) => delivery.status === 'failed').length;
   const attempts = details.flatMap((delivery) => delivery.attempts);
@@ -143,6 +149,7 @@ async function statsFromHistory(webhookId: string) {
     last24h: { ...window, deliveries: total },
     allTime: window,
     counts,
+    testSends: { total: tests.length, successful: testSuccessful, failed: tests.length - testSuccessful },
   };
 }
 
@@ -225,18 +232,20 @@ describe('GET /v1/webhooks/{id}/stats', () => {
     // Assess: once every delivery is final, the counters equal what the history shows
     const expected = await eventually(async () => {
       const derived = await statsFromHistory(webhookId);
-      return derived.pending === 0 && derived.last24h.deliveries === 8 ? derived : undefined;
+      return derived.pending === 0 && derived.last24h.deliveries === 7 ? derived : undefined;
     });
-    expect(expected.last24h).toMatchObject({ deliveries: 8, successful: 6, failed: 2, success_rate: 75 });
+    expect(expected.last24h).toMatchObject({ deliveries: 7, successful: 5, failed: 2, success_rate: 71.4 });
+    expect(expected.testSends).toEqual({ total: 1, successful: 1, failed: 0 });
     const stats = await eventually(async () => {
       const response = await runtime.tenant.get<StatsBody>(`/v1/webhooks/${webhookId}/stats`);
-      return response.body.all_time.total_deliveries === 8 ? response : undefined;
+      return response.body.all_time.total_deliveries === 7 ? response : undefined;
     });
     expect(stats.status).toBe(200);
     expect(stats.body).toEqual({
       webhook_id: webhookId,
       last_24h: expected.last24h,
       all_time: expected.allTime,
+      test_sends: expected.testSends,
     });
     expect(stats.body.last_24h.avg_response_time_ms).toEqual(expect.any(Number));
     const webhook = await runtime.tenant.get<{ stats: unknown }>(`/v1/webhooks/${webhookId}`);
@@ -251,22 +260,23 @@ describe('GET /v1/webhooks/{id}/stats', () => {
     // Assess: one delivery moved from failed to succeeded, the total did not grow
     const afterRetry = await eventually(async () => {
       const derived = await statsFromHistory(webhookId);
-      return derived.pending === 0 && derived.last24h.successful === 7 ? derived : undefined;
+      return derived.pending === 0 && derived.last24h.successful === 6 ? derived : undefined;
     });
     const restats = await eventually(async () => {
       const response = await runtime.tenant.get<StatsBody>(`/v1/webhooks/${webhookId}/stats`);
-      return response.body.all_time.successful === 7 ? response.body : undefined;
+      return response.body.all_time.successful === 6 ? response.body : undefined;
     });
     expect(restats).toEqual({
       webhook_id: webhookId,
       last_24h: afterRetry.last24h,
       all_time: afterRetry.allTime,
+      test_sends: afterRetry.testSends,
     });
     expect(restats.all_time).toMatchObject({
-      total_deliveries: 8,
-      successful: 7,
+      total_deliveries: 7,
+      successful: 6,
       failed: 1,
-      success_rate: 87.5,
+      success_rate: 85.7,
     });
   });
 
@@ -289,6 +299,7 @@ describe('GET /v1/webhooks/{id}/stats', () => {
       webhook_id: webhookId,
       last_24h: { ...empty, deliveries: 0 },
       all_time: empty,
+      test_sends: { total: 0, successful: 0, failed: 0 },
     });
   });
 

@@ -98,7 +98,8 @@ describe('the 404 of a path nothing serves', () => {
 
 describe('the 405 of a method a resource does not serve', () => {
   it.each([
-    ['/v1/events', 'POST', 'OPTIONS, POST'],
+    ['/v1/events', 'POST', 'GET, OPTIONS, POST'],
+    ['/v1/events/{id}', 'GET', 'GET, OPTIONS'],
     ['/v1/openapi.json', 'GET', 'GET'],
     ['/v1/email-confirmations/{token}', 'GET', 'GET'],
     ['/v1/portal/sessions', 'POST', 'OPTIONS, POST'],
@@ -143,7 +144,9 @@ describe('the 405 of a method a resource does not serve', () => {
 
     // Assess
     const events = methodsOn('/v1/events', portalOff).get('OPTIONS');
-    expect(onlyResponse(events)?.ResponseParameters).toEqual({ 'method.response.header.Allow': "'POST'" });
+    expect(onlyResponse(events)?.ResponseParameters).toEqual({
+      'method.response.header.Allow': "'GET, POST'",
+    });
     for (const method of Object.values(options)) {
       expect(onlyResponse(method)?.StatusCode).toBe('405');
     }
@@ -153,6 +156,8 @@ describe('the 405 of a method a resource does not serve', () => {
 describe('the real routes', () => {
   it.each([
     ['/v1/events', 'POST', 'CUSTOM'],
+    ['/v1/events', 'GET', 'CUSTOM'],
+    ['/v1/events/{id}', 'GET', 'CUSTOM'],
     ['/v1/openapi.json', 'GET', 'NONE'],
     ['/v1/email-confirmations/{token}', 'GET', 'NONE'],
     ['/v1/portal/sessions', 'POST', 'NONE'],

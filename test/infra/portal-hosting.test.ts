@@ -285,7 +285,8 @@ describe('the deployed files', () => {
 
 describe('CORS on the API, for the portal origin only', () => {
   it.each([
-    ['/v1/events', 'POST'],
+    ['/v1/events', 'GET,POST'],
+    ['/v1/events/{id}', 'GET'],
     ['/v1/portal/sessions', 'POST'],
     ['/v1/{proxy+}', 'GET,POST,PUT,PATCH,DELETE'],
   ])('answers the preflight of %s with the portal origin, its headers and %s', (path, methods) => {
@@ -318,7 +319,7 @@ describe('CORS on the API, for the portal origin only', () => {
     // Act
     const preflighted = preflights(template);
     // Assess
-    expect(preflighted).toHaveLength(3);
+    expect(preflighted).toHaveLength(4);
     for (const path of ['/v1/admin/{proxy+}', '/v1/openapi.json', '/v1/email-confirmations/{token}']) {
       expect(preflighted).not.toContainEqual(ref(stack.service.api.root.resourceForPath(path)));
     }

@@ -381,6 +381,23 @@ describe('REST API', () => {
     });
   });
 
+  it.each(['/v1/events', '/v1/events/{id}'])(
+    'serves GET %s (the event log) from the management function, behind the authorizer',
+    (path) => {
+      const management = template.findResources('AWS::ApiGateway::Method', {
+        Properties: { HttpMethod: 'ANY', ResourceId: { Ref: resourceId('/v1/{proxy+}') } },
+      });
+      const [tenantRoutes] = Object.values(management) as { Properties: { Integration: unknown } }[];
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'GET',
+        ResourceId: { Ref: resourceId(path) },
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: ref(service.authorizer),
+        Integration: tenantRoutes?.Properties.Integration,
+      });
+    },
+  );
+
   it('requires IAM (SigV4) on ANY /v1/admin/{proxy+}', () => {
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',

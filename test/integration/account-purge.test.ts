@@ -4,6 +4,7 @@ import { DynamoAccountPurgeRepository } from '../../lambdas/adapters/dynamodb/ac
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoAlertEmailRepository } from '../../lambdas/adapters/dynamodb/alert-email-store.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
+import { DynamoEventLog } from '../../lambdas/adapters/dynamodb/event-log-store.js';
 import { DynamoHistoryPurgeRepository } from '../../lambdas/adapters/dynamodb/history-purge-store.js';
 import { DynamoPortalLinkRepository } from '../../lambdas/adapters/dynamodb/portal-link-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
@@ -39,6 +40,7 @@ beforeAll(async () => {
     apiKeys: new DynamoApiKeyRepository(doc, tables.config),
     webhooks: new DynamoWebhookRepository(doc, tables.config),
     historyPurges: new DynamoHistoryPurgeRepository(doc, tables.deliveries),
+    eventLog: new DynamoEventLog(doc, tables.deliveries, { retentionDays: 30, clock: () => NOW }),
     clock: { now: () => NOW },
   };
 });

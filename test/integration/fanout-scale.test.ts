@@ -98,5 +98,16 @@ describe('fan-out to 10,000 endpoints', () => {
     );
     // Per event, never per endpoint: its quota admission record and the account's plan (issue 5).
     expect(calls.get('dynamodb:GetItemCommand') ?? 0).toBeLessThanOrEqual(2);
+    // The event log: one entry and an overflow page per subscription page, never a write per endpoint.
+    expect(calls.get('dynamodb:UpdateItemCommand') ?? 0).toBeLessThanOrEqual(queries + 2);
+    const logged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.eventLog.eventDeliveries(event.accountId, event.id, { limit: 100, cursor });
+      logged.push(...page.items.map((delivery) => delivery.webhookId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(logged).size).toBe(ENDPOINTS - PAUSED);
+    expect(logged).toEqual([...logged].sort());
   }, 300_000);
 });

@@ -180,7 +180,7 @@ describe('fan-out quota', () => {
   let accountId: string;
   let webhookId: string;
 
-  const event = (overrides: Partial<WebhookEvent> = {}): WebhookEvent =>
+  const event = (overrides: Partial<WebhookEvent> & { timeMs?: number } = {}): WebhookEvent =>
     anEvent({ accountId, timeMs: clock.now.getTime(), timestamp: clock.now.toISOString(), ...overrides });
 
   beforeEach(async () => {
@@ -208,6 +208,30 @@ describe('fan-out quota', () => {
     expect(await deps.deliveries.getDelivery(deliveryIdFor(events[2]!.id, webhookId))).toBeUndefined();
     expect(await deps.events.getAdmission(events[2]!.id)).toBe('dropped');
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
+  });
+
+  it('logs every event: the admitted with its endpoint, one nobody subscribes to, the dropped marked', async () => {
+    // Prepare
+    const at = (ms: number) => ({ timeMs: clock.now.getTime() + ms });
+    const [first, unsubscribed, dropped] = [
+      event(at(1)),
+      event({ ...at(2), type: 'order.refunded' }),
+      event(at(3)),
+    ];
+
+    // Act: the fan-outs, then a replay of the first
+    for (const each of [first!, unsubscribed!, dropped!, first!]) await fanOut(deps, each);
+
+    // Assess
+    const log = await deps.eventLog.list(accountId, {}, { limit: 10 });
+    expect(log.items.map((entry) => [entry.id, entry.dropped === true])).toEqual([
+      [dropped!.id, true],
+      [unsubscribed!.id, false],
+      [first!.id, false],
+    ]);
+    const fannedOut = await deps.eventLog.eventDeliveries(accountId, first!.id, { limit: 10 });
+    expect(fannedOut.items.map((delivery) => delivery.webhookId)).toEqual([webhookId]);
+    expect((await deps.eventLog.eventDeliveries(accountId, dropped!.id, { limit: 10 })).items).toEqual([]);
   });
 
   it("neither counts the service's operational events nor drops them when the day is full", async () => {

@@ -63,8 +63,16 @@ export async function batchGetAll(
   tableName: string,
   keys: readonly Key[],
   consistentRead: boolean,
+  /** Only these attributes (a read billed by what it returns, not the whole item). */
+  projection?: readonly string[],
 ): Promise<Item[]> {
   const items: Item[] = [];
+  const projected = projection
+    ? {
+        ProjectionExpression: projection.map((_, index) => `#p${index}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(projection.map((name, index) => [`#p${index}`, name])),
+      }
+    : {};
   for (let start = 0; start < keys.length; start += GET_BATCH_SIZE) {
     let pending: Key[] = keys.slice(start, start + GET_BATCH_SIZE);
     for (let round = 0; pending.length > 0; round++) {
@@ -74,7 +82,7 @@ export async function batchGetAll(
       if (round > 0) await sleep(Math.min(50 * 2 ** round, 2000) * (0.5 + Math.random() / 2));
       const result = await doc.send(
         new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistentRead } },
+          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistentRead, ...projected } },
         }),
       );
       items.push(...((result.Responses?.[tableName] ?? []) as Item[]));

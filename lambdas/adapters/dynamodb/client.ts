@@ -145,7 +145,8 @@ export class Expr {
     return this;
   }
 
-  add(attribute: string, value: number): this {
+  /** ADD to a number, or a set union (a Set of strings: a string set). */
+  add(attribute: string, value: number | ReadonlySet<string>): this {
     this.adds.push(`${this.n(attribute)} ${this.v(value)}`);
     return this;
   }
@@ -191,6 +192,11 @@ export interface CollectOptions<T> {
    * so a full page knows whether anything follows.
    */
   readonly pageSize?: (wanted: number) => number;
+  /**
+   * At most this many items evaluated (read before the filter) per call: a selective filter then
+   * ends the call with fewer items than `limit` and a key to go on from, instead of reading on.
+   */
+  readonly maxEvaluated?: number;
 }
 
 /**
@@ -207,11 +213,13 @@ export async function collectQuery<T>(
   const pageSize = options.pageSize ?? ((wanted: number) => wanted + 1);
   let exclusiveStartKey: Record<string, unknown> | undefined = options.exclusiveStartKey;
   if (options.limit <= 0) return { items };
+  const maxEvaluated = options.maxEvaluated ?? Number.POSITIVE_INFINITY;
+  let evaluated = 0;
   for (;;) {
     const result = await doc.send(
       new QueryCommand({
         ...input,
-        Limit: pageSize(options.limit - items.length),
+        Limit: Math.min(pageSize(options.limit - items.length), maxEvaluated - evaluated),
         ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
       }),
     );
@@ -227,6 +235,9 @@ export async function collectQuery<T>(
       }
     }
     if (!result.LastEvaluatedKey) return { items };
+    evaluated += result.ScannedCount ?? page.length;
+    if (evaluated >= maxEvaluated)
+      return { items, lastKey: keyOf(result.LastEvaluatedKey, options.keyAttributes) };
     exclusiveStartKey = result.LastEvaluatedKey;
   }
 }

@@ -16,6 +16,7 @@ export function itemToEvent(eventId: string, item: Item): WebhookEvent {
     data: typeof item.data === 'string' ? (JSON.parse(item.data) as unknown) : undefined,
     timestamp: str(item.timestamp),
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(item.test === true ? { test: true } : {}),
   };
 }
 
@@ -68,6 +69,7 @@ export function deliveryToItem(delivery: Delivery, expiresAt: number): Item {
     failure_reason: delivery.failureReason,
     created_at: delivery.createdAt,
     updated_at: delivery.updatedAt,
+    test: delivery.test ? true : undefined,
     expires_at: expiresAt,
   };
 }
@@ -94,5 +96,6 @@ export function itemToDelivery(item: Item): Delivery {
     ...(failureReason !== undefined ? { failureReason } : {}),
     createdAt: str(item.created_at),
     updatedAt: str(item.updated_at),
+    ...(item.test === true ? { test: true } : {}),
   };
 }

@@ -5,7 +5,8 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Delivery, DeliveryAttempt, DeliveryStatus, Page } from '../../domain/model.js';
+import { ulidRange } from '../../domain/ids.js';
+import type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus, Page } from '../../domain/model.js';
 import { boundAttempt, keptAttempts, MAX_STORED_ATTEMPTS } from '../../domain/outcome.js';
 import type {
   CreateDeliveryResult,
@@ -37,6 +38,7 @@ import {
   dueSk,
   endpointPk,
 } from './delivery-keys.js';
+import { MAX_EVALUATED } from './event-log-store.js';
 import type { TableKey } from './keys.js';
 
 /**
@@ -238,23 +240,31 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
 
   /**
    * Newest first. `failed` reads the sparse `failed` index; the other statuses (or none) read the
-   * base partition with a filter. The cursor is the key of the last delivery returned.
+   * base partition with a filter. since/until bound the sort key (event ids are ULIDs); status and
+   * event type are filters, reading at most MAX_EVALUATED items per call. The cursor is
+   * the key of the last delivery returned (or read, when that bound ends the call).
    */
   async listDeliveries(
     accountId: string,
     webhookId: string,
-    filter: { status?: Delivery['status'] },
+    filter: DeliveryFilter,
     page: PageRequest,
   ): Promise<Page<Delivery>> {
     const pk = endpointPk(webhookId);
     const nowSeconds = this.nowSeconds();
     const byFailedIndex = filter.status === 'failed';
     const keyAttributes = byFailedIndex ? ['failed_pk', 'failed_sk', 'pk', 'sk'] : ['pk', 'sk'];
+    const { from, to } = ulidRange(filter.since, filter.until);
     let exclusiveStartKey: ItemKey | undefined;
     if (page.cursor) {
       exclusiveStartKey = startKey(decodeCursor(page.cursor, pk), keyAttributes);
-      if (!exclusiveStartKey.sk?.startsWith(DELIVERY_SK_PREFIX)) throw invalidCursor();
-      if (byFailedIndex && exclusiveStartKey.failed_pk !== pk) throw invalidCursor();
+      const sk = exclusiveStartKey.sk!;
+      if (!sk.startsWith(DELIVERY_SK_PREFIX)) throw invalidCursor();
+      const ulid = sk.slice(DELIVERY_SK_PREFIX.length);
+      if (ulid < from || ulid > to) throw invalidCursor();
+      if (byFailedIndex && (exclusiveStartKey.failed_pk !== pk || exclusiveStartKey.failed_sk !== ulid)) {
+        throw invalidCursor();
+      }
     }
 
     const expr = new Expr();
@@ -263,17 +273,19 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       `(attribute_not_exists(${expr.n('expires_at')}) OR ${expr.n('expires_at')} > ${expr.v(nowSeconds)})`,
     ];
     if (filter.status && !byFailedIndex) filters.push(`${expr.n('status')} = ${expr.v(filter.status)}`);
+    if (filter.eventType) filters.push(`${expr.n('event_type')} = ${expr.v(filter.eventType)}`);
     const input: QueryCommandInput = byFailedIndex
       ? {
           TableName: this.tableName,
           IndexName: 'failed',
-          KeyConditionExpression: `${expr.n('failed_pk')} = ${expr.v(pk)}`,
+          KeyConditionExpression: `${expr.n('failed_pk')} = ${expr.v(pk)} AND ${expr.n('failed_sk')} BETWEEN ${expr.v(from)} AND ${expr.v(to)}`,
         }
       : {
           TableName: this.tableName,
-          KeyConditionExpression: `${expr.n('pk')} = ${expr.v(pk)} AND begins_with(${expr.n('sk')}, ${expr.v(DELIVERY_SK_PREFIX)})`,
+          KeyConditionExpression: `${expr.n('pk')} = ${expr.v(pk)} AND ${expr.n('sk')} BETWEEN ${expr.v(DELIVERY_SK_PREFIX + from)} AND ${expr.v(DELIVERY_SK_PREFIX + to)}`,
           ConsistentRead: true,
         };
+    const filtered = (filter.status !== undefined && !byFailedIndex) || filter.eventType !== undefined;
     const { items, lastKey } = await collectQuery(
       this.doc,
       { ...input, ScanIndexForward: false, FilterExpression: filters.join(' AND '), ...expr.attributes() },
@@ -284,11 +296,13 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
         accept: (item) => {
           if (item.account_id !== accountId || !isLive(item, nowSeconds)) return undefined;
           if (filter.status && item.status !== filter.status) return undefined;
+          if (filter.eventType && item.event_type !== filter.eventType) return undefined;
           return itemToDelivery(item);
         },
-        // A status filter may skip many items: read bigger pages than the few wanted.
-        pageSize:
-          filter.status && !byFailedIndex ? (wanted) => Math.max(wanted + 1, 50) : (wanted) => wanted + 1,
+        // A filter may skip many items: read bigger pages than the few wanted, up to a bound.
+        ...(filtered
+          ? { pageSize: (wanted: number) => Math.max(wanted + 1, 50), maxEvaluated: MAX_EVALUATED }
+          : {}),
       },
     );
     return { items, ...(lastKey ? { nextCursor: encodeCursor(lastKey) } : {}) };

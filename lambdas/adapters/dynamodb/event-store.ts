@@ -39,6 +39,7 @@ export class DynamoEventRepository extends DeliveriesTable implements EventRepos
             timestamp: event.timestamp,
             idempotency_key: event.idempotencyKey,
             admission,
+            test: event.test ? true : undefined,
             expires_at: this.expiresAt(),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../domain/errors.js';
 import type { AllTimeStats, WebhookStats, WindowStats } from '../../domain/model.js';
-import type { StatsRepository } from '../../domain/ports/delivery-stores.js';
+import type { StatsDelta, StatsRepository } from '../../domain/ports/delivery-stores.js';
 import { hourBucket } from '../../domain/stats-hours.js';
 import { type Item, num } from './attributes.js';
 import { Expr, isConditionalCheckFailed } from './client.js';
@@ -31,11 +31,7 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
    * endpoint was quiet for longer than that, older buckets would linger; the update returns the
    * item, and such leftovers are removed by a second, rare, write.
    */
-  async add(
-    webhookId: string,
-    hour: string,
-    delta: { successful: number; failed: number; responseTimeMsTotal: number; timed: number },
-  ): Promise<void> {
+  async add(webhookId: string, hour: string, delta: StatsDelta): Promise<void> {
     hourToTime(hour);
     const expr = new Expr()
       .add('total', delta.successful + delta.failed)
@@ -47,6 +43,8 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
       .add(`h${hour}_fail`, delta.failed)
       .add(`h${hour}_rt`, delta.responseTimeMsTotal)
       .add(`h${hour}_n`, delta.timed);
+    if (delta.testSuccessful) expr.add('test_ok', delta.testSuccessful);
+    if (delta.testFailed) expr.add('test_fail', delta.testFailed);
     for (let age = 25; age <= 27; age++) {
       const old = shiftHour(hour, -age);
       for (const field of BUCKET_FIELDS) expr.remove(`h${old}_${field}`);
@@ -143,5 +141,13 @@ export class DynamoStatsRepository extends DeliveriesTable implements StatsRepos
 }
 
 function allTime(item: Item): WebhookStats {
-  return { totalDeliveries: num(item.total), successful: num(item.successful), failed: num(item.failed) };
+  return {
+    totalDeliveries: num(item.total),
+    successful: num(item.successful),
+    failed: num(item.failed),
+    // Only once a test send was counted (the representation shows zeros until then).
+    ...(item.test_ok !== undefined || item.test_fail !== undefined
+      ? { testSends: { successful: num(item.test_ok), failed: num(item.test_fail) } }
+      : {}),
+  };
 }

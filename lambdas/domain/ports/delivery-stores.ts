@@ -7,6 +7,10 @@ import type {
   AllTimeStats,
   Delivery,
   DeliveryAttempt,
+  DeliveryFilter,
+  EventDelivery,
+  EventFilter,
+  EventSummary,
   Page,
   WebhookEvent,
   WebhookStats,
@@ -31,6 +35,41 @@ export interface EventRepository {
   getEvent(eventId: string): Promise<WebhookEvent | undefined>;
   /** getEvent for many ids in one batch read (a delivery batch): the ones found, by id. */
   getEvents(eventIds: readonly string[]): Promise<Map<string, WebhookEvent>>;
+}
+
+/** One fan-out page of an event, as the event log records it. */
+export interface FanOutPage {
+  /** The subscription page's index (0 first). */
+  readonly index: number;
+  /** The endpoints this page fans out to (active subscriptions). */
+  readonly webhookIds: readonly string[];
+  /** Another subscription page follows. */
+  readonly more: boolean;
+}
+
+/**
+ * The account's event log (docs/storage.md, "Event log"): an entry per event with the endpoints it
+ * was fanned out to, written by fan-out and test sends, read by GET /v1/events, /v1/events/{id} and
+ * /v1/deliveries. Every read addresses the caller's account's keys only.
+ */
+export interface EventLog {
+  /**
+   * Adds a fan-out page's endpoints to the event's entry (a set union, so a replayed page adds
+   * nothing twice and a crashed first run's endpoints are kept). Called before the page's
+   * deliveries exist; page 0 with no endpoints still writes the entry (an event nobody gets).
+   */
+  recordFanOut(event: WebhookEvent, page: FanOutPage, flags?: { readonly dropped?: boolean }): Promise<void>;
+  /** The account's events, newest first. */
+  list(accountId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventSummary>>;
+  /** One event's deliveries, by webhook id (paged); a purged endpoint's delivery is left out. */
+  eventDeliveries(accountId: string, eventId: string, page: PageRequest): Promise<Page<EventDelivery>>;
+  /** The account's deliveries across its endpoints, newest event first, walking the log. */
+  searchDeliveries(accountId: string, filter: DeliveryFilter, page: PageRequest): Promise<Page<Delivery>>;
+  /**
+   * Removes up to `budget` of the account's log entries with their event items and overflow pages
+   * (account deletion). `done` once none is left.
+   */
+  purgeAccountLog(accountId: string, budget: number): Promise<{ removed: number; done: boolean }>;
 }
 
 /** Result of creating a delivery record: created now, or it existed (a replayed fan-out). */
@@ -66,7 +105,7 @@ export interface DeliveryRepository {
   listDeliveries(
     accountId: string,
     webhookId: string,
-    filter: { status?: Delivery['status'] },
+    filter: DeliveryFilter,
     page: PageRequest,
   ): Promise<Page<Delivery>>;
   /**
@@ -159,13 +198,22 @@ export interface IdempotencyRepository {
   holder(accountId: string, key: string): Promise<string | undefined>;
 }
 
+/**
+ * Outcomes to add to an endpoint's counters. Test sends count apart (all time only): they are in
+ * neither the live counters nor the 24 h window.
+ */
+export interface StatsDelta {
+  readonly successful: number;
+  readonly failed: number;
+  readonly responseTimeMsTotal: number;
+  readonly timed: number;
+  readonly testSuccessful?: number;
+  readonly testFailed?: number;
+}
+
 export interface StatsRepository {
   /** Adds outcomes for one endpoint in one write (several deliveries of a batch at once). */
-  add(
-    webhookId: string,
-    hour: string,
-    delta: { successful: number; failed: number; responseTimeMsTotal: number; timed: number },
-  ): Promise<void>;
+  add(webhookId: string, hour: string, delta: StatsDelta): Promise<void>;
   get(webhookId: string): Promise<WebhookStats>;
   /** The 24 hourly buckets ending with `now`'s hour, and the all-time counters. */
   getWindow(webhookId: string, now: Date): Promise<{ last24h: WindowStats; allTime: AllTimeStats }>;
