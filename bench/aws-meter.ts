@@ -1,5 +1,5 @@
 import type { ClientInstrument, InstrumentableClient } from '../lambdas/config.js';
-import { CONFIG_TABLE, DELIVERIES_TABLE } from '../lib/storage-schema.js';
+import { CONFIG_TABLE, DELIVERIES_TABLE, type TableSchema } from '../lib/storage-schema.js';
 
 /**
  * Counts AWS API calls by service and operation through SDK middleware, and DynamoDB capacity
@@ -16,13 +16,20 @@ type Step = (args: { input: Record<string, unknown> }) => Promise<{ output: Reco
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 
-/** Index partition-key attributes of every table (lib/storage-schema.ts): an item is in an index when it has one. */
-const INDEX_KEYS = [CONFIG_TABLE, DELIVERIES_TABLE].flatMap((table) =>
-  table.globalSecondaryIndexes.map((index) => index.partitionKey),
-);
+/** The tables' names, so that each write is checked against its own table's indexes. */
+export interface MeteredTables {
+  readonly config: string;
+  readonly deliveries: string;
+}
+
+/** An index's two key attributes (lib/storage-schema.ts): an item is in it when it has both. */
+type IndexKeys = readonly [partitionKey: string, sortKey: string];
+const indexKeys = (schema: TableSchema): IndexKeys[] =>
+  schema.globalSecondaryIndexes.map((index) => [index.partitionKey, index.sortKey] as const);
 
 type AttributeValue = { S?: string };
 type WriteInput = {
+  TableName?: string;
   Key?: Record<string, AttributeValue | string>;
   Item?: Record<string, AttributeValue | string>;
   UpdateExpression?: string;
@@ -73,10 +80,20 @@ export class AwsMeter {
   /**
    * Global secondary index writes. DynamoDB bills them (at least 1 WCU per index entry written or
    * deleted; moving an entry is both) but dynalite leaves them out of ConsumedCapacity, so the
-   * meter follows which items are in which index from the writes it sees, from an empty database.
+   * meter follows which items are in which index from the writes it sees, from an empty database:
+   * an item is in an index when it has both of the index's key attributes (its table's keys count:
+   * the config table's `account_items` index is keyed on `sk`).
    */
   indexWriteUnits = 0;
   private readonly indexed = new Map<string, Set<string>>();
+  private readonly indexesOf: ReadonlyMap<string, readonly IndexKeys[]>;
+
+  constructor(tables: MeteredTables) {
+    this.indexesOf = new Map([
+      [tables.config, indexKeys(CONFIG_TABLE)],
+      [tables.deliveries, indexKeys(DELIVERIES_TABLE)],
+    ]);
+  }
 
   reset(): void {
     this.calls.clear();
@@ -86,33 +103,37 @@ export class AwsMeter {
   }
 
   private countIndexWrites(operation: string, input: WriteInput): void {
+    const indexes = this.indexesOf.get(input.TableName ?? '') ?? [];
     const source = input.Item ?? input.Key;
-    if (!source) return;
+    if (!source || indexes.length === 0) return;
+    const indexAttributes = new Set(indexes.flat());
     // Marshalled ({S: …}) or not, depending on where the document client's middleware ran.
     const text = (value: AttributeValue | string | undefined) =>
       typeof value === 'object' ? value.S : value;
-    const itemKey = `${text(source.pk)}|${text(source.sk)}`;
+    const itemKey = `${input.TableName}|${text(source.pk)}|${text(source.sk)}`;
+    const keyAttributes = (item: object) => Object.keys(item).filter((name) => indexAttributes.has(name));
+    // The index key attributes the item has, before and after this write, and those it writes.
     const before = this.indexed.get(itemKey) ?? new Set<string>();
-    const after = new Set(before);
-    if (operation === 'PutItemCommand') {
-      after.clear();
-      for (const key of INDEX_KEYS) if (input.Item?.[key]) after.add(key);
-      for (const key of after) this.indexWriteUnits += before.has(key) ? 2 : 1;
-      for (const key of before) if (!after.has(key)) this.indexWriteUnits += 1;
+    let after = new Set(before);
+    let written = new Set<string>();
+    if (operation === 'PutItemCommand' && input.Item) {
+      after = new Set(keyAttributes(input.Item));
+      written = after;
     } else if (operation === 'DeleteItemCommand') {
-      this.indexWriteUnits += before.size;
-      after.clear();
+      after = new Set();
     } else if (operation === 'UpdateItemCommand' && input.UpdateExpression) {
       const { set, removed } = updatedAttributes(input.UpdateExpression, input.ExpressionAttributeNames);
-      for (const key of INDEX_KEYS) {
-        if (set.includes(key)) {
-          this.indexWriteUnits += before.has(key) ? 2 : 1;
-          after.add(key);
-        } else if (removed.includes(key) && before.has(key)) {
-          this.indexWriteUnits += 1;
-          after.delete(key);
-        }
-      }
+      for (const name of keyAttributes(input.Key ?? {})) after.add(name);
+      for (const name of set) if (indexAttributes.has(name)) after.add(name);
+      for (const name of removed) after.delete(name);
+      written = new Set(set.filter((name) => indexAttributes.has(name)));
+    }
+    for (const [partitionKey, sortKey] of indexes) {
+      const was = before.has(partitionKey) && before.has(sortKey);
+      const is = after.has(partitionKey) && after.has(sortKey);
+      // Moved (an entry out, one in) when a key is written anew; in or out once otherwise.
+      if (was && is) this.indexWriteUnits += written.has(partitionKey) || written.has(sortKey) ? 2 : 0;
+      else if (was !== is) this.indexWriteUnits += 1;
     }
     this.indexed.set(itemKey, after);
   }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LOCAL_TABLES } from '../lambdas/local/options.js';
 import { startLocalRuntime } from '../lambdas/local/runtime.js';
 import { synthesizeTopology } from '../lib/local-topology.js';
 import { ApiClient } from '../test/support/local-runtime.js';
@@ -46,8 +47,8 @@ const round = (value: number, digits = 2): number => Math.round(value * 10 ** di
 
 export async function benchDelivery(log: (line: string) => void = () => {}): Promise<SectionResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'webhooks-bench-'));
-  const meter = new AwsMeter();
-  const platform = new AwsMeter();
+  const meter = new AwsMeter(LOCAL_TABLES);
+  const platform = new AwsMeter(LOCAL_TABLES);
   let deliverBusyMs = 0;
   let deliverInvocations = 0;
   const runtime = await startLocalRuntime({

@@ -78,7 +78,7 @@ export async function benchFanout(log: (line: string) => void = () => {}): Promi
   const fauxqs = await startSqsEngine();
   const queue = fauxqs.createQueue('bench-fanout-delivery');
   const sqs = new SQSClient({ endpoint: fauxqs.address, region: 'us-east-1' });
-  const meter = new AwsMeter();
+  const meter = new AwsMeter(dynamo.tables);
   try {
     const base: RuntimeConfig = {
       configTableName: dynamo.tables.config,
