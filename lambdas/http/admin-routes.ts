@@ -24,7 +24,7 @@ import {
 import type { DependenciesProvider } from '../services/dependencies.js';
 import { mintPortalLink } from '../services/portal.js';
 import { route } from './api.js';
-import { accountResource, apiKeyResource, eventTypeResource } from './representations.js';
+import { accountResource, apiKeyResource, eventTypeResource, pageResource } from './representations.js';
 
 /** Platform-admin routes (IAM-authorised in AWS): accounts, API keys, event-type catalog. */
 
@@ -72,7 +72,7 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
       const page = await listAccounts(dependencies(), { limit: query.limit, cursor: query.cursor });
       return {
         status: 200,
-        body: { data: page.items.map(accountResource), next_cursor: page.nextCursor ?? null },
+        body: pageResource(page, accountResource),
       };
     },
   }),
@@ -173,7 +173,7 @@ export const adminRoutes = (dependencies: DependenciesProvider) => [
       const page = await listApiKeys(dependencies(), account, { limit: query.limit, cursor: query.cursor });
       return {
         status: 200,
-        body: { data: page.items.map(apiKeyResource), next_cursor: page.nextCursor ?? null },
+        body: pageResource(page, apiKeyResource),
       };
     },
   }),

@@ -3,7 +3,7 @@ import type { DependenciesProvider } from '../services/dependencies.js';
 import * as history from '../services/history.js';
 import { recoverWebhook } from '../services/recover.js';
 import { route, tenantOf } from './api.js';
-import { deliveryDetailResource, deliverySummaryResource } from './representations.js';
+import { deliveryDetailResource, deliverySummaryResource, pageResource } from './representations.js';
 
 /** Routes over delivery history: list, detail, retry, retry-failed, recover, test send. */
 export const deliveryRoutes = (dependencies: DependenciesProvider) => [
@@ -29,7 +29,7 @@ export const deliveryRoutes = (dependencies: DependenciesProvider) => [
       );
       return {
         status: 200,
-        body: { data: page.items.map(deliverySummaryResource), next_cursor: page.nextCursor ?? null },
+        body: pageResource(page, deliverySummaryResource),
       };
     },
   }),

@@ -2,7 +2,12 @@ import { accountDeliveriesQuery, eventDetailQuery, eventsQuery } from '../domain
 import type { DependenciesProvider } from '../services/dependencies.js';
 import * as eventLog from '../services/event-log.js';
 import { route, tenantOf } from './api.js';
-import { deliverySummaryResource, eventDetailResource, eventSummaryResource } from './representations.js';
+import {
+  deliverySummaryResource,
+  eventDetailResource,
+  eventSummaryResource,
+  pageResource,
+} from './representations.js';
 
 /** Issue 12's event log and delivery search: GET /v1/events, /v1/events/{id}, /v1/deliveries. */
 export const eventLogRoutes = (dependencies: DependenciesProvider) => [
@@ -27,7 +32,7 @@ export const eventLogRoutes = (dependencies: DependenciesProvider) => [
       );
       return {
         status: 200,
-        body: { data: page.items.map(eventSummaryResource), next_cursor: page.nextCursor ?? null },
+        body: pageResource(page, eventSummaryResource),
       };
     },
   }),
@@ -80,7 +85,7 @@ export const eventLogRoutes = (dependencies: DependenciesProvider) => [
       );
       return {
         status: 200,
-        body: { data: page.items.map(deliverySummaryResource), next_cursor: page.nextCursor ?? null },
+        body: pageResource(page, deliverySummaryResource),
       };
     },
   }),

@@ -8,6 +8,7 @@ import type {
   EventDelivery,
   EventSummary,
   EventType,
+  Page,
   Webhook,
   WebhookEvent,
   WebhookStats,
@@ -198,4 +199,10 @@ export const eventDetailResource = (
     attempt_count: delivery.attemptCount,
   })),
   deliveries_next_cursor: deliveries.nextCursor ?? null,
+});
+
+/** A page of a listing as every list route answers it: `{data, next_cursor}` (null on the last page). */
+export const pageResource = <T, R>(page: Page<T>, resource: (item: T) => R) => ({
+  data: page.items.map(resource),
+  next_cursor: page.nextCursor ?? null,
 });

@@ -1,5 +1,4 @@
 import { normaliseEmail } from '../domain/alert-emails.js';
-import type { Page } from '../domain/model.js';
 import {
   createWebhookRequest,
   DEFAULT_GRACE_PERIOD_SECONDS,
@@ -15,7 +14,7 @@ import { type Route, route, tenantOf } from './api.js';
 import { deliveryRoutes } from './delivery-routes.js';
 import { eventLogRoutes } from './event-log-routes.js';
 import { operationsRoutes } from './operations-routes.js';
-import { eventTypeResource, webhookResource } from './representations.js';
+import { eventTypeResource, pageResource, webhookResource } from './representations.js';
 import { seed003Routes } from './seed003-routes.js';
 
 /**
@@ -57,8 +56,6 @@ function hostOf(url: string): string {
   }
 }
 
-const listBody = <T>(page: Page<T>) => ({ data: page.items, next_cursor: page.nextCursor ?? null });
-
 export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
   return [
     route({
@@ -97,7 +94,7 @@ export function webhookRoutes(dependencies: DependenciesProvider): Route[] {
         const deps = dependencies();
         const page = await webhooks.listWebhooks(deps, tenantOf(principal), query);
         const items = await toResources(deps, tenantOf(principal), page.items);
-        return { status: 200, body: listBody({ items, nextCursor: page.nextCursor }) };
+        return { status: 200, body: pageResource({ items, nextCursor: page.nextCursor }, (item) => item) };
       },
     }),
     route({
