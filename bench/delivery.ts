@@ -59,6 +59,8 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
     instrument: meter.instrument,
     instrumentPlatform: platform.instrument,
     deliveryConcurrency: 4,
+    // What the construct deploys (WebhookServiceProps.deliveryBatchSize).
+    deliveryBatchSize: 100,
     // As deployed: first attempts stay out of the `due` index (docs/storage.md, write budget).
     indexFirstAttempts: false,
     wrapDeliverHandler: (handler) => async (event) => {

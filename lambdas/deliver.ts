@@ -19,7 +19,12 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
     const results: JobResult[] = [];
     let parkedJobs = 0;
     try {
-      const jobs = new Map(event.Records.map((record) => [record.messageId, parseDeliveryJob(record.body)]));
+      const jobs = new Map(
+        event.Records.map((record) => [
+          record.messageId,
+          parseDeliveryJob(record.body, record.attributes?.ApproximateReceiveCount),
+        ]),
+      );
       const reads = await batchReads(
         deps,
         [...jobs.values()].flatMap((job) => (job ? [job] : [])),

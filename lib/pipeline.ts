@@ -29,6 +29,8 @@ export interface PipelineConsumers {
   /** Consumes the delivery queue. */
   readonly deliver: lambda.IFunction;
   readonly deliveryConcurrency: ConsumerConcurrency;
+  /** Jobs per deliver invocation; above 10 with a one-second batching window. */
+  readonly deliveryBatchSize: number;
   /** Runs every 5 minutes. */
   readonly reconciler: lambda.IFunction;
 }
@@ -118,7 +120,9 @@ export class WebhookPipeline {
     );
     consumers.deliver.addEventSource(
       new SqsEventSource(this.deliveryQueue, {
-        batchSize: 10,
+        batchSize: consumers.deliveryBatchSize,
+        // Lambda takes more than 10 messages a batch only with a batching window.
+        ...(consumers.deliveryBatchSize > 10 ? { maxBatchingWindow: Duration.seconds(1) } : {}),
         reportBatchItemFailures: true,
         maxConcurrency: consumers.deliveryConcurrency.maxConcurrency,
       }),

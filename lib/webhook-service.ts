@@ -153,6 +153,7 @@ export class WebhookService extends Construct {
       fanoutConcurrency: resolved.fanoutConcurrency,
       deliver: this.functions.deliver,
       deliveryConcurrency: resolved.deliveryConcurrency,
+      deliveryBatchSize: resolved.deliveryBatchSize,
       reconciler: this.functions.reconciler,
     });
 

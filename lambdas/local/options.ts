@@ -69,6 +69,13 @@ export interface LocalRuntimeOptions {
   readonly visibilityTimeoutSeconds?: number;
   readonly deliveryConcurrency?: number;
   /**
+   * Delivery jobs per deliver invocation, gathered within a second as Lambda does above 10. The
+   * construct deploys 100 (`deliveryBatchSize`); locally 10, so a laptop's deliveries never wait
+   * for a batch to fill. The bench sets what AWS runs.
+   * @default 10
+   */
+  readonly deliveryBatchSize?: number;
+  /**
    * Index first attempts in the `due` index so a restart finds jobs its in-memory queues lost
    * (docs/storage.md). The bench turns it off to measure what AWS does.
    * @default true

@@ -7,8 +7,8 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
- * The local twin of a Lambda SQS event source mapping: long-polls a queue, hands batches of up to
- * 10 to the handler, deletes what succeeded and leaves the reported failures (and everything, if
+ * The local twin of a Lambda SQS event source mapping: long-polls a queue, hands batches (up to
+ * `batchSize`, gathered from receives of 10 within `batchingWindowMs` as Lambda does) to the handler, deletes what succeeded and leaves the reported failures (and everything, if
  * the handler throws) to come back after the visibility timeout, as Lambda does.
  */
 
@@ -16,7 +16,10 @@ export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefin
 
 export interface SqsPollerOptions {
   readonly concurrency: number;
+  /** @default 10 */
   readonly batchSize?: number;
+  /** How long a batch larger than 10 may take to fill once its first message came. @default 1000 */
+  readonly batchingWindowMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -77,17 +80,37 @@ export class SqsPoller {
     }
   }
 
+  private receive(max: number, waitSeconds: number): Promise<Message[]> {
+    return this.client
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          // SQS hands out at most 10 a receive; Lambda's pollers gather bigger batches from several.
+          MaxNumberOfMessages: Math.min(10, max),
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['All'],
+        }),
+        { abortSignal: this.aborter.signal },
+      )
+      .then((received) => received.Messages ?? []);
+  }
+
+  /** A batch as Lambda would invoke with: full, or the window over since the first message. */
+  private async gather(): Promise<Message[]> {
+    const batchSize = this.options.batchSize ?? 10;
+    const messages = await this.receive(batchSize, 1);
+    if (messages.length === 0 || batchSize <= 10) return messages;
+    const closesAt = Date.now() + (this.options.batchingWindowMs ?? 1000);
+    while (messages.length < batchSize && Date.now() < closesAt && this.running) {
+      const more = await this.receive(batchSize - messages.length, 0);
+      if (more.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      messages.push(...more);
+    }
+    return messages;
+  }
+
   private async pollOnce(): Promise<void> {
-    const received = await this.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.queueUrl,
-        MaxNumberOfMessages: this.options.batchSize ?? 10,
-        WaitTimeSeconds: 1,
-        MessageSystemAttributeNames: ['All'],
-      }),
-      { abortSignal: this.aborter.signal },
-    );
-    const messages = received.Messages ?? [];
+    const messages = await this.gather();
     if (messages.length === 0) return;
     const records = messages.map((message) => toRecord(message, this.queueArn));
     let failedIds: Set<string>;
@@ -101,11 +124,16 @@ export class SqsPoller {
     }
     const done = records.filter((record) => !failedIds.has(record.messageId));
     if (done.length === 0) return;
-    await this.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.queueUrl,
-        Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-      }),
-    );
+    // DeleteMessageBatch takes 10 entries at most.
+    for (let start = 0; start < done.length; start += 10) {
+      await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: done
+            .slice(start, start + 10)
+            .map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
   }
 }

@@ -194,6 +194,7 @@ export function startConsumers(
     }),
     new SqsPoller(queues.sqs, queues.urls.delivery, queues.arns.delivery, wrapDeliver(handlers.deliver), {
       concurrency: options.deliveryConcurrency ?? 4,
+      batchSize: options.deliveryBatchSize ?? 10,
       onError,
     }),
   ];

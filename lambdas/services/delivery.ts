@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { parseDeliveryId } from '../domain/ids.js';
 import type { Delivery, DeliveryAttempt, FailureState, Webhook, WebhookEvent } from '../domain/model.js';
 import type { AttemptOutcome } from '../domain/outcome.js';
 import { boundAttempt, classifyAttempt } from '../domain/outcome.js';
@@ -153,9 +154,26 @@ export const singleReads = (deps: JobReadPorts): JobReads => ({
 });
 
 /**
- * The reads of a whole batch of due jobs in three requests instead of three per job: the
- * deliveries (strongly consistent), then their endpoints and events together. Anything the batch
- * did not ask for is read singly; a failed batch read falls back to single reads altogether.
+ * A job reads its delivery first unless it is a first attempt whose delivery fan-out did not store
+ * (docs/cost.md): then nothing is stored yet, unless the job is marked for a check (a replayed
+ * fan-out, or SQS handing the job over again after a crash).
+ */
+export const readsDeliveryFirst = (job: DeliveryJob): boolean =>
+  job.accountId === undefined || job.check === true || job.attempt > 1;
+
+/** Where a job's first outcome goes when its delivery is not stored: its account, event and endpoint. */
+const unstoredTarget = (job: DeliveryJob) => {
+  const ids = parseDeliveryId(job.deliveryId);
+  return job.accountId !== undefined && job.attempt === 1 && ids
+    ? { accountId: job.accountId, ...ids }
+    : undefined;
+};
+
+/**
+ * The reads of a whole batch of due jobs in two or three requests instead of three per job: the
+ * deliveries that must be read (strongly consistent), then the endpoints (eventually consistent:
+ * a pause or a rotation reaches the delivery path within a second) and events together. Anything
+ * the batch did not ask for is read singly; a failed batch read falls back to single reads altogether.
  */
 export async function batchReads(
   deps: JobReadPorts & Pick<Dependencies, 'clock'>,
@@ -166,17 +184,25 @@ export async function batchReads(
   const due = jobs.filter((job) => nextHopDelaySeconds(Date.parse(job.dueAt), now) === 0);
   if (due.length < 2) return single;
   try {
-    const deliveries = await deps.deliveries.getDeliveries(due.map((job) => job.deliveryId));
-    const pending = [...deliveries.values()].filter((delivery) => delivery.status === 'pending');
+    const read = due.filter(readsDeliveryFirst);
+    const deliveries =
+      read.length > 0 ? await deps.deliveries.getDeliveries(read.map((job) => job.deliveryId)) : new Map();
+    const targets = [
+      ...[...deliveries.values()].filter((delivery) => delivery.status === 'pending'),
+      ...due.flatMap((job) => {
+        const target = deliveries.has(job.deliveryId) ? undefined : unstoredTarget(job);
+        return target ? [target] : [];
+      }),
+    ];
     const [endpoints, events] = await Promise.all([
       deps.webhooks.getManyWithFailureState(
-        pending.map(({ accountId, webhookId }) => ({ accountId, webhookId })),
+        targets.map(({ accountId, webhookId }) => ({ accountId, webhookId })),
       ),
-      deps.events.getEvents(pending.map((delivery) => delivery.eventId)),
+      deps.events.getEvents(targets.map((target) => target.eventId)),
     ]);
-    const askedDeliveries = new Set(due.map((job) => job.deliveryId));
-    const askedEndpoints = new Set(pending.map((delivery) => delivery.webhookId));
-    const askedEvents = new Set(pending.map((delivery) => delivery.eventId));
+    const askedDeliveries = new Set(read.map((job) => job.deliveryId));
+    const askedEndpoints = new Set(targets.map((target) => target.webhookId));
+    const askedEvents = new Set(targets.map((target) => target.eventId));
     return {
       delivery: async (id) => (askedDeliveries.has(id) ? deliveries.get(id) : single.delivery(id)),
       endpoint: async (accountId, webhookId) => {
@@ -206,6 +232,51 @@ export type DeliveryPorts = Pick<
   | 'clock'
 >;
 
+/** A first attempt's delivery as it will be stored: nothing of it is stored yet. */
+function unstoredDelivery(
+  job: DeliveryJob,
+  target: { accountId: string; eventId: string; webhookId: string },
+): Delivery {
+  return {
+    id: job.deliveryId,
+    accountId: target.accountId,
+    webhookId: target.webhookId,
+    eventId: target.eventId,
+    eventType: '',
+    status: 'pending',
+    attemptCount: 0,
+    attempts: [],
+    nextAttemptAt: job.dueAt,
+    // Fan-out's time, which the job carries: when the delivery was made.
+    createdAt: job.dueAt,
+    updatedAt: job.dueAt,
+  };
+}
+
+/** The job's delivery: read when it may be stored, made up when fan-out stored none; or why to skip. */
+async function deliveryOfJob(
+  job: DeliveryJob,
+  reads: JobReads,
+): Promise<{ delivery: Delivery; stored: boolean } | { skipped: string }> {
+  if (!readsDeliveryFirst(job)) {
+    const target = unstoredTarget(job);
+    return target ? { delivery: unstoredDelivery(job, target), stored: false } : { skipped: 'invalid job' };
+  }
+  const delivery = await reads.delivery(job.deliveryId);
+  if (!delivery) {
+    // A checked first attempt: not stored means not attempted yet.
+    const target = unstoredTarget(job);
+    return target
+      ? { delivery: unstoredDelivery(job, target), stored: false }
+      : { skipped: 'delivery not found' };
+  }
+  // A duplicate or stale job: this attempt was already made, or the delivery is final.
+  if (delivery.status !== 'pending' || delivery.attemptCount >= job.attempt) {
+    return { skipped: 'already processed' };
+  }
+  return { delivery, stored: true };
+}
+
 export async function processDeliveryJob(
   deps: DeliveryPorts,
   job: DeliveryJob,
@@ -218,44 +289,76 @@ export async function processDeliveryJob(
     await deps.queue.enqueue([job], hop);
     return { kind: 'deferred' };
   }
-  const delivery = await reads.delivery(job.deliveryId);
-  if (!delivery) return { kind: 'skipped', reason: 'delivery not found' };
-  // A duplicate or stale job: this attempt was already made, or the delivery is final.
-  if (delivery.status !== 'pending' || delivery.attemptCount >= job.attempt) {
-    return { kind: 'skipped', reason: 'already processed' };
-  }
+  const found = await deliveryOfJob(job, reads);
+  if ('skipped' in found) return { kind: 'skipped', reason: found.skipped };
+  const { stored } = found;
+  let { delivery } = found;
+  const ended = (reason: string): JobResult => ({
+    kind: 'ended',
+    reason,
+    webhookId: delivery.webhookId,
+    ...(delivery.test ? { test: true as const } : {}),
+  });
   const current = await reads.endpoint(delivery.accountId, delivery.webhookId);
   const webhook = current?.webhook;
-  const ended = endedReason(webhook);
-  if (ended || !webhook || !current) {
-    await deps.deliveries.markFailed(delivery.id, ended ?? 'endpoint_deleted');
-    return {
-      kind: 'ended',
-      reason: ended ?? 'endpoint_deleted',
-      webhookId: delivery.webhookId,
-      ...(delivery.test ? { test: true as const } : {}),
-    };
+  const endedBy = endedReason(webhook);
+  if (endedBy || !webhook || !current) {
+    const reason = endedBy ?? 'endpoint_deleted';
+    if (stored) await deps.deliveries.markFailed(delivery.id, reason);
+    // A deleted endpoint's history is being purged: nothing is stored for it. A paused or disabled
+    // one keeps the record of what it was not sent.
+    else if (reason !== 'endpoint_deleted') await recordUnattempted(deps, reads, delivery, reason);
+    return ended(reason);
   }
   const event = await reads.event(delivery.eventId);
   // Only ever an event of the delivery's own account: another account's is as good as absent.
   if (!event || event.accountId !== delivery.accountId) {
-    await deps.deliveries.markFailed(delivery.id, 'event_expired');
-    return {
-      kind: 'ended',
-      reason: 'event_expired',
-      webhookId: delivery.webhookId,
-      ...(delivery.test ? { test: true as const } : {}),
-    };
+    // Not stored and no event (purged with its account): nothing to store either.
+    if (stored) await deps.deliveries.markFailed(delivery.id, 'event_expired');
+    return ended('event_expired');
   }
+  if (!stored) delivery = { ...delivery, eventType: event.type };
   const attempt = delivery.attemptCount + 1;
   const { record, outcome } = await sendAttempt(deps, webhook, event, attempt);
   const failing = current.failures.consecutiveFailures > 0 || current.failures.episodeState !== 'closed';
-  return settleAttempt(deps, { delivery, webhook, failing, event, attempt, record, outcome, random });
+  return settleAttempt(deps, {
+    delivery,
+    stored,
+    webhook,
+    failing,
+    event,
+    attempt,
+    record,
+    outcome,
+    random,
+  });
+}
+
+/** A delivery fan-out did not store, ended before its first attempt (its endpoint paused or disabled). */
+async function recordUnattempted(
+  deps: DeliveryPorts,
+  reads: JobReads,
+  delivery: Delivery,
+  failureReason: string,
+): Promise<void> {
+  const event = await reads.event(delivery.eventId);
+  if (!event || event.accountId !== delivery.accountId) return;
+  const now = deps.clock.now().toISOString();
+  const { nextAttemptAt: _due, ...rest } = delivery;
+  await deps.deliveries.recordFirstOutcome({
+    ...rest,
+    eventType: event.type,
+    status: 'failed',
+    failureReason,
+    updatedAt: now,
+  });
 }
 
 /** What an attempt leaves to settle: the delivery, its endpoint and event, and how the attempt went. */
 interface Attempted {
   readonly delivery: Delivery;
+  /** The delivery is stored (false: fan-out stored none, and this outcome creates it). */
+  readonly stored: boolean;
   readonly webhook: Webhook;
   /** The endpoint had a failure streak or an open episode when the job read it. */
   readonly failing: boolean;
@@ -297,14 +400,38 @@ function settleAttempt(deps: DeliveryPorts, attempted: Attempted): Promise<JobRe
     : scheduleRetry(deps, attempted, delaySeconds);
 }
 
+type NextState = { status: Delivery['status']; nextAttemptAt?: string; failureReason?: string };
+
+/**
+ * Records the attempt and the delivery's next state: appended to the stored delivery, or, for a
+ * first attempt fan-out did not store, the delivery created with it (one write either way). False
+ * when another run of the same job recorded this attempt first.
+ */
+function recordOutcome(deps: DeliveryPorts, attempted: Attempted, next: NextState): Promise<boolean> {
+  const { delivery, record } = attempted;
+  if (attempted.stored) return deps.deliveries.recordAttempt(delivery.id, record, next);
+  const { nextAttemptAt: _due, failureReason: _reason, ...rest } = delivery;
+  return deps.deliveries.recordFirstOutcome({
+    ...rest,
+    status: next.status,
+    attemptCount: record.attempt,
+    attempts: [record],
+    ...(record.statusCode !== undefined ? { lastStatusCode: record.statusCode } : {}),
+    lastResponseTimeMs: record.responseTimeMs,
+    ...(next.status === 'pending' && next.nextAttemptAt ? { nextAttemptAt: next.nextAttemptAt } : {}),
+    ...(next.failureReason !== undefined ? { failureReason: next.failureReason } : {}),
+    updatedAt: deps.clock.now().toISOString(),
+  });
+}
+
 /** Ends the delivery failed with this attempt; false when another run recorded the attempt first. */
 const recordFinalFailure = (deps: DeliveryPorts, attempted: Attempted, failureReason: string) =>
-  deps.deliveries.recordAttempt(attempted.delivery.id, attempted.record, { status: 'failed', failureReason });
+  recordOutcome(deps, attempted, { status: 'failed', failureReason });
 
 /** A 2xx: delivered. */
 async function settleDelivered(deps: DeliveryPorts, attempted: Attempted): Promise<JobResult> {
-  const { delivery, webhook, record } = attempted;
-  if (!(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'succeeded' }))) {
+  const { webhook, record } = attempted;
+  if (!(await recordOutcome(deps, attempted, { status: 'succeeded' }))) {
     return RECORDED_CONCURRENTLY;
   }
   // Most 2xx land on a clean endpoint: skipping the reset saves a write. A failure counted
@@ -363,9 +490,7 @@ async function scheduleRetry(
   const dueAt = new Date(Date.parse(record.finishedAt) + delaySeconds * 1000).toISOString();
   // Record first (this puts the delivery in the reconciler's due index), then send the job: a crash
   // in between costs a delay, never the delivery.
-  if (
-    !(await deps.deliveries.recordAttempt(delivery.id, record, { status: 'pending', nextAttemptAt: dueAt }))
-  ) {
+  if (!(await recordOutcome(deps, attempted, { status: 'pending', nextAttemptAt: dueAt }))) {
     return RECORDED_CONCURRENTLY;
   }
   await deps.queue.enqueue(

@@ -26,7 +26,7 @@ export function listEvents(
 
 /** An event of the account with the deliveries fan-out made of it (a page of them, by webhook id). */
 export async function getEventWithDeliveries(
-  deps: Pick<Dependencies, 'events' | 'eventLog'>,
+  deps: Pick<Dependencies, 'events' | 'eventLog' | 'webhooks'>,
   accountId: string,
   eventId: string,
   page: PageRequest,
@@ -34,7 +34,28 @@ export async function getEventWithDeliveries(
   const event = isEventId(eventId) ? await deps.events.getEvent(eventId) : undefined;
   // Another tenant's event answers exactly like a missing one.
   if (!event || event.accountId !== accountId) throw notFound('Event');
-  return { event, deliveries: await deps.eventLog.eventDeliveries(accountId, eventId, page) };
+  const deliveries = await deps.eventLog.eventDeliveries(accountId, eventId, page);
+  return { event, deliveries: await withoutDeletedEndpoints(deps, accountId, deliveries) };
+}
+
+/**
+ * Leaves out the deliveries of endpoints deleted since: their history is purged, and a delivery the
+ * log names but nobody stored (its first attempt not ended yet) would otherwise show as pending.
+ */
+async function withoutDeletedEndpoints<T extends { readonly webhookId: string }>(
+  deps: Pick<Dependencies, 'webhooks'>,
+  accountId: string,
+  page: Page<T>,
+): Promise<Page<T>> {
+  if (page.items.length === 0) return page;
+  const ids = [...new Set(page.items.map((item) => item.webhookId))];
+  const live = await deps.webhooks.getManyWithFailureState(
+    ids.map((webhookId) => ({ accountId, webhookId })),
+  );
+  return {
+    ...page,
+    items: page.items.filter((item) => live.get(item.webhookId)?.webhook.accountId === accountId),
+  };
 }
 
 /**
@@ -48,7 +69,13 @@ export async function searchDeliveries(
   page: PageRequest,
 ): Promise<Page<Delivery>> {
   const { webhookId, ...rest } = filter;
-  if (webhookId === undefined) return deps.eventLog.searchDeliveries(accountId, rest, page);
+  if (webhookId === undefined) {
+    return withoutDeletedEndpoints(
+      deps,
+      accountId,
+      await deps.eventLog.searchDeliveries(accountId, rest, page),
+    );
+  }
   await getWebhook(deps, accountId, webhookId);
   return deps.deliveries.listDeliveries(accountId, webhookId, rest, page);
 }

@@ -98,6 +98,76 @@ export type FanoutPorts = Pick<
   | 'clock'
 >;
 
+type Subscriptions = readonly { readonly webhookId: string }[];
+
+/**
+ * The local runtime's way: each delivery stored pending first (its in-memory queue loses jobs on a
+ * restart; the `due` index finds them), then a job for each delivery created now.
+ */
+async function storePending(
+  deps: FanoutPorts,
+  event: WebhookEvent,
+  active: Subscriptions,
+  now: string,
+): Promise<DeliveryJob[]> {
+  const jobs: DeliveryJob[] = [];
+  await inChunks(active, WRITE_CONCURRENCY, async (subscription) => {
+    const delivery: Delivery = {
+      id: deliveryIdFor(event.id, subscription.webhookId),
+      accountId: event.accountId,
+      webhookId: subscription.webhookId,
+      eventId: event.id,
+      eventType: event.type,
+      status: 'pending',
+      attemptCount: 0,
+      attempts: [],
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const result = await deps.deliveries.createDelivery(delivery);
+    if (result.created || firstJobMayBeLost(result.existing, now)) {
+      jobs.push({ deliveryId: delivery.id, attempt: 1, dueAt: now });
+    }
+  });
+  return jobs;
+}
+
+/** How long a replayed fan-out waits before its checked jobs run: the first run's jobs go first. */
+export const REPLAY_CHECK_DELAY_SECONDS = 60;
+
+/**
+ * AWS's way (docs/cost.md, "one write per outcome"): nothing is stored; each job names its account
+ * and the first outcome creates the delivery. A replayed event's jobs are checked instead: the
+ * deliveries already stored are left alone (a pending one fanned out before this version, old and
+ * unattempted, gets its job again), the others get a job that reads before attempting.
+ */
+async function unstoredJobs(
+  deps: FanoutPorts,
+  event: WebhookEvent,
+  active: Subscriptions,
+  now: string,
+  replayed: boolean,
+): Promise<{ fresh: DeliveryJob[]; checked: DeliveryJob[] }> {
+  const ids = active.map((subscription) => deliveryIdFor(event.id, subscription.webhookId));
+  const job = (deliveryId: string): DeliveryJob => ({
+    deliveryId,
+    attempt: 1,
+    dueAt: now,
+    accountId: event.accountId,
+  });
+  if (!replayed) return { fresh: ids.map(job), checked: [] };
+  const stored = await deps.deliveries.getDeliveries(ids);
+  const fresh: DeliveryJob[] = [];
+  const checked: DeliveryJob[] = [];
+  for (const deliveryId of ids) {
+    const existing = stored.get(deliveryId);
+    if (!existing) checked.push({ ...job(deliveryId), check: true });
+    else if (firstJobMayBeLost(existing, now)) fresh.push({ deliveryId, attempt: 1, dueAt: now });
+  }
+  return { fresh, checked };
+}
+
 export async function fanOut(
   deps: FanoutPorts,
   event: WebhookEvent,
@@ -113,7 +183,7 @@ export async function fanOut(
       return { deliveries: 0, duplicateEvent: true, dropped: false };
   }
   // Counts the event and stores it with the decision (a replay finds the decision and follows it).
-  const admission = await admitEvent(deps, event, account);
+  const { admission, replayed } = await admitEvent(deps, event, account);
   if (admission === 'dropped') {
     // In the log too, marked: it tells the account why nothing was delivered.
     await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [], more: false }, { dropped: true });
@@ -137,25 +207,15 @@ export async function fanOut(
       more: page.nextCursor !== undefined,
     });
     index += 1;
-    await inChunks(active, WRITE_CONCURRENCY, async (subscription) => {
-      const delivery: Delivery = {
-        id: deliveryIdFor(event.id, subscription.webhookId),
-        accountId: event.accountId,
-        webhookId: subscription.webhookId,
-        eventId: event.id,
-        eventType: event.type,
-        status: 'pending',
-        attemptCount: 0,
-        attempts: [],
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const result = await deps.deliveries.createDelivery(delivery);
-      if (result.created || firstJobMayBeLost(result.existing, now)) {
-        jobs.push({ deliveryId: delivery.id, attempt: 1, dueAt: now });
-      }
-    });
+    if (deps.deliveries.pendingBeforeFirstAttempt) {
+      jobs.push(...(await storePending(deps, event, active, now)));
+    } else {
+      const { fresh, checked } = await unstoredJobs(deps, event, active, now, replayed);
+      jobs.push(...fresh);
+      // Maybe queued already by the run this one replays: sent later, and read before attempting.
+      if (checked.length > 0) await deps.queue.enqueue(checked, REPLAY_CHECK_DELAY_SECONDS);
+      deliveries += checked.length;
+    }
     await deps.queue.enqueue(jobs);
     deliveries += jobs.length;
     cursor = page.nextCursor;

@@ -139,7 +139,8 @@ export type AdmissionPorts = Pick<Dependencies, 'events' | 'accounts' | 'usage' 
 
 /**
  * Fan-out's quota decision for one event, made once: the decision is stored with the event, and a
- * replayed ingest message finds it and follows it without counting again. The counter is written
+ * replayed ingest message finds it and follows it without counting again (`replayed`: the event was
+ * stored before, so some of its deliveries may have been made). The counter is written
  * before the event item, so deliveries are only ever created for an event whose admission is on
  * record. A crash between the two writes makes the replay count the event a second time (an
  * over-count of one, never an event delivered beyond the limit); see docs/quotas.md.
@@ -149,15 +150,15 @@ export async function admitEvent(
   event: WebhookEvent,
   /** Already read by the caller (fan-out checks that it exists): not read again. */
   knownAccount?: Account,
-): Promise<Admission> {
+): Promise<{ admission: Admission; replayed: boolean }> {
   // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
   // traffic: they are never counted, nor dropped when the day is full.
   if (isOperationalEventType(event.type)) {
-    await deps.events.putEvent(event, 'admitted');
-    return 'admitted';
+    const stored = await deps.events.putEvent(event, 'admitted');
+    return { admission: 'admitted', replayed: !stored.created };
   }
   const recorded = await deps.events.getAdmission(event.id);
-  if (recorded) return recorded;
+  if (recorded) return { admission: recorded, replayed: true };
   const account = knownAccount ?? (await deps.accounts.get(event.accountId));
   // An account that does not exist has no endpoints; it is counted like a new account (the default plan).
   const limit = limitsFor(deps, account?.plan ?? DEFAULT_PLAN).maxEventsPerDay;
@@ -165,7 +166,9 @@ export async function admitEvent(
   const decision: Admission = admitted ? 'admitted' : 'dropped';
   const stored = await deps.events.putEvent(event, decision);
   // Another run of the same message stored its decision first: that one stands.
-  return stored.created ? decision : (stored.admission ?? 'admitted');
+  return stored.created
+    ? { admission: decision, replayed: false }
+    : { admission: stored.admission ?? 'admitted', replayed: true };
 }
 
 export interface AccountUsage {

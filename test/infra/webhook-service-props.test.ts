@@ -28,6 +28,7 @@ beforeAll(() => {
       logRetention: logs.RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
       deliveryConcurrency: 20,
+      deliveryBatchSize: 10,
       allowHttpTargets: true,
       eventBusName: 'custom-bus',
       apiGatewayCloudWatchRole: true,
@@ -66,6 +67,17 @@ describe('WebhookService props', () => {
     });
   });
 
+  it('gives deliver deliveryBatchSize jobs a batch, with no batching window at 10', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (resource) =>
+        JSON.stringify(
+          (resource as { Properties: { EventSourceArn: unknown } }).Properties.EventSourceArn,
+        ) === JSON.stringify(arnOf(service.deliveryQueue)),
+    ) as { Properties: Record<string, unknown> };
+    expect(mapping.Properties.BatchSize).toBe(10);
+    expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
   it('tells the handlers that http targets are allowed, private ones still not', () => {
     for (const name of FUNCTION_NAMES) {
       expect(envOf(name), name).toMatchObject({ ALLOW_HTTP_TARGETS: 'true', ALLOW_PRIVATE_TARGETS: 'false' });
@@ -90,6 +102,12 @@ describe('WebhookService prop validation', () => {
 
   it('rejects a deliveryConcurrency below the SQS event source minimum of 2', () => {
     expect(build({ deliveryConcurrency: 1 })).toThrow(/deliveryConcurrency/);
+  });
+
+  it('rejects a deliveryBatchSize outside 1 to 1000, naming the prop', () => {
+    for (const deliveryBatchSize of [0, 1001, 2.5]) {
+      expect(build({ deliveryBatchSize })).toThrow(/deliveryBatchSize must be a whole number from 1 to 1000/);
+    }
   });
 
   it('rejects a non-positive retentionDays', () => {

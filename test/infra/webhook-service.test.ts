@@ -215,11 +215,12 @@ describe('queues', () => {
     });
   });
 
-  it('feeds deliver from the delivery queue: batches of 10, partial batch failures', () => {
+  it('feeds deliver from the delivery queue: batches of 100 gathered within a second, partial batch failures', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(service.deliveryQueue),
       FunctionName: ref(service.functions.deliver),
-      BatchSize: 10,
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

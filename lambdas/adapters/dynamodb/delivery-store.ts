@@ -63,7 +63,12 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
     return found;
   }
 
-  async createDelivery(delivery: Delivery): Promise<CreateDeliveryResult> {
+  get pendingBeforeFirstAttempt(): boolean {
+    return this.options.indexFirstAttempt ?? false;
+  }
+
+  /** The stored item of a delivery, with its sparse index keys as its status asks. */
+  private itemOf(delivery: Delivery): Item {
     const item = deliveryToItem(delivery, this.expiresAt());
     const keys = deliveryKeys(delivery.id)!;
     if (delivery.status === 'failed') {
@@ -77,6 +82,32 @@ export class DynamoDeliveryRepository extends DeliveriesTable implements Deliver
       item.due_pk = dueShard(delivery.id);
       item.due_sk = dueSk(delivery.nextAttemptAt, delivery.id);
     }
+    return item;
+  }
+
+  async recordFirstOutcome(delivery: Delivery): Promise<boolean> {
+    const expr = new Expr();
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.itemOf(delivery),
+          // Absent, or stored pending by a fan-out that wrote it before the job (the local runtime, and
+          // deliveries fanned out before this version): either way no outcome is recorded yet.
+          ConditionExpression: `attribute_not_exists(${expr.n('pk')}) OR (${expr.n('attempt_count')} = ${expr.v(0)} AND ${expr.n('status')} = ${expr.v('pending')})`,
+          ...expr.attributes(),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async createDelivery(delivery: Delivery): Promise<CreateDeliveryResult> {
+    const item = this.itemOf(delivery);
+    const keys = deliveryKeys(delivery.id)!;
     try {
       await this.doc.send(
         new PutCommand({

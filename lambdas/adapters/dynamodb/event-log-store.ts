@@ -112,6 +112,26 @@ const DELIVERY_PROJECTION = [
   'expires_at',
 ];
 
+/**
+ * A delivery its event's entry names that is not stored: its first attempt has not ended yet (in
+ * AWS the first outcome creates it, docs/cost.md), so it is pending. The service leaves out those
+ * of deleted endpoints.
+ */
+function unstoredDelivery(accountId: string, entry: Entry, webhookId: string): Delivery {
+  return {
+    id: deliveryIdFor(entry.id, webhookId),
+    accountId,
+    webhookId,
+    eventId: entry.id,
+    eventType: entry.type,
+    status: 'pending',
+    attemptCount: 0,
+    attempts: [],
+    createdAt: entry.timestamp,
+    updatedAt: entry.timestamp,
+  };
+}
+
 export class DynamoEventLog extends DeliveriesTable implements EventLog {
   async recordFanOut(
     event: WebhookEvent,
@@ -268,7 +288,7 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
   private async readDeliveries(
     accountId: string,
     pairs: readonly { eventId: string; webhookId: string }[],
-  ): Promise<Map<string, Item>> {
+  ): Promise<Map<string, Item | null>> {
     const items = await batchGetAll(
       this.doc,
       this.tableName,
@@ -280,11 +300,12 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
       DELIVERY_PROJECTION,
     );
     const nowSeconds = this.nowSeconds();
-    const found = new Map<string, Item>();
+    const found = new Map<string, Item | null>();
     for (const item of items) {
-      // Never another account's, whatever a log entry says.
-      if (item.account_id !== accountId || !isLive(item, nowSeconds)) continue;
-      found.set(deliveryIdFor(eventIdOfDeliverySk(str(item.sk)), webhookIdOfEndpointPk(str(item.pk))), item);
+      const id = deliveryIdFor(eventIdOfDeliverySk(str(item.sk)), webhookIdOfEndpointPk(str(item.pk)));
+      // Never another account's, whatever a log entry says; nor one past its retention. Both are
+      // null: left out, where a delivery not stored at all shows as pending.
+      found.set(id, item.account_id !== accountId || !isLive(item, nowSeconds) ? null : item);
     }
     return found;
   }
@@ -308,8 +329,10 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
     const items = slice.flatMap((webhookId): EventDelivery[] => {
       const deliveryId = deliveryIdFor(eventId, webhookId);
       const item = found.get(deliveryId);
-      // A deleted endpoint's delivery (purged) is left out.
-      if (!item) return [];
+      if (item === null) return [];
+      // Not stored: its first attempt has not ended yet (docs/cost.md), or its endpoint was deleted
+      // and purged (the service leaves those out).
+      if (item === undefined) return [{ webhookId, deliveryId, status: 'pending', attemptCount: 0 }];
       return [
         {
           webhookId,
@@ -365,8 +388,10 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
           evaluated += 1;
           position = { eventId: entry.id, webhookId };
           const item = found.get(deliveryIdFor(entry.id, webhookId));
-          if (!item || (filter.status !== undefined && item.status !== filter.status)) continue;
-          out.push(itemToDelivery(item));
+          if (item === null) continue;
+          const delivery = item ? itemToDelivery(item) : unstoredDelivery(accountId, entry, webhookId);
+          if (filter.status !== undefined && delivery.status !== filter.status) continue;
+          out.push(delivery);
           if (out.length === page.limit) return false;
         }
         if (evaluated >= MAX_EVALUATED) return false;

@@ -85,8 +85,20 @@ export interface ReopenExpectation {
 
 /** Deliveries, one per (event, endpoint), with their attempts. */
 export interface DeliveryRepository {
+  /**
+   * Fan-out stores each delivery pending before its first job is sent (the local runtime: a restart
+   * finds, in the `due` index, jobs its in-memory queue lost). When false (AWS, where SQS holds the
+   * job), fan-out stores nothing and the first outcome creates the delivery (docs/cost.md).
+   */
+  readonly pendingBeforeFirstAttempt: boolean;
   /** Conditional create keyed by the delivery id, so a replayed fan-out never creates twice. */
   createDelivery(delivery: Delivery): Promise<CreateDeliveryResult>;
+  /**
+   * Stores a delivery with its first outcome (its first attempt, or none when it ended without
+   * one), only if no outcome is stored yet: absent, or pending with no attempt. False otherwise
+   * (another run of the same job recorded first).
+   */
+  recordFirstOutcome(delivery: Delivery): Promise<boolean>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
   /** getDelivery for many ids in one strongly consistent batch read: the ones found, by id. */
   getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, Delivery>>;

@@ -9,6 +9,16 @@ export interface DeliveryJob {
   readonly attempt: number;
   /** ISO 8601; a job that arrives early is re-sent with the remaining delay (chained hops). */
   readonly dueAt: string;
+  /**
+   * Set on a first attempt whose delivery is not stored yet (docs/cost.md, "one write per
+   * outcome"): the first outcome creates it, and the job names the account it belongs to.
+   */
+  readonly accountId?: string;
+  /**
+   * The delivery may exist already (a replayed fan-out, or SQS handing the job over again): read it
+   * before attempting, so that an attempt already made is not made twice.
+   */
+  readonly check?: true;
 }
 
 export interface ParkedRecord {
