@@ -37,7 +37,11 @@ const PRICE = {
   logsGb: 0.5,
 };
 const LAMBDA_MEMORY_GB = 0.5;
-const LOG_BYTES_PER_DELIVERY = 400;
+/**
+ * Logs per Lambda invocation: START, END and REPORT (~400 bytes) and the handler's one line of
+ * counts with Powertools' context (~450 bytes). A failed attempt adds a warn line; the burst has none.
+ */
+const LOG_BYTES_PER_INVOCATION = 850;
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -213,7 +217,7 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
       eventbridge: per(EVENTS) * PRICE.eventBridgeEvent,
       lambdaRequests: per(invocations) * PRICE.lambdaRequest,
       lambdaDuration: per(lambdaSeconds) * LAMBDA_MEMORY_GB * PRICE.lambdaGbSecondArm,
-      logs: (LOG_BYTES_PER_DELIVERY / 1e9) * PRICE.logsGb,
+      logs: (per(invocations * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICE.logsGb,
     };
     const perMillion = Object.fromEntries(
       Object.entries(cost).map(([name, value]) => [name, round(value * 1e6)]),
