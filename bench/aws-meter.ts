@@ -36,7 +36,6 @@ const indexKeys = (schema: TableSchema): IndexKeys[] =>
   schema.globalSecondaryIndexes.map((index) => [index.partitionKey, index.sortKey] as const);
 
 type AttributeValue = { S?: string };
-type KeyAttributes = Record<string, AttributeValue | string | unknown>;
 
 /** Marshalled ({S: …}) or not, depending on where the document client's middleware ran. */
 const keyText = (value: unknown): string | undefined => {
@@ -84,9 +83,9 @@ export interface CapacityLine {
 /** A call's items: the table and kind of each key it names (one entry per key). */
 type Touched = { table: string; kind: string }[];
 
-type Request = Record<string, unknown>;
+type CommandInput = Record<string, unknown>;
 const keyOf = (item: unknown): { pk?: string; sk?: string } => {
-  const attributes = (item ?? {}) as KeyAttributes;
+  const attributes = (item ?? {}) as Record<string, unknown>;
   return { pk: keyText(attributes.pk), sk: keyText(attributes.sk) };
 };
 const kindOf = (item: unknown): string => {
@@ -95,7 +94,7 @@ const kindOf = (item: unknown): string => {
 };
 
 /** The partition key value a Query names (`pk = :v`, placeholders resolved), and its sk prefix. */
-function queriedKind(input: Request): string {
+function queriedKind(input: CommandInput): string {
   if (typeof input.IndexName === 'string') return `${input.IndexName} index`;
   const condition = String(input.KeyConditionExpression ?? '');
   const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
@@ -112,7 +111,7 @@ function queriedKind(input: Request): string {
 }
 
 /** The items a DynamoDB call names, by table and kind. */
-export function touchedItems(operation: string, input: Request): Touched {
+export function touchedItems(operation: string, input: CommandInput): Touched {
   const table = String(input.TableName ?? '?');
   switch (operation) {
     case 'GetItemCommand':
@@ -155,6 +154,7 @@ export function touchedItems(operation: string, input: Request): Touched {
       return [{ table, kind: '?' }];
   }
 }
+
 type WriteInput = {
   TableName?: string;
   Key?: Record<string, AttributeValue | string>;
