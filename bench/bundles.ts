@@ -129,5 +129,23 @@ export async function benchBundles(log: (line: string) => void = () => {}): Prom
         ]),
       },
     ],
+    // The largest bundle and the slowest import stand for all (every bundle must meet the target).
+    targets: [
+      {
+        figure: `largest bundle, minified (${largest(figures, (figure) => figure.bytes).name})`,
+        value: largest(figures, (figure) => figure.bytes).bytes / 1024,
+        target: 250,
+        unit: 'KB',
+      },
+      {
+        figure: `slowest import, source maps on (${largest(figures, (figure) => figure.importMs.median).name})`,
+        value: largest(figures, (figure) => figure.importMs.median).importMs.median,
+        target: 40,
+        unit: 'ms',
+      },
+    ],
   };
 }
+
+const largest = (figures: readonly BundleFigures[], by: (figure: BundleFigures) => number): BundleFigures =>
+  figures.reduce((most, figure) => (by(figure) > by(most) ? figure : most));

@@ -9,7 +9,7 @@ import { synthesizeTopology } from '../lib/local-topology.js';
 import { ApiClient } from '../test/support/local-runtime.js';
 import { Receiver } from '../test/support/receiver.js';
 import { AwsMeter } from './aws-meter.js';
-import type { SectionResult } from './summary.js';
+import { capacityTable, type SectionResult } from './summary.js';
 
 /**
  * Bench section `delivery`: the delivery pipeline measured on the local runtime (issue 3's figures).
@@ -37,7 +37,11 @@ const PRICE = {
   logsGb: 0.5,
 };
 const LAMBDA_MEMORY_GB = 0.5;
-const LOG_BYTES_PER_DELIVERY = 400;
+/**
+ * Logs per Lambda invocation: START, END and REPORT (~400 bytes) and the handler's one line of
+ * counts with Powertools' context (~450 bytes). A failed attempt adds a warn line; the burst has none.
+ */
+const LOG_BYTES_PER_INVOCATION = 850;
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -139,6 +143,7 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
       putEvents: meter.count('eventbridge'),
       batches: platform.calls.get('sqs:DeleteMessageBatch') ?? 0,
     };
+    const capacityLines = meter.capacityLines();
     const calls = Object.fromEntries([...meter.calls].sort());
     const platformCalls = Object.fromEntries([...platform.calls].sort());
     // Lambda's pollers long-poll; the local pollers' empty polls are not what AWS bills, so the
@@ -214,7 +219,7 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
       eventbridge: per(EVENTS) * PRICE.eventBridgeEvent,
       lambdaRequests: per(invocations) * PRICE.lambdaRequest,
       lambdaDuration: per(lambdaSeconds) * LAMBDA_MEMORY_GB * PRICE.lambdaGbSecondArm,
-      logs: (LOG_BYTES_PER_DELIVERY / 1e9) * PRICE.logsGb,
+      logs: (per(invocations * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICE.logsGb,
     };
     const perMillion = Object.fromEntries(
       Object.entries(cost).map(([name, value]) => [name, round(value * 1e6)]),
@@ -256,7 +261,9 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
       },
       awsCalls: calls,
       platformCalls,
+      dynamoCapacityByItemKind: capacityLines,
     };
+    const cpuMicrosPerDelivery = cpu.cpuMicros / cpu.deliveries;
     const fixed = (value: number, digits = 2) => value.toFixed(digits);
     return {
       report,
@@ -276,7 +283,7 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
               `${report.paced.latencyMs.p50} / ${report.paced.latencyMs.p99}`,
               'ms',
             ],
-            ['deliver handler CPU', Math.round(cpu.cpuMicros / cpu.deliveries), 'µs/delivery'],
+            ['deliver handler CPU', Math.round(cpuMicrosPerDelivery), 'µs/delivery'],
             [
               'DynamoDB write / read capacity',
               `${fixed(per(counts.dynamoWriteUnits))} / ${fixed(per(counts.dynamoReadUnits))}`,
@@ -289,6 +296,35 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
             ],
           ],
         },
+        capacityTable(
+          `DynamoDB capacity of the burst per 10,000 deliveries, by table, operation and item kind (index writes in WCU)`,
+          capacityLines,
+          10_000 / deliveries,
+        ),
+      ],
+      targets: [
+        {
+          figure: 'modelled AWS bill per million deliveries',
+          value: total,
+          target: 1.5,
+          unit: '$',
+          digits: 2,
+        },
+        {
+          figure: 'DynamoDB write units per delivery',
+          value: per(counts.dynamoWriteUnits),
+          target: 1.5,
+          unit: 'WCU',
+          digits: 2,
+        },
+        {
+          figure: 'DynamoDB read units per delivery',
+          value: per(counts.dynamoReadUnits),
+          target: 1.5,
+          unit: 'RCU',
+          digits: 2,
+        },
+        { figure: 'deliver handler CPU per delivery', value: cpuMicrosPerDelivery, target: 500, unit: 'µs' },
       ],
     };
   } finally {

@@ -9,7 +9,7 @@ import { startSqsEngine } from '../lambdas/local/sqs-engine.js';
 import { startDynamo } from '../test/support/dynamodb.js';
 import { anEventType, aWebhook } from '../test/support/factories.js';
 import { AwsMeter } from './aws-meter.js';
-import type { SectionResult } from './summary.js';
+import { capacityTable, type SectionResult } from './summary.js';
 
 /**
  * Bench section `fanout`: one event fanned out to 10,000 active endpoints of one account by the real
@@ -181,6 +181,7 @@ export async function benchFanout(log: (line: string) => void = () => {}): Promi
         awsCalls: Math.round(((dynamoCalls + meter.count('sqs')) / ENDPOINTS) * 1000) / 1000,
       },
       awsCalls: calls,
+      dynamoCapacityByItemKind: meter.capacityLines(),
     };
     if (queued !== ENDPOINTS || distinct !== ENDPOINTS) {
       throw new Error(
@@ -207,6 +208,18 @@ export async function benchFanout(log: (line: string) => void = () => {}): Promi
             ['DynamoDB read capacity', dynamoUnits.read, 'RCU'],
             ['seeding (not part of the figure)', Math.round(seedSeconds), 's'],
           ],
+        },
+        capacityTable(
+          `DynamoDB capacity of the ${ENDPOINTS.toLocaleString('en-US')}-endpoint fan-out, by table, operation and item kind (index writes in WCU)`,
+          report.dynamoCapacityByItemKind,
+        ),
+      ],
+      targets: [
+        {
+          figure: `${ENDPOINTS.toLocaleString('en-US')}-endpoint fan-out writes (at most one per delivery)`,
+          value: dynamoUnits.write,
+          target: queued,
+          unit: 'WCU',
         },
       ],
     };

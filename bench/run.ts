@@ -5,7 +5,8 @@
  *  - fanout: one event fanned out to 10,000 endpoints of one account (bench/fanout.ts);
  *  - bundles: each Lambda bundle's size and import time in a fresh Node process (bench/bundles.ts).
  * All run by default, in that order; `BENCH_ONLY=fanout,bundles npm run bench` runs only those.
- * Prints each section's full figures as one JSON object, then a summary table per section.
+ * Prints each section's full figures as one JSON object, then its summary tables per section, then
+ * issue 13's targets next to the figures measured (docs/cost.md).
  * Figures are printed, never asserted: tests do not time things.
  */
 
@@ -15,7 +16,7 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 process.env.AWS_REGION ??= 'us-east-1';
 
 // The sections' modules read the environment at import time: imported only after it is set.
-const { formatTable } = await import('./summary.js');
+const { formatTable, targetsTable } = await import('./summary.js');
 type SectionResult = import('./summary.js').SectionResult;
 type Section = (log: (line: string) => void) => Promise<SectionResult>;
 
@@ -54,4 +55,7 @@ console.log();
 for (const result of Object.values(results)) {
   for (const table of result.tables) console.log(`${formatTable(table)}\n`);
 }
+// Issue 13's targets next to the figures of the sections that ran, in one table.
+const targets = Object.values(results).flatMap((result) => result.targets ?? []);
+if (targets.length > 0) console.log(`${formatTable(targetsTable(targets))}\n`);
 process.exit(0);

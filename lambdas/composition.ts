@@ -46,6 +46,7 @@ import {
 import { DEFAULT_PLAN_LIMITS } from './domain/plans.js';
 import type { Mailer } from './domain/ports/alerting.js';
 import { log } from './logging.js';
+import { withRememberedAccounts, withRememberedEventTypes } from './services/cached-lookups.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
 
@@ -231,6 +232,9 @@ export const outboundPorts = {
     new HttpWebhookSender({ policy: targetPolicy(config), resolve: config.resolve ?? systemResolver }),
 } satisfies PortFactories;
 
+const systemClock = { now: () => new Date() };
+const clockOf = (config: RuntimeConfig) => config.clock ?? systemClock;
+
 /**
  * Dependencies whose ports are built on first use from the given factories. A port a function did
  * not wire throws when touched: a wiring mistake shows up at once, not as a wrong adapter.
@@ -238,7 +242,7 @@ export const outboundPorts = {
 export function createDependencies(config: RuntimeConfig, factories: PortFactories): Dependencies {
   const dependencies: Record<string, unknown> = {
     resolve: config.resolve ?? systemResolver,
-    clock: config.clock ?? { now: () => new Date() },
+    clock: clockOf(config),
     portalUrl: config.portalUrl,
     targetPolicy: targetPolicy(config),
     planLimits: config.planLimits ?? DEFAULT_PLAN_LIMITS,
@@ -315,7 +319,15 @@ const managementPorts = () => ({
   ...secretPorts,
   ...outboundPorts,
 });
-const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts });
+/**
+ * Fan-out remembers the event catalog and accounts for a minute per container (docs/cost.md,
+ * option 7; docs/quotas.md): the APIs keep reading them per request.
+ */
+export const rememberedLookupPorts = {
+  accounts: (config) => withRememberedAccounts(accountsPort(config), clockOf(config)),
+  eventTypes: (config) => withRememberedEventTypes(configTablePorts.eventTypes(config), clockOf(config)),
+} satisfies PortFactories;
+const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, ...rememberedLookupPorts });
 const deliverPorts = () => ({
   ...dynamoDbPorts,
   ...sqsPorts,

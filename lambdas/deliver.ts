@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { deliveryBatchCounts, deliveryWarning } from './batch-logs.js';
 import { deliverDependencies } from './composition.js';
 import { parseDeliveryId } from './domain/ids.js';
 import { log, withRecordLogger } from './logging.js';
@@ -11,7 +12,8 @@ import { processSqsBatch } from './sqs/batch.js';
 
 /**
  * Delivery queue consumer: one signed attempt per job; stats written once per endpoint per batch;
- * metrics derived from the jobs' results and flushed once per invocation.
+ * metrics derived from the jobs' results and flushed once per invocation. Logs one line of counts
+ * per invocation and a warn line per failed attempt, ended delivery or parked job (batch-logs.ts).
  */
 export function createDeliverHandler(dependencies: DependenciesProvider) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -47,8 +49,13 @@ export function createDeliverHandler(dependencies: DependenciesProvider) {
           logger.appendPersistentKeys({ deliveryId, ...parseDeliveryId(deliveryId) });
           const result = await processDeliveryJob(deps, job, Math.random, reads);
           results.push(result);
-          logger.info('delivery job', { attempt, ...result });
+          const warning = deliveryWarning(attempt, result);
+          if (warning) logger.warn(warning.message, warning.details);
         }),
+      );
+      log.info(
+        'delivery batch',
+        deliveryBatchCounts(event.Records.length, results, parkedJobs, response.batchItemFailures.length),
       );
       try {
         await recordStats(deps, results);

@@ -33,18 +33,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   // The escalation Tasks need their handler before the dependencies exist (those name the twin).
   const dependencies = lateDependencies();
-  const handlers = localHandlers(dependencies.provider);
+  const fanoutDependencies = lateDependencies();
+  const handlers = localHandlers(dependencies.provider, fanoutDependencies.provider);
   const escalations = await startStepFunctions(options.topology.escalation, {
     handler: handlers.escalation,
     directory: files.stepFunctionsDir,
     log,
   });
-  const deps = localDependencies(
+  const built = localDependencies(
     options,
     { dynamoDb, queues, url: server.url, escalation: escalations },
     files,
   );
+  const deps = built.all;
   dependencies.bind(deps);
+  fanoutDependencies.bind(built.fanout);
 
   // The API serves once the local account, its key and the catalog exist: until then every request
   // gets a 503 (never a 401 for the configured key, nor an unknown event type).

@@ -3,7 +3,7 @@ import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
 import { createAdminHandler } from '../admin-api.js';
 import { createAuthorizer } from '../authorizer.js';
-import { allPorts, createDependencies } from '../composition.js';
+import { allPorts, createDependencies, rememberedLookupPorts } from '../composition.js';
 import type { RuntimeConfig } from '../config.js';
 import { createDeliverHandler } from '../deliver.js';
 import { withPlanLimitOverrides } from '../domain/plans.js';
@@ -54,8 +54,14 @@ const RECONCILER_RUNS = {
   confirmations: { requeue: 'none', purgeHistory: false, purgeAccounts: false, recover: false },
 } as const satisfies Record<keyof LocalReconcilers, ReconcilerOptions>;
 
-/** Every function's handler entry, over the same dependencies. */
-export function localHandlers(dependencies: DependenciesProvider) {
+/**
+ * Every function's handler entry, over the same dependencies; fan-out's remember the catalog and
+ * accounts for a minute, as in its Lambda (composition.ts, rememberedLookupPorts).
+ */
+export function localHandlers(
+  dependencies: DependenciesProvider,
+  fanoutDependencies: DependenciesProvider = dependencies,
+) {
   const reconciler = (run: ReconcilerOptions) =>
     // The runtime logs what its runs did in lines of its own (bootstrap.ts).
     createReconcilerHandler(dependencies, { ...run, logSummary: false });
@@ -64,7 +70,7 @@ export function localHandlers(dependencies: DependenciesProvider) {
     management: createManagementHandler(dependencies),
     publish: createPublishHandler(dependencies),
     admin: createAdminHandler(dependencies),
-    fanout: createFanoutHandler(dependencies),
+    fanout: createFanoutHandler(fanoutDependencies),
     deliver: createDeliverHandler(dependencies),
     escalation: createEscalationHandler(dependencies),
     reconciler: {
@@ -85,12 +91,15 @@ function targetPolicy(options: LocalRuntimeOptions) {
   };
 }
 
-/** The configuration the handlers' dependencies are built from: the local engines for AWS. */
+/**
+ * The handlers' dependencies, built from the local engines for AWS: those of every function, and
+ * fan-out's (the same adapters and clients, with its lookups remembered as in its Lambda).
+ */
 export function localDependencies(
   options: LocalRuntimeOptions,
   engines: { dynamoDb: LocalDynamoDb; queues: LocalQueues; url: string; escalation: EscalationStarter },
   files: LocalFiles,
-): Dependencies {
+): { readonly all: Dependencies; readonly fanout: Dependencies } {
   const { dynamoDb, queues, url } = engines;
   const config: RuntimeConfig = {
     configTableName: dynamoDb.tables.config,
@@ -121,7 +130,10 @@ export function localDependencies(
     portalUrl: `${url}/portal/`,
     clock: options.clock,
   };
-  return createDependencies(config, allPorts());
+  return {
+    all: createDependencies(config, allPorts()),
+    fanout: createDependencies(config, { ...allPorts(), ...rememberedLookupPorts }),
+  };
 }
 
 /**

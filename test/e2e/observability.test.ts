@@ -5,7 +5,7 @@ import { log } from '../../lambdas/logging.js';
 import { eventually, startTestRuntime, type TestRuntime } from '../support/local-runtime.js';
 import { Receiver } from '../support/receiver.js';
 
-// This file reads what the handlers write to stdout, as in Lambda: Powertools outside its dev mode
+// This file reads what the handlers write to stdout and stderr, as in Lambda: Powertools outside its dev mode
 // (test/support/setup.ts turns it on so vitest shows logs for failing tests only). Hoisted: the
 // logger is built when lambdas/logging.ts is imported.
 vi.hoisted(() => {
@@ -29,19 +29,22 @@ beforeAll(async () => {
   previousMetricsFlag = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   log.setLogLevel('INFO');
-  const write = process.stdout.write.bind(process.stdout);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        lines.push(JSON.parse(line) as Line);
-      } catch {
-        // not one of ours
+  // Both streams: Powertools writes WARN and ERROR lines to stderr (in Lambda both reach the log group).
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = String(chunk);
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          lines.push(JSON.parse(line) as Line);
+        } catch {
+          // not one of ours
+        }
       }
-    }
-    return text.startsWith('{') ? true : write(chunk, ...(rest as []));
-  });
+      return text.startsWith('{') ? true : write(chunk, ...(rest as []));
+    });
+  }
   runtime = await startTestRuntime({ deliveryConcurrency: 1 });
 });
 
@@ -110,24 +113,48 @@ describe('one event to an endpoint that answers 200 and one that answers 500 (no
     );
   });
 
-  it('stamps the event id on the fan-out log line', () => {
-    const fannedOut = lines.find((line) => line.message === 'fanned out' && line.eventId === eventId);
-    expect(fannedOut).toMatchObject({ level: 'INFO', eventType: 'order.created', deliveries: 2 });
+  it('writes one line of counts per fan-out invocation, none per event fanned out', () => {
+    // Assess
+    // The event's invocation (an endpoint.failing operational event may come in a line of its own).
+    const batchLines = lines.filter((line) => line.message === 'fan-out batch' && line.deliveries === 2);
+    expect(batchLines).toHaveLength(1);
+    expect(batchLines[0]).toMatchObject({ level: 'INFO', messages: 1, fannedOut: 1, deliveries: 2 });
+    expect(lines.filter((line) => line.eventId === eventId && line.level === 'INFO')).toEqual([]);
   });
 
-  it.each([
-    ['200', () => ok, 'delivered'],
-    ['500', () => failing, 'retry'],
-  ])(
-    'stamps event, delivery and webhook ids on the delivery log line of the %s endpoint',
-    (_status, webhook, outcome) => {
-      const webhookId = webhook().id;
-      const deliveryId = deliveryIdFor(eventId, webhookId);
-      const jobLines = lines.filter(
-        (line) => line.message === 'delivery job' && line.deliveryId === deliveryId,
-      );
-      expect(jobLines).toHaveLength(1);
-      expect(jobLines[0]).toMatchObject({ eventId, webhookId, deliveryId, outcome, attempt: 1 });
-    },
-  );
+  it('writes one line of counts per delivery invocation, adding up to the two jobs', () => {
+    // Assess
+    const batchLines = lines.filter((line) => line.message === 'delivery batch');
+    const total = (key: string) => batchLines.reduce((sum, line) => sum + Number(line[key] ?? 0), 0);
+    expect(batchLines.every((line) => line.level === 'INFO')).toBe(true);
+    expect([total('jobs'), total('delivered'), total('failed'), total('retried')]).toEqual([2, 1, 1, 0]);
+  });
+
+  it('stamps event, delivery and webhook ids on the warn line of the failed attempt', () => {
+    // Prepare
+    const deliveryId = deliveryIdFor(eventId, failing.id);
+
+    // Act
+    const warnLines = lines.filter(
+      (line) => line.message === 'delivery attempt failed' && line.deliveryId === deliveryId,
+    );
+
+    // Assess
+    expect(warnLines).toHaveLength(1);
+    expect(warnLines[0]).toMatchObject({
+      level: 'WARN',
+      eventId,
+      webhookId: failing.id,
+      deliveryId,
+      outcome: 'retry',
+      final: true,
+      attempt: 1,
+    });
+  });
+
+  it('writes no line of its own for the delivery that succeeded', () => {
+    // Assess
+    const deliveryId = deliveryIdFor(eventId, ok.id);
+    expect(lines.filter((line) => line.deliveryId === deliveryId)).toEqual([]);
+  });
 });
