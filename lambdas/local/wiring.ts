@@ -3,7 +3,7 @@ import { FileOpsNotifier, OutboxMailer } from '../adapters/local-outbox.js';
 import { fileKey } from '../adapters/secret-cipher.js';
 import { createAdminHandler } from '../admin-api.js';
 import { createAuthorizer } from '../authorizer.js';
-import { allPorts, createDependencies, rememberedLookupPorts } from '../composition.js';
+import { allPorts, createDependencies, fanoutOnlyPorts } from '../composition.js';
 import type { RuntimeConfig } from '../config.js';
 import { createDeliverHandler } from '../deliver.js';
 import { withPlanLimitOverrides } from '../domain/plans.js';
@@ -56,7 +56,7 @@ const RECONCILER_RUNS = {
 
 /**
  * Every function's handler entry, over the same dependencies; fan-out's remember the catalog and
- * accounts for a minute, as in its Lambda (composition.ts, rememberedLookupPorts).
+ * accounts for a minute and count usage in waves, as in its Lambda (composition.ts, fanoutOnlyPorts).
  */
 export function localHandlers(
   dependencies: DependenciesProvider,
@@ -132,7 +132,7 @@ export function localDependencies(
   };
   return {
     all: createDependencies(config, allPorts()),
-    fanout: createDependencies(config, { ...allPorts(), ...rememberedLookupPorts }),
+    fanout: createDependencies(config, { ...allPorts(), ...fanoutOnlyPorts }),
   };
 }
 

@@ -113,6 +113,35 @@ describe('DynamoUsageRepository', () => {
     expect(await usage.get(accountId, day)).toEqual({ events: 7, dropped: 18 });
   });
 
+  it('admits a batch whole while it fits, the room left of one that does not, and counts the rest dropped', async () => {
+    // Prepare: room for 7
+    const accountId = newAccountId();
+    const day = '2025-01-15';
+    // Act
+    const admitted = [
+      await usage.admitEvents(accountId, day, 7, 4),
+      await usage.admitEvents(accountId, day, 7, 4),
+      await usage.admitEvents(accountId, day, 7, 4),
+      await usage.admitEvents(accountId, '2025-01-16', null, 5),
+    ];
+    // Assess
+    expect(admitted).toEqual([4, 3, 0, 5]);
+    expect(await usage.get(accountId, day)).toEqual({ events: 7, dropped: 5 });
+  });
+
+  it('never admits more than the limit when batches race', async () => {
+    // Prepare
+    const accountId = newAccountId();
+    const day = '2025-01-15';
+    // Act: 10 batches of 3 against room for 20
+    const admitted = await Promise.all(
+      Array.from({ length: 10 }, () => usage.admitEvents(accountId, day, 20, 3)),
+    );
+    // Assess
+    expect(admitted.reduce((sum, count) => sum + count, 0)).toBe(20);
+    expect(await usage.get(accountId, day)).toEqual({ events: 20, dropped: 10 });
+  });
+
   it('counts without a limit, admits nothing with a limit of 0, and keeps days apart', async () => {
     // Prepare
     const accountId = newAccountId();

@@ -49,13 +49,83 @@ export class DynamoUsageRepository implements UsageRepository {
     return false;
   }
 
+  /**
+   * One conditional ADD of `count` while the day has room for all of them. When it has room for
+   * fewer, the room left is read and taken with a write conditioned on the count read (so a
+   * concurrent fan-out cannot slip in between), a few rounds at most; what did not fit is dropped.
+   */
+  async admitEvents(accountId: string, day: string, limit: number | null, count: number): Promise<number> {
+    if (count <= 0) return 0;
+    if (count === 1) return (await this.admitEvent(accountId, day, limit)) ? 1 : 0;
+    const key = usageKey(accountId, day);
+    const add = async (
+      events: number,
+      condition?: { expression: string; values: Record<string, number> },
+    ) => {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'ADD events :n',
+            ...(condition ? { ConditionExpression: condition.expression } : {}),
+            ExpressionAttributeValues: { ':n': events, ...condition?.values },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    };
+    let admitted = 0;
+    if (limit === null) {
+      await add(count);
+      admitted = count;
+    } else if (
+      limit >= count &&
+      (await add(count, {
+        expression: 'attribute_not_exists(events) OR events <= :max',
+        values: { ':max': limit - count },
+      }))
+    ) {
+      admitted = count;
+    } else {
+      let full = false;
+      for (let round = 0; round < 5 && admitted === 0 && !full; round++) {
+        const counted = (await this.get(accountId, day)).events;
+        const room = Math.min(count, limit - counted);
+        full = room <= 0;
+        if (full) break;
+        const taken = await add(room, {
+          expression: counted === 0 ? 'attribute_not_exists(events) OR events = :seen' : 'events = :seen',
+          values: { ':seen': counted },
+        });
+        if (taken) admitted = room;
+      }
+      // Five lost races in a row: the rest go one by one, each exact on its own.
+      if (admitted === 0 && !full) {
+        for (let index = 0; index < count; index++) {
+          if (await this.admitEvent(accountId, day, limit)) admitted += 1;
+        }
+        return admitted;
+      }
+    }
+    if (admitted < count) await this.countDroppedEvents(accountId, day, count - admitted);
+    return admitted;
+  }
+
   async countDropped(accountId: string, day: string): Promise<void> {
+    await this.countDroppedEvents(accountId, day, 1);
+  }
+
+  private async countDroppedEvents(accountId: string, day: string, count: number): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: usageKey(accountId, day),
-        UpdateExpression: 'ADD dropped :one',
-        ExpressionAttributeValues: { ':one': 1 },
+        UpdateExpression: 'ADD dropped :n',
+        ExpressionAttributeValues: { ':n': count },
       }),
     );
   }

@@ -48,6 +48,11 @@ export interface UsageRepository {
    * the day is full, counts it as dropped instead. Returns whether it was admitted.
    */
   admitEvent(accountId: string, day: string, limit: number | null): Promise<boolean>;
+  /**
+   * admitEvent for `count` events at once, in one write when they all fit: how many of them (the
+   * first ones) are admitted; the rest are counted as dropped.
+   */
+  admitEvents(accountId: string, day: string, limit: number | null, count: number): Promise<number>;
   /** Counts an event refused before it was queued (the API's up-front check). */
   countDropped(accountId: string, day: string): Promise<void>;
   get(accountId: string, day: string): Promise<DailyUsage>;
