@@ -2,7 +2,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
 import { DynamoAccountPurgeRepository } from './adapters/dynamodb/account-purge-store.js';
 import { DynamoAccountRepository } from './adapters/dynamodb/account-store.js';
@@ -30,6 +29,7 @@ import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
+import { LeanSqsClient } from './aws/lean/sqs.js';
 import {
   type ClientInstrument,
   configFromEnv,
@@ -147,7 +147,7 @@ export const sqsPorts = {
     const client = instrumented(
       config,
       'sqs',
-      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
+      new LeanSqsClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
     return new SqsDeliveryQueue(client, config.deliveryQueueUrl, config.parkedQueueUrl);
   },
@@ -213,7 +213,7 @@ export const alertPorts = {
     const client = instrumented(
       config,
       'sqs',
-      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
+      new LeanSqsClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
     return new SqsOperationalEvents(client, config.ingestQueueUrl);
   },

@@ -16,7 +16,7 @@ import type {
   UpdateCommandInput,
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { AwsJsonClient } from './json-client.js';
+import { AwsJsonClient, type LeanHandler, type LeanMiddleware, LeanMiddlewareStack } from './json-client.js';
 
 /**
  * A DynamoDB document client on the lean JSON client: the `send(new GetCommand(input))` shape and
@@ -263,18 +263,13 @@ export type {
   BatchWriteCommandInput,
   DeleteCommandInput,
   GetCommandInput,
+  LeanHandler,
+  LeanMiddleware,
   PutCommandInput,
   QueryCommandInput,
   ScanCommandInput,
   UpdateCommandInput,
 };
-
-/**
- * A middleware as the SDK's 'initialize' step sees it, on the low-level (marshalled) input and
- * output: what the bench's meter (bench/aws-meter.ts) and the tests hook to count calls and capacity.
- */
-export type LeanHandler = (args: { input: Wire }) => Promise<{ output: Wire }>;
-export type LeanMiddleware = (next: LeanHandler, context: { commandName: string }) => LeanHandler;
 
 export interface LeanDynamoOptions {
   readonly endpoint?: string;
@@ -284,14 +279,8 @@ export interface LeanDynamoOptions {
 
 export class LeanDocumentClient {
   private readonly http: AwsJsonClient;
-  private readonly middlewares: LeanMiddleware[] = [];
-
-  /** The SDK client's add(), for the 'initialize' step only. */
-  readonly middlewareStack = {
-    add: (middleware: LeanMiddleware, _options?: { step?: 'initialize'; name?: string }): void => {
-      this.middlewares.push(middleware);
-    },
-  };
+  /** Sees the marshalled input and output, as the SDK's 'initialize' step of the low-level client. */
+  readonly middlewareStack = new LeanMiddlewareStack();
 
   constructor(options: LeanDynamoOptions = {}) {
     this.http = new AwsJsonClient({
@@ -305,12 +294,9 @@ export class LeanDocumentClient {
   async send<Input extends object, Output>(command: LeanCommand<Input, Output>): Promise<Output> {
     const op = command.operation;
     const input = mapped(command.input, op.input);
-    let handler: LeanHandler = async (args) => ({ output: await this.http.call(op.name, args.input) });
-    // The first added runs outermost, as with the SDK's stack for one step and no priorities.
-    for (let index = this.middlewares.length - 1; index >= 0; index--) {
-      handler = this.middlewares[index]!(handler, { commandName: op.commandName });
-    }
-    const { output } = await handler({ input });
+    const { output } = await this.middlewareStack.run(op.commandName, input, async (args) => ({
+      output: await this.http.call(op.name, args.input),
+    }));
     return { ...mapped(output, op.output), $metadata: { httpStatusCode: 200 } } as Output;
   }
 

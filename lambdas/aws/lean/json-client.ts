@@ -217,3 +217,66 @@ export class AwsJsonClient {
     this.agent.destroy();
   }
 }
+
+/**
+ * A middleware as the SDK's 'initialize' step sees it: the command's name (`GetItemCommand`), the
+ * protocol-level input and output. What the bench's meter (bench/aws-meter.ts) and tests hook.
+ */
+export type LeanHandler = (args: {
+  input: Record<string, unknown>;
+}) => Promise<{ output: Record<string, unknown> }>;
+export type LeanMiddleware = (next: LeanHandler, context: { commandName: string }) => LeanHandler;
+
+/** The SDK client's `middlewareStack.add`, for the one step the service hooks. */
+export class LeanMiddlewareStack {
+  private readonly middlewares: LeanMiddleware[] = [];
+
+  add(middleware: LeanMiddleware, _options?: { step?: 'initialize'; name?: string }): void {
+    this.middlewares.push(middleware);
+  }
+
+  /** Runs `last` inside every middleware: the first added outermost, as the SDK does in one step. */
+  run(
+    commandName: string,
+    input: Record<string, unknown>,
+    last: LeanHandler,
+  ): Promise<{ output: Record<string, unknown> }> {
+    let handler = last;
+    for (let index = this.middlewares.length - 1; index >= 0; index--) {
+      handler = this.middlewares[index]!(handler, { commandName });
+    }
+    return handler({ input });
+  }
+}
+
+/** A command of a JSON service whose inputs and outputs go over the wire as they are (SQS, EventBridge). */
+export abstract class LeanJsonCommand<Input extends object, Output> {
+  /** Only for typing `send`'s result. */
+  declare readonly outputType?: Output;
+  /** The operation, e.g. `SendMessageBatch`. */
+  abstract readonly operation: string;
+  constructor(readonly input: Input) {}
+}
+
+/** `send(new XCommand(input))` over AwsJsonClient, with the SDK's middleware hook. */
+export class LeanJsonServiceClient {
+  private readonly http: AwsJsonClient;
+  readonly middlewareStack = new LeanMiddlewareStack();
+
+  constructor(options: JsonClientOptions) {
+    this.http = new AwsJsonClient(options);
+  }
+
+  async send<Input extends object, Output>(command: LeanJsonCommand<Input, Output>): Promise<Output> {
+    const { output } = await this.middlewareStack.run(
+      `${command.operation}Command`,
+      { ...command.input } as Record<string, unknown>,
+      async (args) => ({ output: await this.http.call(command.operation, args.input) }),
+    );
+    return { ...output, $metadata: { httpStatusCode: 200 } } as Output;
+  }
+
+  destroy(): void {
+    this.http.destroy();
+  }
+}
