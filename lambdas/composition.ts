@@ -1,4 +1,3 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -29,6 +28,7 @@ import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
+import { LeanEventBridgeClient } from './aws/lean/eventbridge.js';
 import { LeanSqsClient } from './aws/lean/sqs.js';
 import {
   type ClientInstrument,
@@ -160,7 +160,7 @@ export const eventBridgePorts = {
     const client = instrumented(
       config,
       'eventbridge',
-      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+      new LeanEventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
     );
     return new EventBridgePublisher(client, config.eventBusName);
   },

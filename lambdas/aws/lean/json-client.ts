@@ -256,6 +256,11 @@ export abstract class LeanJsonCommand<Input extends object, Output> {
   /** The operation, e.g. `SendMessageBatch`. */
   abstract readonly operation: string;
   constructor(readonly input: Input) {}
+
+  /** The input as the wire wants it (a command with timestamps converts them). */
+  wireInput(): Record<string, unknown> {
+    return { ...this.input } as Record<string, unknown>;
+  }
 }
 
 /** `send(new XCommand(input))` over AwsJsonClient, with the SDK's middleware hook. */
@@ -270,7 +275,7 @@ export class LeanJsonServiceClient {
   async send<Input extends object, Output>(command: LeanJsonCommand<Input, Output>): Promise<Output> {
     const { output } = await this.middlewareStack.run(
       `${command.operation}Command`,
-      { ...command.input } as Record<string, unknown>,
+      command.wireInput(),
       async (args) => ({ output: await this.http.call(command.operation, args.input) }),
     );
     return { ...output, $metadata: { httpStatusCode: 200 } } as Output;
