@@ -1,5 +1,4 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { systemResolver } from './adapters/dns-resolver.js';
 import { DynamoAccountPurgeRepository } from './adapters/dynamodb/account-purge-store.js';
@@ -29,6 +28,7 @@ import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import { LeanEventBridgeClient } from './aws/lean/eventbridge.js';
+import { LeanSfnClient } from './aws/lean/sfn.js';
 import { LeanSqsClient } from './aws/lean/sqs.js';
 import {
   type ClientInstrument,
@@ -182,7 +182,7 @@ export const escalationStarterPorts = {
     if (config.escalation) return config.escalation;
     if (!config.escalationStateMachineArn) throw new Error('No escalation state machine configured');
     return new SfnEscalationStarter(
-      new SFNClient({ region: region(config) }),
+      new LeanSfnClient({ region: region(config) }),
       config.escalationStateMachineArn,
     );
   },
