@@ -1,4 +1,3 @@
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { systemResolver } from './adapters/dns-resolver.js';
 import { DynamoAccountPurgeRepository } from './adapters/dynamodb/account-purge-store.js';
@@ -28,6 +27,7 @@ import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
 import { LeanEventBridgeClient } from './aws/lean/eventbridge.js';
+import { LeanSesV2Client } from './aws/lean/sesv2.js';
 import { LeanSfnClient } from './aws/lean/sfn.js';
 import { LeanSqsClient } from './aws/lean/sqs.js';
 import {
@@ -196,7 +196,7 @@ const mailerPort = (config: RuntimeConfig): Mailer => {
       log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
     );
   }
-  return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
+  return new SesMailer(new LeanSesV2Client({ region: region(config) }), config.alertSenderEmail);
 };
 
 /** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (ingest queue). */

@@ -3,7 +3,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { SesMailer, SkippingMailer } from '../../lambdas/adapters/ses-mailer.js'
 import { SfnEscalationStarter } from '../../lambdas/adapters/sfn-escalation.js';
 import { SnsOpsNotifier, snsSubject } from '../../lambdas/adapters/sns-ops-notifier.js';
 import { LeanSecretsManagerClient } from '../../lambdas/aws/lean/secrets-manager.js';
+import { LeanSesV2Client } from '../../lambdas/aws/lean/sesv2.js';
 import { LeanSfnClient } from '../../lambdas/aws/lean/sfn.js';
 import type { EscalationInput } from '../../lambdas/domain/escalation.js';
 import type { OpsNotice } from '../../lambdas/domain/ports/alerting.js';
@@ -20,8 +20,8 @@ import type { OpsNotice } from '../../lambdas/domain/ports/alerting.js';
 /**
  * The escalation adapters. Step Functions, SES and SNS have no local engine the tests could run
  * against (the local runtime replaces them with aws-local-stepfunctions and files), so their AWS
- * adapters are checked against a loopback stand-in (Step Functions, on the lean client) or
- * aws-sdk-client-mock (SES, SNS, on the SDK): the exact requests they make, and how they treat the
+ * adapters are checked against a loopback stand-in (Step Functions and SES, on the lean client)
+ * or aws-sdk-client-mock (SNS, on the SDK): the exact requests they make, and how they treat the
  * answers that matter.
  */
 
@@ -56,24 +56,30 @@ const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:es
  * against a loopback server that answers as the service does, with the requests it received.
  */
 interface Received {
+  readonly path: string;
   readonly target: string;
   readonly authorization: string;
   readonly body: Record<string, unknown>;
 }
-async function anAwsStandIn(answer: (received: Received) => { status: number; body: unknown }) {
+async function anAwsStandIn(
+  answer: (received: Received) => { status: number; body: unknown; headers?: Record<string, string> },
+) {
   const received: Received[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const entry = {
+        path: String(request.url),
         target: String(request.headers['x-amz-target']),
         authorization: String(request.headers.authorization),
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
       };
       received.push(entry);
-      const { status, body } = answer(entry);
-      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
+      const { status, body, headers = {} } = answer(entry);
+      response
+        .writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers })
+        .end(JSON.stringify(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -173,20 +179,31 @@ describe('secretsManagerKey (Secrets Manager GetSecretValue)', () => {
 });
 
 describe('SesMailer (SES v2 SendEmail)', () => {
-  const ses = mockClient(SESv2Client);
-  beforeEach(() => ses.reset());
+  const mailed = async (answer: Parameters<typeof anAwsStandIn>[0], to = 'ops@customer.example') => {
+    const standIn = await anAwsStandIn(answer);
+    const client = new LeanSesV2Client({ endpoint: standIn.endpoint, region: 'eu-west-1' });
+    try {
+      await new SesMailer(client, 'alerts@example.com').send({
+        to,
+        subject: 'Webhook endpoint failing: Orders',
+        text: 'Body',
+      });
+      return standIn.received;
+    } finally {
+      client.destroy();
+      await standIn.close();
+    }
+  };
 
   it('sends a plain-text email from the configured sender', async () => {
-    // Prepare
-    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     // Act
-    await new SesMailer(new SESv2Client({}), 'alerts@example.com').send({
-      to: 'ops@customer.example',
-      subject: 'Webhook endpoint failing: Orders',
-      text: 'Body',
-    });
+    const received = await mailed(() => ({ status: 200, body: { MessageId: 'm-1' } }));
     // Assess
-    expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input).toEqual({
+    expect(received).toHaveLength(1);
+    expect(received[0]!.path).toBe('/v2/email/outbound-emails');
+    expect(received[0]!.target).toBe('undefined');
+    expect(received[0]!.authorization).toMatch(/\/eu-west-1\/ses\/aws4_request, /);
+    expect(received[0]!.body).toEqual({
       FromEmailAddress: 'alerts@example.com',
       Destination: { ToAddresses: ['ops@customer.example'] },
       Content: {
@@ -199,18 +216,15 @@ describe('SesMailer (SES v2 SendEmail)', () => {
   });
 
   it('fails the step when SES refuses (Step Functions retries the Task)', async () => {
-    // Prepare
-    ses
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected' }));
-    // Act
-    const sent = new SesMailer(new SESv2Client({}), 'alerts@example.com').send({
-      to: 'a@b.c',
-      subject: 's',
-      text: 't',
-    });
+    // Act: REST-JSON names the error in x-amzn-errortype
+    const sent = mailed(() => ({
+      status: 400,
+      body: { message: 'Email address is not verified' },
+      headers: { 'x-amzn-errortype': 'MessageRejected:http://internal.amazon.com/coral/com.amazon.ses/' },
+    }));
     // Assess
     await expect(sent).rejects.toThrow('not verified');
+    await expect(sent).rejects.toMatchObject({ name: 'MessageRejected' });
   });
 
   it('is replaced by a mailer that only reports the skip when no sender is configured', async () => {
@@ -224,7 +238,6 @@ describe('SesMailer (SES v2 SendEmail)', () => {
     });
     // Assess
     expect(skipped).toEqual(['s']);
-    expect(ses.calls()).toHaveLength(0);
   });
 });
 

@@ -10,11 +10,16 @@ import { type AwsCredentials, signRequest } from './sigv4.js';
  */
 
 export interface JsonClientOptions {
-  /** The signing name and the endpoint prefix: `dynamodb`, `sqs`, `events`. */
+  /** The signing name: `dynamodb`, `sqs`, `events`, `ses`. */
   readonly service: string;
-  /** X-Amz-Target's prefix: `DynamoDB_20120810`, `AmazonSQS`, `AWSEvents`. */
-  readonly targetPrefix: string;
-  readonly jsonVersion: '1.0' | '1.1';
+  /** The regional endpoint's first label when it is not the signing name (SES: `email`). */
+  readonly endpointPrefix?: string;
+  /**
+   * X-Amz-Target's prefix for the JSON protocols: `DynamoDB_20120810`, `AmazonSQS`, `AWSEvents`.
+   * Absent: REST-JSON (SES v2), a POST of the input to the command's path.
+   */
+  readonly targetPrefix?: string;
+  readonly jsonVersion?: '1.0' | '1.1';
   readonly region?: string;
   /** An explicit endpoint (local engines); the regional endpoint when absent. */
   readonly endpoint?: string;
@@ -52,6 +57,8 @@ interface RawResponse {
   readonly status: number;
   readonly body: string;
   readonly requestId?: string;
+  /** REST-JSON names its errors in this header (`Code:` and a URL after the colon). */
+  readonly errorType?: string;
 }
 
 /** Lambda sets these (temporary credentials with a session token); so do bin/local.ts and the tests. */
@@ -91,7 +98,12 @@ function awsError(response: RawResponse, attempts: number): AwsError {
   } catch {
     // Not JSON (a proxy's HTML page): named by the status below.
   }
-  const type = typeof body.__type === 'string' ? body.__type : typeof body.code === 'string' ? body.code : '';
+  const type =
+    typeof body.__type === 'string'
+      ? body.__type
+      : typeof body.code === 'string'
+        ? body.code
+        : (response.errorType ?? '');
   const name = type.slice(type.lastIndexOf('#') + 1).split(':')[0] || `Http${response.status}Error`;
   const message =
     typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : name;
@@ -123,7 +135,8 @@ export class AwsJsonClient {
 
   constructor(private readonly options: JsonClientOptions) {
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-    const url = new URL(options.endpoint ?? `https://${options.service}.${this.region}.amazonaws.com`);
+    const prefix = options.endpointPrefix ?? options.service;
+    const url = new URL(options.endpoint ?? `https://${prefix}.${this.region}.amazonaws.com`);
     const secure = url.protocol === 'https:';
     // One agent per client (so per endpoint): connections stay open between calls, as the SDK's do.
     this.agent = secure
@@ -133,18 +146,24 @@ export class AwsJsonClient {
     this.hostname = url.hostname;
     this.port = url.port ? Number(url.port) : undefined;
     this.host = url.host;
-    this.path = url.pathname || '/';
-    this.contentType = `application/x-amz-json-${options.jsonVersion}`;
+    // An endpoint's own path (a proxy's) prefixes every call's, which starts with '/'.
+    this.path = url.pathname === '/' ? '' : url.pathname;
+    this.contentType = options.targetPrefix
+      ? `application/x-amz-json-${options.jsonVersion ?? '1.0'}`
+      : 'application/json';
     this.maxAttempts = options.maxAttempts ?? 3;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** Calls `operation` (e.g. `GetItem`) with a JSON input; resolves to the parsed output. */
-  async call(operation: string, input: object): Promise<Record<string, unknown>> {
+  /**
+   * Calls `operation` (e.g. `GetItem`) with a JSON input; resolves to the parsed output. `path` is
+   * the REST-JSON operation's (the JSON protocols post to `/`).
+   */
+  async call(operation: string, input: object, path = '/'): Promise<Record<string, unknown>> {
     const body = JSON.stringify(input);
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.attempt(operation, body);
+        const response = await this.attempt(operation, body, `${this.path}${path}`);
         if (response.status >= 200 && response.status < 300) {
           return response.body ? (JSON.parse(response.body) as Record<string, unknown>) : {};
         }
@@ -157,16 +176,13 @@ export class AwsJsonClient {
     }
   }
 
-  private attempt(operation: string, body: string): Promise<RawResponse> {
-    const headers: Record<string, string> = {
-      'content-type': this.contentType,
-      host: this.host,
-      'x-amz-target': `${this.options.targetPrefix}.${operation}`,
-    };
+  private attempt(operation: string, body: string, path: string): Promise<RawResponse> {
+    const headers: Record<string, string> = { 'content-type': this.contentType, host: this.host };
+    if (this.options.targetPrefix) headers['x-amz-target'] = `${this.options.targetPrefix}.${operation}`;
     Object.assign(
       headers,
       signRequest(
-        { method: 'POST', path: this.path, headers, body },
+        { method: 'POST', path, headers, body },
         {
           region: this.region,
           service: this.options.service,
@@ -182,7 +198,7 @@ export class AwsJsonClient {
           method: 'POST',
           hostname: this.hostname,
           port: this.port,
-          path: this.path,
+          path,
           headers,
           agent: this.agent,
         },
@@ -192,10 +208,12 @@ export class AwsJsonClient {
           res.on('error', reject);
           res.on('end', () => {
             const requestId = res.headers['x-amzn-requestid'];
+            const errorType = res.headers['x-amzn-errortype'];
             resolve({
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
               ...(typeof requestId === 'string' ? { requestId } : {}),
+              ...(typeof errorType === 'string' ? { errorType } : {}),
             });
           });
         },
@@ -255,6 +273,8 @@ export abstract class LeanJsonCommand<Input extends object, Output> {
   declare readonly outputType?: Output;
   /** The operation, e.g. `SendMessageBatch`. */
   abstract readonly operation: string;
+  /** REST-JSON only: the operation's path. */
+  readonly path?: string;
   constructor(readonly input: Input) {}
 
   /** The input as the wire wants it (a command with timestamps converts them). */
@@ -276,7 +296,7 @@ export class LeanJsonServiceClient {
     const { output } = await this.middlewareStack.run(
       `${command.operation}Command`,
       command.wireInput(),
-      async (args) => ({ output: await this.http.call(command.operation, args.input) }),
+      async (args) => ({ output: await this.http.call(command.operation, args.input, command.path) }),
     );
     return { ...output, $metadata: { httpStatusCode: 200 } } as Output;
   }
