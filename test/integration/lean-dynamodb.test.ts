@@ -69,10 +69,12 @@ describe('marshalling', () => {
     expect(unmarshallItem(marshallItem(item))).toEqual({ ...anItem('P'), inList: [1, 2] });
   });
 
-  it('refuses what lib-dynamodb refuses: class instances, empty sets, NaN', () => {
+  it('refuses what lib-dynamodb refuses: class instances, empty sets, NaN, imprecise numbers', () => {
     expect(() => marshallItem({ at: new Date() })).toThrow(/Unsupported type/);
     expect(() => marshallItem({ tags: new Set() })).toThrow(/non-empty set/);
     expect(() => marshallItem({ n: Number.NaN })).toThrow(/Special numeric value/);
+    expect(() => marshallItem({ n: 2 ** 60 })).toThrow(/MAX_SAFE_INTEGER/);
+    expect(unmarshallItem(marshallItem({ n: 2n ** 60n }))).toEqual({ n: 2n ** 60n });
   });
 });
 

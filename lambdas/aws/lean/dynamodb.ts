@@ -53,6 +53,10 @@ function numberText(value: number | bigint): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new Error(`Special numeric value ${value} is not allowed`);
   }
+  // As util-dynamodb: a number past 2^53 would be stored rounded; a bigint carries it exactly.
+  if (typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+    throw new Error(`Number ${value} is beyond Number.MAX_SAFE_INTEGER. Use BigInt.`);
+  }
   return String(value);
 }
 
