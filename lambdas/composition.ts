@@ -1,8 +1,4 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemResolver } from './adapters/dns-resolver.js';
 import { DynamoAccountPurgeRepository } from './adapters/dynamodb/account-purge-store.js';
 import { DynamoAccountRepository } from './adapters/dynamodb/account-store.js';
@@ -30,6 +26,10 @@ import { SfnEscalationStarter } from './adapters/sfn-escalation.js';
 import { SnsOpsNotifier } from './adapters/sns-ops-notifier.js';
 import { SqsOperationalEvents } from './adapters/sqs-operational-events.js';
 import { SqsDeliveryQueue } from './adapters/sqs-queue.js';
+import { LeanEventBridgeClient } from './aws/lean/eventbridge.js';
+import { LeanSesV2Client } from './aws/lean/sesv2.js';
+import { LeanSfnClient } from './aws/lean/sfn.js';
+import { LeanSqsClient } from './aws/lean/sqs.js';
 import {
   type ClientInstrument,
   configFromEnv,
@@ -149,7 +149,7 @@ export const sqsPorts = {
     const client = instrumented(
       config,
       'sqs',
-      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
+      new LeanSqsClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
     return new SqsDeliveryQueue(client, config.deliveryQueueUrl, config.parkedQueueUrl);
   },
@@ -162,7 +162,7 @@ export const eventBridgePorts = {
     const client = instrumented(
       config,
       'eventbridge',
-      new EventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
+      new LeanEventBridgeClient({ endpoint: config.eventBridgeEndpoint, region: region(config) }),
     );
     return new EventBridgePublisher(client, config.eventBusName);
   },
@@ -184,7 +184,7 @@ export const escalationStarterPorts = {
     if (config.escalation) return config.escalation;
     if (!config.escalationStateMachineArn) throw new Error('No escalation state machine configured');
     return new SfnEscalationStarter(
-      new SFNClient({ region: region(config) }),
+      new LeanSfnClient({ region: region(config) }),
       config.escalationStateMachineArn,
     );
   },
@@ -198,7 +198,7 @@ const mailerPort = (config: RuntimeConfig): Mailer => {
       log.warn('alert email skipped: the deployment has no alertSenderEmail', { subject: message.subject }),
     );
   }
-  return new SesMailer(new SESv2Client({ region: region(config) }), config.alertSenderEmail);
+  return new SesMailer(new LeanSesV2Client({ region: region(config) }), config.alertSenderEmail);
 };
 
 /** The escalation Tasks: alert emails (SES v2), the ops topic (SNS), operational events (ingest queue). */
@@ -215,7 +215,7 @@ export const alertPorts = {
     const client = instrumented(
       config,
       'sqs',
-      new SQSClient({ endpoint: config.sqsEndpoint, region: region(config) }),
+      new LeanSqsClient({ endpoint: config.sqsEndpoint, region: region(config) }),
     );
     return new SqsOperationalEvents(client, config.ingestQueueUrl);
   },

@@ -1,11 +1,11 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type LeanEventBridgeClient, PutEventsCommand } from '../aws/lean/eventbridge.js';
 import type { BusEntry } from '../domain/bus-event.js';
 import type { EventPublisher } from '../domain/ports/queues.js';
 
 /** Puts an event entry (built by domain/bus-event.ts) on the service's bus; answers its EventId. */
 export class EventBridgePublisher implements EventPublisher {
   constructor(
-    private readonly client: EventBridgeClient,
+    private readonly client: LeanEventBridgeClient,
     private readonly busName: string,
   ) {}
 

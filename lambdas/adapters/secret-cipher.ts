@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, LeanSecretsManagerClient } from '../aws/lean/secrets-manager.js';
 import type { SecretCipher } from '../domain/ports/secrets.js';
 
 /**
@@ -52,7 +52,7 @@ export class AesGcmSecretCipher implements SecretCipher {
 }
 
 export const secretsManagerKey =
-  (secretArn: string, client = new SecretsManagerClient({})): MasterKeySource =>
+  (secretArn: string, client = new LeanSecretsManagerClient()): MasterKeySource =>
   async () => {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!SecretString) throw new Error('Master key secret has no string value');

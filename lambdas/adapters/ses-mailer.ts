@@ -1,10 +1,10 @@
-import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { type LeanSesV2Client, SendEmailCommand } from '../aws/lean/sesv2.js';
 import type { EmailMessage, Mailer } from '../domain/ports/alerting.js';
 
 /** Alert emails through SES v2, from the verified identity the construct was given. */
 export class SesMailer implements Mailer {
   constructor(
-    private readonly client: SESv2Client,
+    private readonly client: LeanSesV2Client,
     private readonly fromAddress: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type LeanSfnClient, StartExecutionCommand } from '../aws/lean/sfn.js';
 import { type EscalationInput, executionName } from '../domain/escalation.js';
 import type { EscalationStarter } from '../domain/ports/alerting.js';
 
@@ -10,7 +10,7 @@ import type { EscalationStarter } from '../domain/ports/alerting.js';
  */
 export class SfnEscalationStarter implements EscalationStarter {
   constructor(
-    private readonly client: SFNClient,
+    private readonly client: LeanSfnClient,
     private readonly stateMachineArn: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type LeanSqsClient, SendMessageCommand } from '../aws/lean/sqs.js';
 import { serviceEventMessage } from '../domain/bus-event.js';
 import type { WebhookEvent } from '../domain/model.js';
 import type { OperationalEventSink } from '../domain/ports/queues.js';
@@ -11,7 +11,7 @@ import { sqsSafeJson } from '../domain/sqs-text.js';
  */
 export class SqsOperationalEvents implements OperationalEventSink {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: LeanSqsClient,
     private readonly ingestQueueUrl: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type LeanSqsClient, SendMessageBatchCommand, SendMessageCommand } from '../aws/lean/sqs.js';
 import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports/queues.js';
 import { sqsSafeJson } from '../domain/sqs-text.js';
 
@@ -7,7 +7,7 @@ const BATCH = 10;
 /** Delivery jobs on SQS: SendMessageBatch in tens, failed entries retried once, then an error. */
 export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: LeanSqsClient,
     private readonly queueUrl: string,
     private readonly parkedQueueUrl?: string,
   ) {}

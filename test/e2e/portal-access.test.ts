@@ -59,7 +59,7 @@ describe('portal access', () => {
   };
   /** How many portal links the config table holds (what a refused mint must not add to). */
   const storedLinks = async (): Promise<number> => {
-    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { ScanCommand } = await import('../../lambdas/aws/lean/dynamodb.js');
     const { createDocumentClient } = await import('../../lambdas/adapters/dynamodb/client.js');
     const doc = createDocumentClient({ endpoint: runtime.engines.dynamoDbEndpoint, region: 'us-east-1' });
     const scanned = await doc.send(

@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAccountPurgeRepository } from '../../lambdas/adapters/dynamodb/account-purge-store.js';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
@@ -10,6 +9,7 @@ import { DynamoPortalLinkRepository } from '../../lambdas/adapters/dynamodb/port
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
 import { DynamoWebhookCounter } from '../../lambdas/adapters/dynamodb/webhook-count-store.js';
 import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
+import { QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import {
   ACCOUNT_PURGE_STEPS,

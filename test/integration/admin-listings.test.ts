@@ -1,8 +1,8 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
 import { encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
+import { QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import type { Account, ApiKeyRecord, Page } from '../../lambdas/domain/model.js';
 import { CONFIG_INDEX } from '../../lib/storage-schema.js';

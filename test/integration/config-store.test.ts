@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
@@ -6,6 +5,7 @@ import { encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
 import { DynamoEndpointHealthRepository } from '../../lambdas/adapters/dynamodb/endpoint-health-store.js';
 import { DynamoEventTypeRepository } from '../../lambdas/adapters/dynamodb/event-type-store.js';
 import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
+import { GetCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import type { Subscription, Webhook } from '../../lambdas/domain/model.js';
 import { rejection } from '../support/assertions.js';

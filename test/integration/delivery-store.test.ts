@@ -1,11 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClientFor, encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
+import { createDocumentClient, encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamodb/delivery-store.js';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
 import { DynamoIdempotencyRepository } from '../../lambdas/adapters/dynamodb/idempotency-store.js';
 import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
+import { GetCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Delivery, DeliveryStatus } from '../../lambdas/domain/model.js';
 import { hourBucket } from '../../lambdas/domain/stats-hours.js';
@@ -568,7 +567,7 @@ describe('write capacity', () => {
   it('a delivery put and a small successful attempt cost 1 WCU each', async () => {
     // Prepare: a client that asks for and records ConsumedCapacity on every call
     const consumed: { command: string; units: number | undefined }[] = [];
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+    const client = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
     client.middlewareStack.add(
       (next, context) => async (args) => {
         (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
@@ -580,7 +579,7 @@ describe('write capacity', () => {
       },
       { step: 'initialize', name: 'recordConsumedCapacity' },
     );
-    const measured = new DynamoDeliveryRepository(documentClientFor(client), dynamo.tables.deliveries, {
+    const measured = new DynamoDeliveryRepository(client, dynamo.tables.deliveries, {
       retentionDays: 30,
     });
     const delivery = aDelivery({ nextAttemptAt: '2025-01-15T10:00:00.000Z' });

@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lambdas/adapters/dynamodb/client.js';
@@ -12,6 +11,7 @@ import {
 } from '../../lambdas/adapters/dynamodb/event-log-store.js';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
 import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
+import { QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import type { PageRequest } from '../../lambdas/domain/ports/paging.js';

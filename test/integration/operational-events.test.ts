@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsOperationalEvents } from '../../lambdas/adapters/sqs-operational-events.js';
+import { LeanSqsClient } from '../../lambdas/aws/lean/sqs.js';
 import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import { type SqsEngine, startSqsEngine } from '../../lambdas/local/sqs-engine.js';
 import { parseIngestMessage } from '../../lambdas/messages/ingest-message.js';
@@ -12,13 +13,17 @@ import { parseIngestMessage } from '../../lambdas/messages/ingest-message.js';
 
 let engine: SqsEngine;
 let sqs: SQSClient;
+let lean: LeanSqsClient;
 
 beforeAll(async () => {
   engine = await startSqsEngine();
   sqs = new SQSClient({ endpoint: engine.address, region: 'us-east-1' });
+  lean = new LeanSqsClient({ endpoint: engine.address, region: 'us-east-1' });
 });
 
 afterAll(async () => {
+  lean.destroy();
+  sqs.destroy();
   await engine.stop();
 });
 
@@ -36,7 +41,7 @@ describe('SqsOperationalEvents', () => {
     const queueUrl = engine.createQueue('ingest-operational').queueUrl;
     const event = anOperationalEvent('Orders 🎉 \uFFFE\uFFFF \u0000 \ud800');
     // Act
-    await new SqsOperationalEvents(sqs, queueUrl).publish(event);
+    await new SqsOperationalEvents(lean, queueUrl).publish(event);
     // Assess
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),

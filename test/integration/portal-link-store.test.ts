@@ -1,7 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
 import { DynamoPortalLinkRepository } from '../../lambdas/adapters/dynamodb/portal-link-store.js';
+import { GetCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { newAccountId } from '../../lambdas/domain/ids.js';
 import {
   hashPortalLinkToken,

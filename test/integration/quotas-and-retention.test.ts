@@ -1,9 +1,9 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
 import { DynamoHistoryPurgeRepository } from '../../lambdas/adapters/dynamodb/history-purge-store.js';
 import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
 import { DynamoUsageRepository } from '../../lambdas/adapters/dynamodb/usage-store.js';
+import { GetCommand, QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { createDependencies, dynamoDbPorts } from '../../lambdas/composition.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { Plan, WebhookEvent } from '../../lambdas/domain/model.js';

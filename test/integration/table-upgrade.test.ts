@@ -3,7 +3,7 @@ import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sd
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
-import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client.js';
 import { ensureTables, REBUILD_STEPS, type RebuildStep } from '../../lambdas/adapters/dynamodb/tables.js';
 import { startDynamoDb } from '../../lambdas/local/engines.js';
 import { LOCAL_TABLES } from '../../lambdas/local/options.js';
@@ -35,8 +35,8 @@ async function anOldDirectory() {
 async function expectUpgraded(old: Awaited<ReturnType<typeof anOldDirectory>>) {
   const dynamo = await startDynamoDb(old.directory);
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
+  const doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
   try {
-    const doc = documentClientFor(client);
     const { Table } = await client.send(new DescribeTableCommand({ TableName: LOCAL_TABLES.config }));
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['account_items']);
     expect(await itemsOf(client, LOCAL_TABLES.config)).toEqual(old.before);
@@ -54,6 +54,7 @@ async function expectUpgraded(old: Awaited<ReturnType<typeof anOldDirectory>>) {
     expect(keys.items.map((key) => key.id).sort()).toEqual(old.keys.map((key) => key.id).sort());
   } finally {
     client.destroy();
+    doc.destroy();
     await dynamo.stop();
   }
 }

@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoWebhookCounter } from '../../lambdas/adapters/dynamodb/webhook-count-store.js';
 import { DynamoWebhookRepository } from '../../lambdas/adapters/dynamodb/webhook-store.js';
+import { GetCommand, PutCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { createDependencies, dynamoDbPorts, secretPorts } from '../../lambdas/composition.js';
 import { DomainError } from '../../lambdas/domain/errors.js';
 import type { Webhook } from '../../lambdas/domain/model.js';

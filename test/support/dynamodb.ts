@@ -3,9 +3,9 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client.js';
 import { ensureTables } from '../../lambdas/adapters/dynamodb/tables.js';
+import type { LeanDocumentClient } from '../../lambdas/aws/lean/dynamodb.js';
 import type { RuntimeConfig } from '../../lambdas/config.js';
 import { measureItemsLikeDynamoDb } from '../../lambdas/local/dynalite-item-size.js';
 
@@ -16,7 +16,7 @@ import { measureItemsLikeDynamoDb } from '../../lambdas/local/dynalite-item-size
 
 export interface TestDynamo {
   readonly endpoint: string;
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: LeanDocumentClient;
   readonly client: DynamoDBClient;
   readonly tables: { config: string; deliveries: string };
   stop(): Promise<void>;
@@ -40,10 +40,11 @@ export async function startDynamo(): Promise<TestDynamo> {
     const tables = { config: `test-config-${suffix}`, deliveries: `test-deliveries-${suffix}` };
     const client = new DynamoDBClient({ endpoint: external, region: process.env.AWS_REGION ?? 'us-east-1' });
     await ensureTables(client, tables);
+    const doc = createDocumentClient({ endpoint: external, region: process.env.AWS_REGION ?? 'us-east-1' });
     return {
       endpoint: external,
       client,
-      doc: documentClientFor(client),
+      doc,
       tables,
       async stop() {
         await Promise.allSettled(
@@ -52,6 +53,7 @@ export async function startDynamo(): Promise<TestDynamo> {
           ),
         );
         client.destroy();
+        doc.destroy();
       },
     };
   }
@@ -68,13 +70,15 @@ export async function startDynamo(): Promise<TestDynamo> {
   const tables = { config: 'config', deliveries: 'deliveries' };
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
   await ensureTables(client, tables);
+  const doc = createDocumentClient({ endpoint, region: 'us-east-1' });
   return {
     endpoint,
     client,
-    doc: documentClientFor(client),
+    doc,
     tables,
     async stop() {
       client.destroy();
+      doc.destroy();
       server.closeAllConnections?.();
       await new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),

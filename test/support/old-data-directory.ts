@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAccountRepository } from '../../lambdas/adapters/dynamodb/account-store.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/dynamodb/api-key-store.js';
-import { documentClientFor } from '../../lambdas/adapters/dynamodb/client.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client.js';
 import { createTableInput } from '../../lambdas/adapters/dynamodb/tables.js';
+import { PutCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { LOCAL_TABLES } from '../../lambdas/local/options.js';
 import { CONFIG_TABLE, DELIVERIES_TABLE } from '../../lib/storage-schema.js';
 import { anAccount, anApiKey } from './factories.js';
@@ -26,14 +26,15 @@ const dynalite = require('dynalite') as (options: { path: string; [option: strin
 export async function openRaw(directory: string) {
   const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  const doc = createDocumentClient({ endpoint, region: 'us-east-1' });
   return {
     client,
+    doc,
     close: async () => {
       client.destroy();
+      doc.destroy();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -52,7 +53,7 @@ export async function anOldDataDirectory(root?: string) {
     ),
   );
   await raw.client.send(new CreateTableCommand(createTableInput(LOCAL_TABLES.deliveries, DELIVERIES_TABLE)));
-  const doc = documentClientFor(raw.client);
+  const doc = raw.doc;
   const accounts = [anAccount(), anAccount(), anAccount({ plan: 'scale' })];
   for (const account of accounts) await new DynamoAccountRepository(doc, LOCAL_TABLES.config).create(account);
   const keys = [anApiKey({ accountId: accounts[0]!.id }), anApiKey({ accountId: accounts[0]!.id })];

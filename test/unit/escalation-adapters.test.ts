@@ -1,23 +1,28 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileOpsNotifier, OutboxMailer } from '../../lambdas/adapters/local-outbox.js';
+import { secretsManagerKey } from '../../lambdas/adapters/secret-cipher.js';
 import { SesMailer, SkippingMailer } from '../../lambdas/adapters/ses-mailer.js';
 import { SfnEscalationStarter } from '../../lambdas/adapters/sfn-escalation.js';
 import { SnsOpsNotifier, snsSubject } from '../../lambdas/adapters/sns-ops-notifier.js';
+import { LeanSecretsManagerClient } from '../../lambdas/aws/lean/secrets-manager.js';
+import { LeanSesV2Client } from '../../lambdas/aws/lean/sesv2.js';
+import { LeanSfnClient } from '../../lambdas/aws/lean/sfn.js';
 import type { EscalationInput } from '../../lambdas/domain/escalation.js';
 import type { OpsNotice } from '../../lambdas/domain/ports/alerting.js';
 
 /**
  * The escalation adapters. Step Functions, SES and SNS have no local engine the tests could run
  * against (the local runtime replaces them with aws-local-stepfunctions and files), so their AWS
- * adapters are checked against aws-sdk-client-mock: the exact requests they make, and how they
- * treat the answers that matter.
+ * adapters are checked against a loopback stand-in (Step Functions and SES, on the lean client)
+ * or aws-sdk-client-mock (SNS, on the SDK): the exact requests they make, and how they treat the
+ * answers that matter.
  */
 
 const INPUT: EscalationInput = {
@@ -46,19 +51,72 @@ const NOTICE: OpsNotice = {
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:escalation';
 
+/**
+ * Step Functions and Secrets Manager go through the lean JSON client (lambdas/aws/lean): checked
+ * against a loopback server that answers as the service does, with the requests it received.
+ */
+interface Received {
+  readonly path: string;
+  readonly target: string;
+  readonly authorization: string;
+  readonly body: Record<string, unknown>;
+}
+async function anAwsStandIn(
+  answer: (received: Received) => { status: number; body: unknown; headers?: Record<string, string> },
+) {
+  const received: Received[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry = {
+        path: String(request.url),
+        target: String(request.headers['x-amz-target']),
+        authorization: String(request.headers.authorization),
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+      };
+      received.push(entry);
+      const { status, body, headers = {} } = answer(entry);
+      response
+        .writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers })
+        .end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 describe('SfnEscalationStarter (Step Functions StartExecution)', () => {
-  const sfn = mockClient(SFNClient);
-  beforeEach(() => sfn.reset());
+  const started = async (answer: Parameters<typeof anAwsStandIn>[0]) => {
+    const standIn = await anAwsStandIn(answer);
+    const client = new LeanSfnClient({ endpoint: standIn.endpoint, region: 'us-east-1' });
+    try {
+      await new SfnEscalationStarter(client, STATE_MACHINE_ARN).start(INPUT);
+      return { received: standIn.received };
+    } finally {
+      client.destroy();
+      await standIn.close();
+    }
+  };
 
   it('starts an execution named after the endpoint and episode, with the input as JSON', async () => {
-    // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date() });
     // Act
-    await new SfnEscalationStarter(new SFNClient({}), STATE_MACHINE_ARN).start(INPUT);
+    const { received } = await started(() => ({
+      status: 200,
+      body: { executionArn: 'arn:exec', startDate: 1764600000.5 },
+    }));
     // Assess
-    const calls = sfn.commandCalls(StartExecutionCommand);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toEqual({
+    expect(received).toHaveLength(1);
+    expect(received[0]!.target).toBe('AWSStepFunctions.StartExecution');
+    expect(received[0]!.authorization).toMatch(/\/us-east-1\/states\/aws4_request, /);
+    expect(received[0]!.body).toEqual({
       stateMachineArn: STATE_MACHINE_ARN,
       name: 'wh_abc-4',
       input: JSON.stringify(INPUT),
@@ -66,42 +124,86 @@ describe('SfnEscalationStarter (Step Functions StartExecution)', () => {
   });
 
   it('treats ExecutionAlreadyExists as started (the episode already has its execution)', async () => {
-    // Prepare
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution already exists', $metadata: {} }));
     // Act
-    const started = new SfnEscalationStarter(new SFNClient({}), STATE_MACHINE_ARN).start(INPUT);
+    const run = started(() => ({
+      status: 400,
+      body: {
+        __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists',
+        message: 'Execution already exists',
+      },
+    }));
     // Assess
-    await expect(started).resolves.toBeUndefined();
+    await expect(run).resolves.toEqual({ received: [expect.anything()] });
   });
 
   it('lets any other error through (the delivery path retries on the next failure)', async () => {
-    // Prepare
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    sfn.on(StartExecutionCommand).rejects(throttled);
-    // Act
-    const started = new SfnEscalationStarter(new SFNClient({}), STATE_MACHINE_ARN).start(INPUT);
+    // Act: throttled three times (the client's own retries), then given up
+    const run = started(() => ({
+      status: 400,
+      body: { __type: 'ThrottlingException', message: 'Rate exceeded' },
+    }));
     // Assess
-    await expect(started).rejects.toThrow('Rate exceeded');
+    await expect(run).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('secretsManagerKey (Secrets Manager GetSecretValue)', () => {
+  it('reads the master key string of the secret it is given', async () => {
+    const standIn = await anAwsStandIn(() => ({
+      status: 200,
+      body: { SecretString: 'a'.repeat(64), Name: 'k' },
+    }));
+    const client = new LeanSecretsManagerClient({ endpoint: standIn.endpoint, region: 'eu-west-1' });
+    try {
+      expect(await secretsManagerKey('arn:aws:secretsmanager:eu-west-1:1:secret:k', client)()).toBe(
+        'a'.repeat(64),
+      );
+      expect(standIn.received[0]!.target).toBe('secretsmanager.GetSecretValue');
+      expect(standIn.received[0]!.body).toEqual({ SecretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:k' });
+    } finally {
+      client.destroy();
+      await standIn.close();
+    }
+  });
+
+  it('refuses a secret without a string value', async () => {
+    const standIn = await anAwsStandIn(() => ({ status: 200, body: { Name: 'k' } }));
+    const client = new LeanSecretsManagerClient({ endpoint: standIn.endpoint });
+    try {
+      await expect(secretsManagerKey('arn:k', client)()).rejects.toThrow('no string value');
+    } finally {
+      client.destroy();
+      await standIn.close();
+    }
   });
 });
 
 describe('SesMailer (SES v2 SendEmail)', () => {
-  const ses = mockClient(SESv2Client);
-  beforeEach(() => ses.reset());
+  const mailed = async (answer: Parameters<typeof anAwsStandIn>[0], to = 'ops@customer.example') => {
+    const standIn = await anAwsStandIn(answer);
+    const client = new LeanSesV2Client({ endpoint: standIn.endpoint, region: 'eu-west-1' });
+    try {
+      await new SesMailer(client, 'alerts@example.com').send({
+        to,
+        subject: 'Webhook endpoint failing: Orders',
+        text: 'Body',
+      });
+      return standIn.received;
+    } finally {
+      client.destroy();
+      await standIn.close();
+    }
+  };
 
   it('sends a plain-text email from the configured sender', async () => {
-    // Prepare
-    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     // Act
-    await new SesMailer(new SESv2Client({}), 'alerts@example.com').send({
-      to: 'ops@customer.example',
-      subject: 'Webhook endpoint failing: Orders',
-      text: 'Body',
-    });
+    const received = await mailed(() => ({ status: 200, body: { MessageId: 'm-1' } }));
     // Assess
-    expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input).toEqual({
+    expect(received).toHaveLength(1);
+    expect(received[0]!.path).toBe('/v2/email/outbound-emails');
+    expect(received[0]!.target).toBe('undefined');
+    expect(received[0]!.authorization).toMatch(/\/eu-west-1\/ses\/aws4_request, /);
+    expect(received[0]!.body).toEqual({
       FromEmailAddress: 'alerts@example.com',
       Destination: { ToAddresses: ['ops@customer.example'] },
       Content: {
@@ -114,18 +216,15 @@ describe('SesMailer (SES v2 SendEmail)', () => {
   });
 
   it('fails the step when SES refuses (Step Functions retries the Task)', async () => {
-    // Prepare
-    ses
-      .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Email address is not verified'), { name: 'MessageRejected' }));
-    // Act
-    const sent = new SesMailer(new SESv2Client({}), 'alerts@example.com').send({
-      to: 'a@b.c',
-      subject: 's',
-      text: 't',
-    });
+    // Act: REST-JSON names the error in x-amzn-errortype
+    const sent = mailed(() => ({
+      status: 400,
+      body: { message: 'Email address is not verified' },
+      headers: { 'x-amzn-errortype': 'MessageRejected:http://internal.amazon.com/coral/com.amazon.ses/' },
+    }));
     // Assess
     await expect(sent).rejects.toThrow('not verified');
+    await expect(sent).rejects.toMatchObject({ name: 'MessageRejected' });
   });
 
   it('is replaced by a mailer that only reports the skip when no sender is configured', async () => {
@@ -139,7 +238,6 @@ describe('SesMailer (SES v2 SendEmail)', () => {
     });
     // Assess
     expect(skipped).toEqual(['s']);
-    expect(ses.calls()).toHaveLength(0);
   });
 });
 

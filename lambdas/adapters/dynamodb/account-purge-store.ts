@@ -1,11 +1,11 @@
+import { CONFIG_INDEX } from '../../../lib/storage-schema.js';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  type LeanDocumentClient,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { CONFIG_INDEX } from '../../../lib/storage-schema.js';
+} from '../../aws/lean/dynamodb.js';
 import type { AccountPurgeJob, AccountPurgeRepository, Deletion } from '../../domain/ports/config-stores.js';
 import { type Item, str } from './attributes.js';
 import { batchWriteAll } from './batch.js';
@@ -30,7 +30,7 @@ const itemToJob = (item: Item): AccountPurgeJob => ({
 
 export class DynamoAccountPurgeRepository implements AccountPurgeRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

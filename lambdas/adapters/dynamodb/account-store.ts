@@ -1,5 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CONFIG_INDEX } from '../../../lib/storage-schema.js';
+import { GetCommand, type LeanDocumentClient, PutCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { conflict, notFound } from '../../domain/errors.js';
 import type { Account, Page, Plan } from '../../domain/model.js';
 import type { AccountRepository } from '../../domain/ports/config-stores.js';
@@ -33,7 +33,7 @@ const live = (item: Record<string, unknown> | undefined) =>
 
 export class DynamoAccountRepository implements AccountRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

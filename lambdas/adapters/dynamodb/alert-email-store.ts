@@ -1,11 +1,11 @@
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
+  type LeanDocumentClient,
   PutCommand,
   QueryCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../../aws/lean/dynamodb.js';
 import {
   type AlertEmailRecord,
   type ConfirmationToken,
@@ -53,7 +53,7 @@ function itemToRecord(item: Item): AlertEmailRecord {
 
 export class DynamoAlertEmailRepository implements AlertEmailRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,11 +1,11 @@
+import { CONFIG_INDEX } from '../../../lib/storage-schema.js';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
+  type LeanDocumentClient,
   PutCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { CONFIG_INDEX } from '../../../lib/storage-schema.js';
+} from '../../aws/lean/dynamodb.js';
 import { conflict } from '../../domain/errors.js';
 import type { ApiKeyRecord, Page, Scope } from '../../domain/model.js';
 import { hasExpired } from '../../domain/portal.js';
@@ -53,7 +53,7 @@ function itemToApiKey(item: Item): ApiKeyRecord {
 
 export class DynamoApiKeyRepository implements ApiKeyRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

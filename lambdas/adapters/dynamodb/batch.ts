@@ -2,8 +2,8 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+  type LeanDocumentClient,
+} from '../../aws/lean/dynamodb.js';
 
 /** Batch writes and reads over any number of items, with the unprocessed ones sent again. */
 
@@ -15,7 +15,7 @@ const MAX_ROUNDS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function writeChunk(
-  doc: DynamoDBDocumentClient,
+  doc: LeanDocumentClient,
   tableName: string,
   chunk: readonly WriteRequest[],
 ): Promise<void> {
@@ -33,7 +33,7 @@ async function writeChunk(
 
 /** BatchWriteItem: chunks of 25, a few chunks at once, UnprocessedItems re-sent. */
 export async function batchWriteAll(
-  doc: DynamoDBDocumentClient,
+  doc: LeanDocumentClient,
   tableName: string,
   requests: readonly WriteRequest[],
   concurrency = 4,
@@ -59,7 +59,7 @@ const GET_BATCH_SIZE = 100;
  * Returns the items found, in no particular order.
  */
 export async function batchGetAll(
-  doc: DynamoDBDocumentClient,
+  doc: LeanDocumentClient,
   tableName: string,
   keys: readonly Key[],
   consistentRead: boolean,

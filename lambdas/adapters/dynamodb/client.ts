@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { LeanDocumentClient, QueryCommand, type QueryCommandInput } from '../../aws/lean/dynamodb.js';
 import { DomainError } from '../../domain/errors.js';
 
 /**
@@ -13,18 +12,14 @@ export interface DocumentClientOptions {
   readonly region?: string;
 }
 
-export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+/**
+ * The lean client (lambdas/aws/lean), in Lambda, the local runtime and the tests alike: an SDK
+ * call costs ~0.9 ms of CPU and most of a bundle, this one a signed HTTPS POST (docs/cost.md, 9).
+ */
+export function createDocumentClient(options: DocumentClientOptions = {}): LeanDocumentClient {
+  return new LeanDocumentClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
-  });
-  return documentClientFor(client);
-}
-
-/** The document client over an existing low-level client, with the marshalling every adapter expects. */
-export function documentClientFor(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }
 
@@ -205,7 +200,7 @@ export interface CollectOptions<T> {
  * item RETURNED, so the next call resumes right after it, whatever the filter skipped.
  */
 export async function collectQuery<T>(
-  doc: DynamoDBDocumentClient,
+  doc: LeanDocumentClient,
   input: QueryCommandInput,
   options: CollectOptions<T>,
 ): Promise<{ items: T[]; lastKey?: ItemKey }> {

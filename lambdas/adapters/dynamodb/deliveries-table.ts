@@ -1,6 +1,9 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  GetCommand,
+  type LeanDocumentClient,
+  unmarshallItem,
+  type WireItem,
+} from '../../aws/lean/dynamodb.js';
 import type { Item } from './attributes.js';
 import { epochSeconds, isLive } from './client.js';
 import type { TableKey } from './keys.js';
@@ -28,8 +31,9 @@ export const DAY_SECONDS = 86_400;
 
 /** The item a failed conditional write carried back (real DynamoDB), if any. */
 export function oldItemOf(error: unknown): Item | undefined {
-  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return item ? unmarshall(item) : undefined;
+  // The lean client copies the error body's fields onto the error, marshalled, as the SDK does.
+  const item = (error as { Item?: WireItem }).Item;
+  return item ? unmarshallItem(item) : undefined;
 }
 
 /** What the stores of the deliveries table share: the client, the clock and the retention. */
@@ -37,7 +41,7 @@ export abstract class DeliveriesTable {
   protected readonly clock: () => Date;
 
   constructor(
-    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly doc: LeanDocumentClient,
     protected readonly tableName: string,
     protected readonly options: DeliveryStoreOptions,
   ) {

@@ -4,7 +4,7 @@ import {
   type QueryCommandInput,
   ScanCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../../aws/lean/dynamodb.js';
 import { ulidRange } from '../../domain/ids.js';
 import type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus, Page } from '../../domain/model.js';
 import { boundAttempt, keptAttempts, MAX_STORED_ATTEMPTS } from '../../domain/outcome.js';

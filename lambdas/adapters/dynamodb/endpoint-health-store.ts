@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type LeanDocumentClient, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { notFound } from '../../domain/errors.js';
 import type { FailureState } from '../../domain/model.js';
 import type { EndpointHealthRepository } from '../../domain/ports/endpoint-health.js';
@@ -16,7 +16,7 @@ import { alertMailDayKey, type TableKey, webhookKey } from './keys.js';
 
 export class DynamoEndpointHealthRepository implements EndpointHealthRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { deliveryIdFor, isEventId, isWebhookId, ulidRange } from '../../domain/ids.js';
 import type {
   Delivery,

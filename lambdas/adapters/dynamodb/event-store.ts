@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '../../aws/lean/dynamodb.js';
 import type { Admission, WebhookEvent } from '../../domain/model.js';
 import type { EventRepository } from '../../domain/ports/delivery-stores.js';
 import { str } from './attributes.js';

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type LeanDocumentClient, PutCommand, QueryCommand } from '../../aws/lean/dynamodb.js';
 import type { EventType } from '../../domain/model.js';
 import type { EventTypeRepository } from '../../domain/ports/config-stores.js';
 import { type Item, str } from './attributes.js';
@@ -18,7 +18,7 @@ function itemToEventType(item: Item): EventType {
 
 export class DynamoEventTypeRepository implements EventTypeRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type LeanDocumentClient, PutCommand, QueryCommand } from '../../aws/lean/dynamodb.js';
 import type { HistoryPurgeRepository, HistoryPurgeRequest } from '../../domain/ports/delivery-stores.js';
 import { str } from './attributes.js';
 import { batchWriteAll } from './batch.js';
@@ -14,7 +14,7 @@ const PURGE_PAGE = 1000;
 
 export class DynamoHistoryPurgeRepository implements HistoryPurgeRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '../../aws/lean/dynamodb.js';
 import type { IdempotencyRepository } from '../../domain/ports/delivery-stores.js';
 import { str } from './attributes.js';
 import { epochSeconds, isConditionalCheckFailed, isLive } from './client.js';

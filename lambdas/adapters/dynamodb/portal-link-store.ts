@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type LeanDocumentClient, PutCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { conflict } from '../../domain/errors.js';
 import { PORTAL_LINK_RECORD_KEPT_SECONDS, type PortalLink } from '../../domain/portal.js';
 import type { PortalLinkRedemption, PortalLinkRepository } from '../../domain/ports/portal-links.js';
@@ -12,7 +12,7 @@ import { portalLinkKey, type TableKey } from './keys.js';
  */
 export class DynamoPortalLinkRepository implements PortalLinkRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { conflict } from '../../domain/errors.js';
 import { ulid } from '../../domain/ids.js';
 import type { Delivery } from '../../domain/model.js';

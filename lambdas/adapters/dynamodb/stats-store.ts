@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { invalid } from '../../domain/errors.js';
 import type { AllTimeStats, WebhookStats, WindowStats } from '../../domain/model.js';
 import type { StatsDelta, StatsRepository } from '../../domain/ports/delivery-stores.js';

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type LeanDocumentClient, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import type { DailyUsage } from '../../domain/model.js';
 import type { UsageRepository } from '../../domain/ports/quota-stores.js';
 import { num } from './attributes.js';
@@ -13,7 +13,7 @@ import { usageKey } from './keys.js';
 
 export class DynamoUsageRepository implements UsageRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,11 +1,11 @@
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
+  type LeanDocumentClient,
   PutCommand,
   QueryCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../../aws/lean/dynamodb.js';
 import { conflict, notFound } from '../../domain/errors.js';
 import type { FailureState, Page, Subscription, Webhook, WebhookStatus } from '../../domain/model.js';
 import type { WebhookRepository } from '../../domain/ports/config-stores.js';
@@ -50,7 +50,7 @@ const subscribedTypes = (events: readonly string[]): string[] =>
 
 export class DynamoWebhookRepository implements WebhookRepository {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: LeanDocumentClient,
     private readonly tableName: string,
   ) {}
 
