@@ -56,7 +56,7 @@ export class CoalescedUsage implements UsageRepository {
         wave.limit,
         wave.waiting.length,
       );
-      wave.waiting.forEach((waiting, index) => waiting.resolve(index < admitted));
+      for (const [index, waiting] of wave.waiting.entries()) waiting.resolve(index < admitted);
     } catch (error) {
       for (const waiting of wave.waiting) waiting.reject(error);
     }
