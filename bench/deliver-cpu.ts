@@ -24,6 +24,8 @@ const need = (name: string): string => {
 };
 const accountId = need('ACCOUNT_ID');
 const deliveries = Number(process.env.BENCH_CPU_DELIVERIES ?? 2000);
+/** Jobs per invocation: what the construct deploys (WebhookServiceProps.deliveryBatchSize). */
+const batchSize = Number(process.env.BENCH_CPU_BATCH ?? 100);
 const warmup = 200;
 
 const deps = createDependencies(
@@ -49,7 +51,10 @@ const { webhook } = await createWebhook(deps, accountId, {
   events: ['order.created'],
 });
 
-/** Prepares `count` pending deliveries (not measured) and returns their SQS records. */
+/**
+ * Prepares `count` events (not measured) and returns the SQS records of their first jobs, as fan-out
+ * sends them in AWS: no delivery stored, the job naming its account (docs/storage.md).
+ */
 async function prepare(count: number): Promise<SQSEvent['Records']> {
   const records: SQSEvent['Records'] = [];
   for (let index = 0; index < count; index++) {
@@ -63,23 +68,10 @@ async function prepare(count: number): Promise<SQSEvent['Records']> {
     };
     await deps.events.putEvent(event);
     const id = deliveryIdFor(event.id, webhook.id);
-    await deps.deliveries.createDelivery({
-      id,
-      accountId: accountId,
-      webhookId: webhook.id,
-      eventId: event.id,
-      eventType: event.type,
-      status: 'pending',
-      attemptCount: 0,
-      attempts: [],
-      nextAttemptAt: event.timestamp,
-      createdAt: event.timestamp,
-      updatedAt: event.timestamp,
-    });
     records.push({
       messageId: id,
       receiptHandle: id,
-      body: JSON.stringify({ deliveryId: id, attempt: 1, dueAt: event.timestamp }),
+      body: JSON.stringify({ deliveryId: id, attempt: 1, dueAt: event.timestamp, accountId }),
       attributes: {
         ApproximateReceiveCount: '1',
         SentTimestamp: String(Date.now()),
@@ -99,8 +91,8 @@ async function prepare(count: number): Promise<SQSEvent['Records']> {
 const handler = createDeliverHandler(() => deps);
 const run = async (records: SQSEvent['Records']) => {
   let failures = 0;
-  for (let start = 0; start < records.length; start += 10) {
-    const response = await handler({ Records: records.slice(start, start + 10) });
+  for (let start = 0; start < records.length; start += batchSize) {
+    const response = await handler({ Records: records.slice(start, start + batchSize) });
     failures += response.batchItemFailures.length;
   }
   return failures;
