@@ -125,7 +125,12 @@ const getItem = async (key: { pk: string; sk: string }) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.deliveries, Key: key }))).Item;
 
 /** An event as the version before issue 13 stored it: its item, and an entry without the payload. */
-async function storedTheOldWay(event: WebhookEvent, admission: 'admitted' | 'dropped', webhookIds: string[]) {
+async function storedTheOldWay(
+  event: WebhookEvent,
+  admission: 'admitted' | 'dropped',
+  /** The endpoints its entry names; none: no entry at all (an event of before the log, issue 12). */
+  webhookIds?: string[],
+) {
   const expiresAt = Math.floor(Date.now() / 1000) + 30 * 86_400;
   await dynamo.doc.send(
     new PutCommand({
@@ -142,6 +147,7 @@ async function storedTheOldWay(event: WebhookEvent, admission: 'admitted' | 'dro
       },
     }),
   );
+  if (webhookIds === undefined) return;
   await dynamo.doc.send(
     new PutCommand({
       TableName: dynamo.tables.deliveries,
@@ -277,6 +283,35 @@ describe('an event stored before issue 13 (its own item, an entry without payloa
         attemptCount: 1,
       });
     }
+  });
+
+  it('is read from its item when it has no entry at all, by its own account only', async () => {
+    // Prepare
+    const deps = dependencies(new RecordingQueue());
+    const { account, event } = await anAccountWithEndpoints(deps, 0);
+    const old = event();
+    await storedTheOldWay(old, 'admitted');
+    const stranger = anAccount().id;
+
+    // Act
+    const reads = {
+      event: await deps.events.getEvent(account.id, old.id),
+      batch: (await deps.events.getEvents([{ accountId: account.id, eventId: old.id }])).get(old.id),
+      admission: await deps.events.getAdmission(account.id, old.id),
+      strangers: [
+        await deps.events.getEvent(stranger, old.id),
+        await deps.events.getAdmission(stranger, old.id),
+        (await deps.events.getEvents([{ accountId: stranger, eventId: old.id }])).size,
+      ],
+    };
+
+    // Assess
+    expect(reads).toEqual({
+      event: old,
+      batch: old,
+      admission: 'admitted',
+      strangers: [undefined, undefined, 0],
+    });
   });
 
   it('stays dropped when replayed, and is not counted again', async () => {
