@@ -142,7 +142,7 @@ type Endpoint = { webhook: Webhook; failures: FailureState };
 export interface JobReads {
   delivery(deliveryId: string): Promise<Delivery | undefined>;
   endpoint(accountId: string, webhookId: string): Promise<Endpoint | undefined>;
-  event(eventId: string): Promise<WebhookEvent | undefined>;
+  event(accountId: string, eventId: string): Promise<WebhookEvent | undefined>;
 }
 
 type JobReadPorts = Pick<Dependencies, 'deliveries' | 'events' | 'webhooks'>;
@@ -150,7 +150,7 @@ type JobReadPorts = Pick<Dependencies, 'deliveries' | 'events' | 'webhooks'>;
 export const singleReads = (deps: JobReadPorts): JobReads => ({
   delivery: (deliveryId) => deps.deliveries.getDelivery(deliveryId),
   endpoint: (accountId, webhookId) => deps.webhooks.getWithFailureState(accountId, webhookId),
-  event: (eventId) => deps.events.getEvent(eventId),
+  event: (accountId, eventId) => deps.events.getEvent(accountId, eventId),
 });
 
 /**
@@ -198,7 +198,7 @@ export async function batchReads(
       deps.webhooks.getManyWithFailureState(
         targets.map(({ accountId, webhookId }) => ({ accountId, webhookId })),
       ),
-      deps.events.getEvents(targets.map((target) => target.eventId)),
+      deps.events.getEvents(targets.map(({ accountId, eventId }) => ({ accountId, eventId }))),
     ]);
     const askedDeliveries = new Set(read.map((job) => job.deliveryId));
     const askedEndpoints = new Set(targets.map((target) => target.webhookId));
@@ -211,7 +211,11 @@ export async function batchReads(
         // Ids are unique across accounts; the account is checked all the same.
         return found?.webhook.accountId === accountId ? found : undefined;
       },
-      event: async (id) => (askedEvents.has(id) ? events.get(id) : single.event(id)),
+      event: async (accountId, id) => {
+        if (!askedEvents.has(id)) return single.event(accountId, id);
+        const found = events.get(id);
+        return found?.accountId === accountId ? found : undefined;
+      },
     };
   } catch {
     return single;
@@ -310,7 +314,7 @@ export async function processDeliveryJob(
     else if (reason !== 'endpoint_deleted') await recordUnattempted(deps, reads, delivery, reason);
     return ended(reason);
   }
-  const event = await reads.event(delivery.eventId);
+  const event = await reads.event(delivery.accountId, delivery.eventId);
   // Only ever an event of the delivery's own account: another account's is as good as absent.
   if (!event || event.accountId !== delivery.accountId) {
     // Not stored and no event (purged with its account): nothing to store either.
@@ -341,7 +345,7 @@ async function recordUnattempted(
   delivery: Delivery,
   failureReason: string,
 ): Promise<void> {
-  const event = await reads.event(delivery.eventId);
+  const event = await reads.event(delivery.accountId, delivery.eventId);
   if (!event || event.accountId !== delivery.accountId) return;
   const now = deps.clock.now().toISOString();
   const { nextAttemptAt: _due, ...rest } = delivery;

@@ -31,8 +31,8 @@ export async function getEventWithDeliveries(
   eventId: string,
   page: PageRequest,
 ): Promise<{ event: WebhookEvent; deliveries: Page<EventDelivery> }> {
-  const event = isEventId(eventId) ? await deps.events.getEvent(eventId) : undefined;
-  // Another tenant's event answers exactly like a missing one.
+  // Read under the caller's account: another tenant's event answers exactly like a missing one.
+  const event = isEventId(eventId) ? await deps.events.getEvent(accountId, eventId) : undefined;
   if (!event || event.accountId !== accountId) throw notFound('Event');
   const deliveries = await deps.eventLog.eventDeliveries(accountId, eventId, page);
   return { event, deliveries: await withoutDeletedEndpoints(deps, accountId, deliveries) };

@@ -1,5 +1,6 @@
 import { deliveryIdFor } from '../domain/ids.js';
 import type { Account, Delivery, WebhookEvent } from '../domain/model.js';
+import type { FanOutPage } from '../domain/ports/delivery-stores.js';
 import type { DeliveryJob } from '../domain/ports/queues.js';
 import { parseIngestMessage } from '../messages/ingest-message.js';
 import type { Dependencies } from './dependencies.js';
@@ -182,31 +183,37 @@ export async function fanOut(
     if (holder !== undefined && holder !== event.id)
       return { deliveries: 0, duplicateEvent: true, dropped: false };
   }
+  const subscriptionPage = (cursor: string | undefined) =>
+    deps.webhooks.findSubscriptions(event.accountId, event.type, { limit: SUBSCRIPTION_PAGE, cursor });
+  const fanOutPageOf = (index: number, page: Awaited<ReturnType<typeof subscriptionPage>>): FanOutPage => ({
+    index,
+    webhookIds: page.items
+      .filter((subscription) => subscription.status === 'active')
+      .map((subscription) => subscription.webhookId),
+    more: page.nextCursor !== undefined,
+  });
+  // Read before the admission: the event is stored with its log entry and this page's endpoints in
+  // one write (docs/storage.md, "Event log"). A dropped event reads it for nothing (rare: POST
+  // /v1/events refuses once the day is full).
+  let page = await subscriptionPage(undefined);
   // Counts the event and stores it with the decision (a replay finds the decision and follows it).
-  const { admission, replayed } = await admitEvent(deps, event, account);
+  const { admission, replayed } = await admitEvent(deps, event, account, fanOutPageOf(0, page));
   if (admission === 'dropped') {
-    // In the log too, marked: it tells the account why nothing was delivered.
-    await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [], more: false }, { dropped: true });
+    // In the log too, marked: it tells the account why nothing was delivered. Stored so with the
+    // decision; a replay logs it again (an event stored before issue 13 may have no entry).
+    if (replayed) {
+      await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [], more: false }, { dropped: true });
+    }
     return { deliveries: 0, duplicateEvent: false, dropped: true };
   }
   const now = deps.clock.now().toISOString();
   let deliveries = 0;
-  let cursor: string | undefined;
-  let index = 0;
-  do {
-    const page = await deps.webhooks.findSubscriptions(event.accountId, event.type, {
-      limit: SUBSCRIPTION_PAGE,
-      cursor,
-    });
+  for (let index = 0; ; index++) {
     const jobs: DeliveryJob[] = [];
     const active = page.items.filter((subscription) => subscription.status === 'active');
-    // Before the page's deliveries: a delivery is never missing from its event's entry.
-    await deps.eventLog.recordFanOut(event, {
-      index,
-      webhookIds: active.map((subscription) => subscription.webhookId),
-      more: page.nextCursor !== undefined,
-    });
-    index += 1;
+    // Before the page's deliveries: a delivery is never missing from its event's entry. The first
+    // page went with the event, unless this run replays (then it wrote nothing).
+    if (index > 0 || replayed) await deps.eventLog.recordFanOut(event, fanOutPageOf(index, page));
     if (deps.deliveries.pendingBeforeFirstAttempt) {
       jobs.push(...(await storePending(deps, event, active, now)));
     } else {
@@ -218,7 +225,8 @@ export async function fanOut(
     }
     await deps.queue.enqueue(jobs);
     deliveries += jobs.length;
-    cursor = page.nextCursor;
-  } while (cursor);
+    if (page.nextCursor === undefined) break;
+    page = await subscriptionPage(page.nextCursor);
+  }
   return { deliveries, duplicateEvent: false, dropped: false };
 }

@@ -34,7 +34,7 @@ export async function getDelivery(
   // endpoint whose history is still being purged in the background.
   if (!delivery || delivery.accountId !== accountId) throw notFound('Delivery');
   if (!(await deps.webhooks.get(accountId, delivery.webhookId))) throw notFound('Delivery');
-  return { delivery, event: await deps.events.getEvent(delivery.eventId) };
+  return { delivery, event: await deps.events.getEvent(accountId, delivery.eventId) };
 }
 
 /**
@@ -75,7 +75,7 @@ export const TEST_INTERRUPTED = 'test_interrupted';
 
 export type TestSendPorts = Pick<
   Dependencies,
-  'webhooks' | 'eventTypes' | 'events' | 'eventLog' | 'deliveries' | 'stats' | 'sender' | 'cipher' | 'clock'
+  'webhooks' | 'eventTypes' | 'events' | 'deliveries' | 'stats' | 'sender' | 'cipher' | 'clock'
 >;
 
 /**
@@ -105,8 +105,8 @@ export async function sendTestEvent(
     timestamp: now.toISOString(),
     test: true,
   };
-  await deps.events.putEvent(event);
-  await deps.eventLog.recordFanOut(event, { index: 0, webhookIds: [webhook.id], more: false });
+  // The event and its log entry (marked test, with its one endpoint) in one write.
+  await deps.events.putEvent(event, 'admitted', { index: 0, webhookIds: [webhook.id], more: false });
   // Final from the start (failed, no attempt): the attempt recorded below replaces that outcome.
   const delivery: Delivery = {
     id: deliveryIdFor(event.id, webhook.id),

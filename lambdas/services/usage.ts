@@ -2,6 +2,7 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { isOperationalEventType } from '../domain/escalation.js';
 import type { Account, Admission, DailyUsage, Plan, WebhookEvent } from '../domain/model.js';
 import { DEFAULT_PLAN, DEFAULT_PLAN_LIMITS, hasRoom, type PlanLimit, usageDay } from '../domain/plans.js';
+import type { FanOutPage } from '../domain/ports/delivery-stores.js';
 import type { WebhookCount } from '../domain/ports/quota-stores.js';
 import type { Dependencies } from './dependencies.js';
 
@@ -141,30 +142,33 @@ export type AdmissionPorts = Pick<Dependencies, 'events' | 'accounts' | 'usage' 
  * Fan-out's quota decision for one event, made once: the decision is stored with the event, and a
  * replayed ingest message finds it and follows it without counting again (`replayed`: the event was
  * stored before, so some of its deliveries may have been made). The counter is written
- * before the event item, so deliveries are only ever created for an event whose admission is on
+ * before the event, so deliveries are only ever created for an event whose admission is on
  * record. A crash between the two writes makes the replay count the event a second time (an
  * over-count of one, never an event delivered beyond the limit); see docs/quotas.md.
+ * The event is stored with its log entry and the endpoints of its first fan-out page (`firstPage`)
+ * in one write; when `replayed`, this call wrote nothing and the caller logs that page itself.
  */
 export async function admitEvent(
   deps: AdmissionPorts,
   event: WebhookEvent,
   /** Already read by the caller (fan-out checks that it exists): not read again. */
   knownAccount?: Account,
+  firstPage?: FanOutPage,
 ): Promise<{ admission: Admission; replayed: boolean }> {
   // The service's own notices about an endpoint (endpoint.failing, …) are not the customer's
   // traffic: they are never counted, nor dropped when the day is full.
   if (isOperationalEventType(event.type)) {
-    const stored = await deps.events.putEvent(event, 'admitted');
+    const stored = await deps.events.putEvent(event, 'admitted', firstPage);
     return { admission: 'admitted', replayed: !stored.created };
   }
-  const recorded = await deps.events.getAdmission(event.id);
+  const recorded = await deps.events.getAdmission(event.accountId, event.id);
   if (recorded) return { admission: recorded, replayed: true };
   const account = knownAccount ?? (await deps.accounts.get(event.accountId));
   // An account that does not exist has no endpoints; it is counted like a new account (the default plan).
   const limit = limitsFor(deps, account?.plan ?? DEFAULT_PLAN).maxEventsPerDay;
   const admitted = await deps.usage.admitEvent(event.accountId, usageDay(deps.clock.now()), limit);
   const decision: Admission = admitted ? 'admitted' : 'dropped';
-  const stored = await deps.events.putEvent(event, decision);
+  const stored = await deps.events.putEvent(event, decision, firstPage);
   // Another run of the same message stored its decision first: that one stands.
   return stored.created
     ? { admission: decision, replayed: false }

@@ -95,7 +95,10 @@ describe('retention (history expires after retentionDays)', () => {
     expect([retry.status, retry.body.error.code]).toEqual([404, 'not_found']);
     expect(succeededOnly.body.data).toEqual([]);
     expect(
-      await runtime.dependencies.events.getEvent(delivered.id.replace(/^dlv_(\w{26})_.*$/, 'evt_$1')),
+      await runtime.dependencies.events.getEvent(
+        runtime.accountId,
+        delivered.id.replace(/^dlv_(\w{26})_.*$/, 'evt_$1'),
+      ),
     ).toBe(undefined);
     const stats = await runtime.tenant.get<{ all_time: { total_deliveries: number } }>(
       `/v1/webhooks/${webhookId}/stats`,

@@ -37,7 +37,7 @@ async function everyRead(reads: JobReads, jobs: readonly DeliveryJob[]) {
       return {
         delivery,
         endpoint: await reads.endpoint(delivery.accountId, delivery.webhookId),
-        event: await reads.event(delivery.eventId),
+        event: await reads.event(delivery.accountId, delivery.eventId),
       };
     }),
   );

@@ -91,8 +91,8 @@ describe('DynamoDeliveryRepository: events', () => {
     await eventStore.putEvent({ ...event, data: { replay: true } });
 
     // Assess
-    expect(await eventStore.getEvent(event.id)).toEqual(event);
-    expect(await eventStore.getEvent(newEventId(T0))).toBeUndefined();
+    expect(await eventStore.getEvent(event.accountId, event.id)).toEqual(event);
+    expect(await eventStore.getEvent(event.accountId, newEventId(T0))).toBeUndefined();
   });
 
   it('hides an expired event', async () => {
@@ -101,7 +101,7 @@ describe('DynamoDeliveryRepository: events', () => {
     await expiredEventWriter(3).putEvent(event);
 
     // Act
-    const found = await eventStore.getEvent(event.id);
+    const found = await eventStore.getEvent(event.accountId, event.id);
 
     // Assess
     expect(found).toBeUndefined();
@@ -635,11 +635,14 @@ describe('batch reads of a delivery batch', () => {
     await expiredEventWriter(3).putEvent(expired);
 
     // Act
-    const found = await eventStore.getEvents([events[0]!.id, events[1]!.id, events[0]!.id, expired.id]);
+    const found = await eventStore.getEvents(
+      [events[0]!, events[1]!, events[0]!, expired].map(({ accountId, id }) => ({ accountId, eventId: id })),
+    );
 
     // Assess
     expect(found.size).toBe(2);
-    for (const event of events) expect(found.get(event.id)).toEqual(await eventStore.getEvent(event.id));
+    for (const event of events)
+      expect(found.get(event.id)).toEqual(await eventStore.getEvent(event.accountId, event.id));
   });
 });
 

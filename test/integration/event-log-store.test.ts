@@ -5,13 +5,14 @@ import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamodb/delive
 import {
   DynamoEventLog,
   EVENT_LOG_SHARDS,
+  eventLogKey,
   eventLogPk,
   eventLogShard,
   MAX_EVALUATED,
 } from '../../lambdas/adapters/dynamodb/event-log-store.js';
 import { DynamoEventRepository } from '../../lambdas/adapters/dynamodb/event-store.js';
 import { DynamoStatsRepository } from '../../lambdas/adapters/dynamodb/stats-store.js';
-import { QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
+import { GetCommand, PutCommand, QueryCommand } from '../../lambdas/aws/lean/dynamodb.js';
 import { deliveryIdFor, newAccountId, newEventId, newWebhookId } from '../../lambdas/domain/ids.js';
 import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import type { PageRequest } from '../../lambdas/domain/ports/paging.js';
@@ -58,7 +59,7 @@ async function pagesOf<T>(
   return pages;
 }
 
-/** An event stored and logged as fan-out does it, with a delivery per endpoint. */
+/** An event stored and logged as fan-out does it (one write), with a delivery per endpoint. */
 async function published(
   accountId: string,
   index: number,
@@ -72,8 +73,7 @@ async function published(
     timestamp: new Date(T0 + index * 1000).toISOString(),
     ...overrides,
   });
-  await events.putEvent(event);
-  await log.recordFanOut(event, { index: 0, webhookIds, more: false });
+  await events.putEvent(event, 'admitted', { index: 0, webhookIds, more: false });
   for (const webhookId of webhookIds) {
     await deliveries.createDelivery(
       aDelivery({ accountId, webhookId, eventId: event.id, eventType: event.type, status: 'succeeded' }),
@@ -401,14 +401,45 @@ describe('purgeAccountLog', () => {
     const accountId = newAccountId();
     const other = newAccountId();
     const big = anEvent({ accountId });
-    await events.putEvent(big);
-    await log.recordFanOut(big, {
+    // Stored as fan-out stores it: the event with page 0's endpoints, 15 of them in an overflow page.
+    await events.putEvent(big, 'admitted', {
       index: 0,
       webhookIds: Array.from({ length: 40 }, newWebhookId),
       more: false,
     });
+    const fannedOutTo = (await log.eventDeliveries(accountId, big.id, { limit: 100 })).items.length;
     for (let index = 0; index < 30; index++) await published(accountId, index);
     const kept = await published(other, 0);
+    // One stored before issue 13: its own event item, an entry without the payload.
+    const old = anEvent({ accountId });
+    const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.deliveries,
+        Item: {
+          pk: `EVENT#${old.id}`,
+          sk: '#EVENT',
+          account_id: accountId,
+          type: old.type,
+          data: '{}',
+          timestamp: old.timestamp,
+          admission: 'admitted',
+          expires_at: expiresAt,
+        },
+      }),
+    );
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.deliveries,
+        Item: {
+          ...eventLogKey(accountId, old.id),
+          type: old.type,
+          created_at: old.timestamp,
+          expires_at: expiresAt,
+        },
+      }),
+    );
+    const oldReadBefore = await events.getEvent(accountId, old.id);
 
     // Act
     const first = await log.purgeAccountLog(accountId, 20);
@@ -416,10 +447,16 @@ describe('purgeAccountLog', () => {
     for (let round = 0; round < 5 && !rest.done; round++) rest = await log.purgeAccountLog(accountId, 20);
 
     // Assess
+    expect([fannedOutTo, oldReadBefore?.id]).toEqual([40, old.id]);
     expect(first).toEqual({ removed: 20, done: false });
     expect(rest.done).toBe(true);
+    expect(await events.getEvent(accountId, old.id)).toBeUndefined();
+    const { Item: oldItem } = await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.tables.deliveries, Key: { pk: `EVENT#${old.id}`, sk: '#EVENT' } }),
+    );
+    expect(oldItem).toBeUndefined();
     expect((await log.list(accountId, {}, { limit: 50 })).items).toEqual([]);
-    expect(await events.getEvent(big.id)).toBeUndefined();
+    expect(await events.getEvent(accountId, big.id)).toBeUndefined();
     const { Items: overflow = [] } = await dynamo.doc.send(
       new QueryCommand({
         TableName: dynamo.tables.deliveries,
@@ -429,6 +466,6 @@ describe('purgeAccountLog', () => {
     );
     expect(overflow).toEqual([]);
     expect((await log.list(other, {}, { limit: 5 })).items.map((event) => event.id)).toEqual([kept.id]);
-    expect(await events.getEvent(kept.id)).toBeDefined();
+    expect(await events.getEvent(other, kept.id)).toBeDefined();
   });
 });

@@ -187,11 +187,11 @@ describe('events: admission recorded with the event', () => {
     // Assess
     expect(first).toEqual({ created: true });
     expect(replay).toEqual({ created: false, admission: 'dropped' });
-    expect(await store.getAdmission(dropped.id)).toBe('dropped');
-    expect(await store.getAdmission(admitted.id)).toBe('admitted');
-    expect(await store.getAdmission(newEventId(Date.now()))).toBeUndefined();
-    expect((await store.getEvent(dropped.id))?.data).toBeUndefined();
-    expect((await store.getEvent(admitted.id))?.data).toEqual(admitted.data);
+    expect(await store.getAdmission(dropped.accountId, dropped.id)).toBe('dropped');
+    expect(await store.getAdmission(admitted.accountId, admitted.id)).toBe('admitted');
+    expect(await store.getAdmission(admitted.accountId, newEventId(Date.now()))).toBeUndefined();
+    expect((await store.getEvent(dropped.accountId, dropped.id))?.data).toBeUndefined();
+    expect((await store.getEvent(admitted.accountId, admitted.id))?.data).toEqual(admitted.data);
   });
 
   it('treats an event stored without a decision (a test send) as admitted', async () => {
@@ -199,7 +199,7 @@ describe('events: admission recorded with the event', () => {
     const event = anEvent();
     await store.putEvent(event);
     // Act + Assess
-    expect(await store.getAdmission(event.id)).toBe('admitted');
+    expect(await store.getAdmission(event.accountId, event.id)).toBe('admitted');
   });
 });
 
@@ -235,7 +235,7 @@ describe('fan-out quota', () => {
     ]);
     expect(deps.queue.jobs).toHaveLength(2);
     expect(await deps.deliveries.getDelivery(deliveryIdFor(events[2]!.id, webhookId))).toBeUndefined();
-    expect(await deps.events.getAdmission(events[2]!.id)).toBe('dropped');
+    expect(await deps.events.getAdmission(accountId, events[2]!.id)).toBe('dropped');
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 1 });
   });
 
@@ -276,7 +276,7 @@ describe('fan-out quota', () => {
 
     // Assess
     expect(result).toEqual({ deliveries: 1, duplicateEvent: false, dropped: false });
-    expect(await deps.events.getEvent(notice.id)).toMatchObject({ type: 'endpoint.failing' });
+    expect(await deps.events.getEvent(accountId, notice.id)).toMatchObject({ type: 'endpoint.failing' });
     expect(await deps.usage.get(accountId, '2025-01-15')).toEqual({ events: 2, dropped: 0 });
   });
 

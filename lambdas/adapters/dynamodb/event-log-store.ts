@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
+import { GetCommand, type LeanDocumentClient, QueryCommand, UpdateCommand } from '../../aws/lean/dynamodb.js';
 import { deliveryIdFor, isEventId, isWebhookId, ulidRange } from '../../domain/ids.js';
 import type {
   Delivery,
@@ -28,9 +28,10 @@ import {
 
 /**
  * The event log (docs/storage.md, "Event log"): one base item per event in the deliveries table,
- * `EVENTLOG#<account>#<shard>` / `<event id>`, holding the first endpoints it was fanned out to;
- * bigger fan-outs add overflow pages `EVENT#<event id>` / `FANOUT#<page>`. No index and nothing per
- * delivery: deliveries are found by key, as their ids derive from (event id, webhook id).
+ * `EVENTLOG#<account>#<shard>` / `<event id>`, holding the event itself (payload and quota decision,
+ * put by DynamoEventRepository) and the first endpoints it was fanned out to; bigger fan-outs add
+ * overflow pages `EVENT#<event id>` / `FANOUT#<page>`. No index and nothing per delivery: deliveries
+ * are found by key, as their ids derive from (event id, webhook id).
  */
 
 /** An account's entries spread over 4 partitions: ULID keys grow, so one partition would stay hot. */
@@ -46,6 +47,10 @@ const PER_SHARD = Math.floor(MAX_EVALUATED / EVENT_LOG_SHARDS);
 export const eventLogShard = (eventId: string): number =>
   createHash('sha256').update(eventId).digest().readUInt32BE(0) % EVENT_LOG_SHARDS;
 export const eventLogPk = (accountId: string, shard: number): string => `EVENTLOG#${accountId}#${shard}`;
+export const eventLogKey = (accountId: string, eventId: string): { pk: string; sk: string } => ({
+  pk: eventLogPk(accountId, eventLogShard(eventId)),
+  sk: eventId,
+});
 const fanOutSk = (index: number): string => `FANOUT#${String(index).padStart(6, '0')}`;
 /** The position cursors carry (checked against the caller's account on decode). */
 const cursorPk = (accountId: string): string => `EVENTLOG#${accountId}`;
@@ -92,6 +97,18 @@ function itemToEntry(item: Item): Entry {
   };
 }
 
+/** An entry's log fields (listings project these: the payload stays behind). */
+const ENTRY_FIELDS = [
+  'sk',
+  'type',
+  'created_at',
+  'idempotency_key',
+  'test',
+  'dropped',
+  'expires_at',
+] as const;
+const FAN_OUT_FIELDS = ['webhook_ids', 'overflow'] as const;
+
 const summaryOf = ({ inline: _inline, overflow: _overflow, ...summary }: Entry): EventSummary => summary;
 
 /** Attributes a delivery listing shows: all but the attempts (up to 50 bounded ones, ~260 KB). */
@@ -132,48 +149,66 @@ function unstoredDelivery(accountId: string, entry: Entry, webhookId: string): D
   };
 }
 
+/** A page's endpoints: those the entry holds (page 0's first 25) and those for its overflow page. */
+export function splitFanOutPage(page: FanOutPage): { inline: string[]; rest: string[] } {
+  const ids = [...new Set(page.webhookIds)].sort();
+  return page.index === 0
+    ? { inline: ids.slice(0, INLINE_WEBHOOKS), rest: ids.slice(INLINE_WEBHOOKS) }
+    : { inline: [], rest: ids };
+}
+
+/** Adds endpoints to the event's overflow page `index` (a set union, as the entry's). */
+export async function addToOverflowPage(
+  doc: LeanDocumentClient,
+  tableName: string,
+  eventId: string,
+  index: number,
+  webhookIds: readonly string[],
+  expiresAt: number,
+): Promise<void> {
+  await doc.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { pk: eventKey(eventId).pk, sk: fanOutSk(index) },
+      UpdateExpression: 'SET expires_at = if_not_exists(expires_at, :exp) ADD webhook_ids :ids',
+      ExpressionAttributeValues: { ':exp': expiresAt, ':ids': new Set(webhookIds) },
+    }),
+  );
+}
+
 export class DynamoEventLog extends DeliveriesTable implements EventLog {
   async recordFanOut(
     event: WebhookEvent,
     page: FanOutPage,
     flags: { readonly dropped?: boolean } = {},
   ): Promise<void> {
-    const ids = [...new Set(page.webhookIds)].sort();
-    const inline = page.index === 0 ? ids.slice(0, INLINE_WEBHOOKS) : [];
-    const rest = page.index === 0 ? ids.slice(INLINE_WEBHOOKS) : ids;
+    const { inline, rest } = splitFanOutPage(page);
     const expiresAt = this.expiresAt();
     if (page.index === 0) {
       const expr = new Expr()
         .set('type', event.type)
         .set('created_at', event.timestamp)
-        // The first run's: a replay must not move the entry's end past its event item's.
+        // The first run's: a replay must not move the event's end (nor an old entry's past its item's).
         .setExpr('expires_at', `if_not_exists(expires_at, :exp)`);
       if (event.idempotencyKey) expr.set('idempotency_key', event.idempotencyKey);
       if (event.test) expr.set('test', true);
       if (flags.dropped) expr.set('dropped', true);
       if (rest.length > 0 || page.more) expr.set('overflow', true);
       if (inline.length > 0) expr.add('webhook_ids', new Set(inline));
-      await this.update(eventLogPk(event.accountId, eventLogShard(event.id)), event.id, expr, expiresAt);
+      const attributes = expr.attributes();
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: eventLogKey(event.accountId, event.id),
+          UpdateExpression: expr.update(),
+          ExpressionAttributeNames: attributes.ExpressionAttributeNames,
+          ExpressionAttributeValues: { ...attributes.ExpressionAttributeValues, ':exp': expiresAt },
+        }),
+      );
     }
     if (rest.length > 0) {
-      const expr = new Expr()
-        .setExpr('expires_at', `if_not_exists(expires_at, :exp)`)
-        .add('webhook_ids', new Set(rest));
-      await this.update(eventKey(event.id).pk, fanOutSk(page.index), expr, expiresAt);
+      await addToOverflowPage(this.doc, this.tableName, event.id, page.index, rest, expiresAt);
     }
-  }
-
-  private async update(pk: string, sk: string, expr: Expr, expiresAt: number): Promise<void> {
-    const attributes = expr.attributes();
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk, sk },
-        UpdateExpression: expr.update(),
-        ExpressionAttributeNames: attributes.ExpressionAttributeNames,
-        ExpressionAttributeValues: { ...attributes.ExpressionAttributeValues, ':exp': expiresAt },
-      }),
-    );
   }
 
   async list(accountId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventSummary>> {
@@ -211,8 +246,9 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
           `(attribute_not_exists(${expr.n('expires_at')}) OR ${expr.n('expires_at')} > ${expr.v(nowSeconds)})`,
         ];
         if (filter.type) filters.push(`${expr.n('type')} = ${expr.v(filter.type)}`);
-        const projection = ['sk', 'type', 'created_at', 'idempotency_key', 'test', 'dropped', 'expires_at'];
-        if (withFanOut) projection.push('webhook_ids', 'overflow');
+        // The log's own fields, never the payload: a page carries what it shows. (A Query is still
+        // billed by the bytes it reads, payloads included: docs/storage.md, "Event log".)
+        const projection = withFanOut ? [...ENTRY_FIELDS, ...FAN_OUT_FIELDS] : [...ENTRY_FIELDS];
         const result = await this.doc.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -254,10 +290,13 @@ export class DynamoEventLog extends DeliveriesTable implements EventLog {
 
   /** The entry of an event of the account (eventually consistent: it changes only while fanning out). */
   private async entry(accountId: string, eventId: string): Promise<Entry | undefined> {
+    const expr = new Expr();
     const { Item: item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: eventLogPk(accountId, eventLogShard(eventId)), sk: eventId },
+        Key: eventLogKey(accountId, eventId),
+        ProjectionExpression: [...ENTRY_FIELDS, ...FAN_OUT_FIELDS].map((name) => expr.n(name)).join(', '),
+        ExpressionAttributeNames: expr.attributes().ExpressionAttributeNames,
       }),
     );
     return item && isLive(item, this.nowSeconds()) ? itemToEntry(item) : undefined;

@@ -19,22 +19,36 @@ import type {
 import type { RecoverWindow } from '../recover.js';
 import type { PageRequest } from './paging.js';
 
-/** Event payloads, stored once per event with fan-out's quota decision. */
+/** An event of an account: what every reader of an event knows (reads address its account only). */
+export interface AccountEvent {
+  readonly accountId: string;
+  readonly eventId: string;
+}
+
+/**
+ * Event payloads, stored once per event with fan-out's quota decision, in the event's log entry
+ * (docs/storage.md, "Event log"). Reads take the account: another account's event is absent.
+ */
 export interface EventRepository {
   /**
-   * Stores the payload once per event (conditional: a replay rewrites nothing), with fan-out's quota
-   * decision when given (a dropped event is stored without its data). `created` says whether this
-   * call wrote it; when it existed, `admission` is the decision stored with it.
+   * Stores the event once (conditional: a replay rewrites nothing): its log entry with the payload,
+   * fan-out's quota decision (none given: admitted, a test send) and the endpoints of its first
+   * fan-out page, in one write. A dropped event is stored without its data and endpoints. `created`
+   * says whether this call wrote it; when it existed, `admission` is the decision stored with it.
    */
-  putEvent(event: WebhookEvent, admission?: Admission): Promise<{ created: boolean; admission?: Admission }>;
+  putEvent(
+    event: WebhookEvent,
+    admission?: Admission,
+    firstPage?: FanOutPage,
+  ): Promise<{ created: boolean; admission?: Admission }>;
   /**
    * The quota decision stored with a live event: undefined when the event is not stored (or expired);
    * 'admitted' for an event stored without one (test sends).
    */
-  getAdmission(eventId: string): Promise<Admission | undefined>;
-  getEvent(eventId: string): Promise<WebhookEvent | undefined>;
-  /** getEvent for many ids in one batch read (a delivery batch): the ones found, by id. */
-  getEvents(eventIds: readonly string[]): Promise<Map<string, WebhookEvent>>;
+  getAdmission(accountId: string, eventId: string): Promise<Admission | undefined>;
+  getEvent(accountId: string, eventId: string): Promise<WebhookEvent | undefined>;
+  /** getEvent for many in one batch read (a delivery batch): the ones found, by event id. */
+  getEvents(events: readonly AccountEvent[]): Promise<Map<string, WebhookEvent>>;
 }
 
 /** One fan-out page of an event, as the event log records it. */
@@ -56,7 +70,8 @@ export interface EventLog {
   /**
    * Adds a fan-out page's endpoints to the event's entry (a set union, so a replayed page adds
    * nothing twice and a crashed first run's endpoints are kept). Called before the page's
-   * deliveries exist; page 0 with no endpoints still writes the entry (an event nobody gets).
+   * deliveries exist, for the pages after the first (EventRepository.putEvent logs that one with
+   * the event) and for every page of a replay; page 0 with no endpoints still writes the entry.
    */
   recordFanOut(event: WebhookEvent, page: FanOutPage, flags?: { readonly dropped?: boolean }): Promise<void>;
   /** The account's events, newest first. */
