@@ -47,6 +47,7 @@ import { DEFAULT_PLAN_LIMITS } from './domain/plans.js';
 import type { Mailer } from './domain/ports/alerting.js';
 import { log } from './logging.js';
 import { withRememberedAccounts, withRememberedEventTypes } from './services/cached-lookups.js';
+import { CoalescedQueue } from './services/coalesced-queue.js';
 import { CoalescedUsage } from './services/coalesced-usage.js';
 import type { Dependencies } from './services/dependencies.js';
 import { withBuiltInEventTypes } from './services/event-catalog.js';
@@ -323,12 +324,14 @@ const managementPorts = () => ({
 /**
  * Fan-out's own ways with the config table (docs/cost.md): it remembers the event catalog and
  * accounts for a minute per container (option 7; docs/quotas.md: the APIs keep reading them per
- * request), and counts a wave of one account's events in one usage write (option 4).
+ * request), counts a wave of one account's events in one usage write (option 4), and sends the
+ * jobs of concurrent fan-outs in full SendMessageBatch calls.
  */
 export const fanoutOnlyPorts = {
   accounts: (config) => withRememberedAccounts(accountsPort(config), clockOf(config)),
   eventTypes: (config) => withRememberedEventTypes(configTablePorts.eventTypes(config), clockOf(config)),
   usage: (config) => new CoalescedUsage(configTablePorts.usage(config)),
+  queue: (config) => new CoalescedQueue(sqsPorts.queue(config)),
 } satisfies PortFactories;
 const fanoutPorts = () => ({ ...dynamoDbPorts, ...sqsPorts, ...fanoutOnlyPorts });
 const deliverPorts = () => ({

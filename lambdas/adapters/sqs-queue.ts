@@ -28,7 +28,8 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         QueueUrl: this.queueUrl,
         Entries: jobs.map((job, index) => ({
           Id: String(index),
-          // Ids and a date only: no outside text ever rides in a job, so plain JSON is SQS-safe.
+          // Ids, an account id (letters, digits, _ and -) and a date only: no outside text ever rides in a
+          // job, so plain JSON is SQS-safe.
           MessageBody: JSON.stringify(job),
           DelaySeconds: delaySeconds,
         })),
