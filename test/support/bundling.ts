@@ -11,6 +11,7 @@ export function lambdaBuildOptions(name: string, outfile: string): BuildOptions 
     platform: 'node',
     minify: WEBHOOK_BUNDLING.minify,
     sourcemap: WEBHOOK_BUNDLING.sourceMap,
+    sourcesContent: WEBHOOK_BUNDLING.sourcesContent,
     target: WEBHOOK_BUNDLING.target,
     format: WEBHOOK_BUNDLING.format,
     mainFields: [...WEBHOOK_BUNDLING.mainFields],
