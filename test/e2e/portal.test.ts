@@ -191,6 +191,7 @@ describe('customer portal', { timeout: 60_000 }, () => {
     expect(new StandardWebhook(oldSecret).verify(delivered.body, headersOf(delivered.headers))).toBeDefined();
     // Leaving the page forgets it: back on the page, only the prefix.
     await page.goto(`${runtime.url}/portal/#/webhooks`);
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await webhookPage(page, webhook);
     expect(await page.getByTestId('signing-secret-value').count()).toBe(0);
   });

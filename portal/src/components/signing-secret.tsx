@@ -47,6 +47,15 @@ export function SigningSecret({ webhook, onRotated }: { webhook: Webhook; onRota
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   useEffect(() => setReveal(pending.get(webhook.id)), [webhook.id]);
+  // Leaving the page forgets the secret even when this section is not re-mounted (a quick way out
+  // and back can skip the render in between); the module's listener above runs first.
+  useEffect(() => {
+    const forgetOnLeave = () => {
+      if (!pending.has(webhook.id)) setReveal(undefined);
+    };
+    window.addEventListener('hashchange', forgetOnLeave);
+    return () => window.removeEventListener('hashchange', forgetOnLeave);
+  }, [webhook.id]);
 
   const rotate = async (event: Event) => {
     event.preventDefault();
