@@ -318,7 +318,22 @@ export class AwsMeter {
         args.input.ReturnConsumedCapacity ??= 'TOTAL';
         const touched = touchedItems(operation, args.input);
         for (const { table, kind } of distinct(touched)) this.line(table, operation, kind).calls += 1;
-        const result = await next(args);
+        let result: { output: Record<string, unknown> };
+        try {
+          result = await next(args);
+        } catch (error) {
+          // DynamoDB bills a write refused by its condition as a write (1 WCU for an item up to 1 KB);
+          // the error carries no ConsumedCapacity, so the minimum is counted.
+          if (
+            WRITES.has(operation) &&
+            (error as { name?: string }).name === 'ConditionalCheckFailedException'
+          ) {
+            this.writeUnits += 1;
+            const first = touched[0];
+            if (first) this.line(first.table, operation, first.kind).writeUnits += 1;
+          }
+          throw error;
+        }
         // Counted once the write succeeded (a failed condition writes no index entry).
         if (WRITES.has(operation)) {
           const units = this.countIndexWrites(operation, args.input as WriteInput);

@@ -86,6 +86,30 @@ describe('AwsMeter index writes', () => {
     expect([afterIn, afterMove, afterOther, meter.indexWriteUnits]).toEqual([1, 3, 3, 4]);
   });
 
+  it('counts a write refused by its condition as the 1 WCU DynamoDB bills for it', async () => {
+    // Prepare
+    const meter = new AwsMeter(TABLES);
+    let middleware: Middleware | undefined;
+    meter.instrument('dynamodb', {
+      middlewareStack: { add: (added: never) => (middleware = added as Middleware) },
+    });
+    const refused = Object.assign(new Error('The conditional request failed'), {
+      name: 'ConditionalCheckFailedException',
+    });
+
+    // Act
+    const call = middleware?.(
+      async () => {
+        throw refused;
+      },
+      { commandName: 'PutItemCommand' },
+    )({ input: { TableName: 'deliveries', Item: { pk: 'WEBHOOK#wh_1', sk: 'DELIVERY#01' } } });
+
+    // Assess
+    await expect(call).rejects.toBe(refused);
+    expect(meter.writeUnits).toBe(1);
+  });
+
   it('counts nothing for a table it was not told of', async () => {
     // Prepare
     const { meter, send } = aMeteredClient();
