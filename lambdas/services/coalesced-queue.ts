@@ -1,4 +1,5 @@
 import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports/queues.js';
+import { Waves } from './waves.js';
 
 /**
  * Fan-out's delivery queue, sending the jobs of concurrent fan-outs together (docs/cost.md): an SQS
@@ -10,43 +11,30 @@ import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../domain/ports/q
 
 export const ENQUEUE_WINDOW_MS = 5;
 
-interface Wave {
-  readonly jobs: DeliveryJob[];
-  readonly waiting: { resolve: () => void; reject: (error: unknown) => void }[];
+interface Enqueued {
+  readonly jobs: readonly DeliveryJob[];
+  readonly delaySeconds: number;
 }
 
 export class CoalescedQueue implements DeliveryQueue {
-  private readonly waves = new Map<number, Wave>();
+  private readonly waves: Waves<Enqueued, void>;
 
   constructor(
     private readonly queue: DeliveryQueue,
-    private readonly windowMs = ENQUEUE_WINDOW_MS,
-  ) {}
+    windowMs = ENQUEUE_WINDOW_MS,
+  ) {
+    this.waves = new Waves<Enqueued, void>(windowMs, async (wave) => {
+      await queue.enqueue(
+        wave.flatMap((enqueued) => enqueued.jobs),
+        wave[0]!.delaySeconds,
+      );
+      return wave.map(() => undefined);
+    });
+  }
 
   enqueue(jobs: readonly DeliveryJob[], delaySeconds = 0): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
-    let wave = this.waves.get(delaySeconds);
-    if (!wave) {
-      const opened: Wave = { jobs: [], waiting: [] };
-      wave = opened;
-      this.waves.set(delaySeconds, opened);
-      setTimeout(() => {
-        this.waves.delete(delaySeconds);
-        void this.send(opened, delaySeconds);
-      }, this.windowMs);
-    }
-    const joined = wave;
-    joined.jobs.push(...jobs);
-    return new Promise((resolve, reject) => joined.waiting.push({ resolve, reject }));
-  }
-
-  private async send(wave: Wave, delaySeconds: number): Promise<void> {
-    try {
-      await this.queue.enqueue(wave.jobs, delaySeconds);
-      for (const waiting of wave.waiting) waiting.resolve();
-    } catch (error) {
-      for (const waiting of wave.waiting) waiting.reject(error);
-    }
+    return this.waves.join(String(delaySeconds), { jobs, delaySeconds });
   }
 
   park(record: ParkedRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DailyUsage } from '../domain/model.js';
 import type { UsageRepository } from '../domain/ports/quota-stores.js';
+import { Waves } from './waves.js';
 
 /**
  * Fan-out's usage counter, one write per account per wave of events instead of one per event
@@ -12,54 +13,28 @@ import type { UsageRepository } from '../domain/ports/quota-stores.js';
 
 export const ADMISSION_WINDOW_MS = 10;
 
-interface Waiting {
-  readonly resolve: (admitted: boolean) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface Wave {
+interface Admission {
   readonly accountId: string;
   readonly day: string;
   readonly limit: number | null;
-  readonly waiting: Waiting[];
 }
 
 export class CoalescedUsage implements UsageRepository {
-  private readonly waves = new Map<string, Wave>();
+  private readonly waves: Waves<Admission, boolean>;
 
   constructor(
     private readonly store: UsageRepository,
-    private readonly windowMs = ADMISSION_WINDOW_MS,
-  ) {}
-
-  admitEvent(accountId: string, day: string, limit: number | null): Promise<boolean> {
-    const key = JSON.stringify([accountId, day, limit]);
-    let wave = this.waves.get(key);
-    if (!wave) {
-      const opened: Wave = { accountId, day, limit, waiting: [] };
-      wave = opened;
-      this.waves.set(key, opened);
-      setTimeout(() => {
-        this.waves.delete(key);
-        void this.admit(opened);
-      }, this.windowMs);
-    }
-    const joined = wave;
-    return new Promise((resolve, reject) => joined.waiting.push({ resolve, reject }));
+    windowMs = ADMISSION_WINDOW_MS,
+  ) {
+    this.waves = new Waves(windowMs, async (wave) => {
+      const { accountId, day, limit } = wave[0]!;
+      const admitted = await store.admitEvents(accountId, day, limit, wave.length);
+      return wave.map((_, index) => index < admitted);
+    });
   }
 
-  private async admit(wave: Wave): Promise<void> {
-    try {
-      const admitted = await this.store.admitEvents(
-        wave.accountId,
-        wave.day,
-        wave.limit,
-        wave.waiting.length,
-      );
-      for (const [index, waiting] of wave.waiting.entries()) waiting.resolve(index < admitted);
-    } catch (error) {
-      for (const waiting of wave.waiting) waiting.reject(error);
-    }
+  admitEvent(accountId: string, day: string, limit: number | null): Promise<boolean> {
+    return this.waves.join(JSON.stringify([accountId, day, limit]), { accountId, day, limit });
   }
 
   admitEvents(accountId: string, day: string, limit: number | null, count: number): Promise<number> {

@@ -1,32 +1,26 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsMeter } from '../../bench/aws-meter.js';
 import { eventLogKey } from '../../lambdas/adapters/dynamodb/event-log-store.js';
 import { GetCommand, PutCommand } from '../../lambdas/aws/lean/dynamodb.js';
-import {
-  createDependencies,
-  dynamoDbPorts,
-  escalationStarterPorts,
-  outboundPorts,
-  secretPorts,
-} from '../../lambdas/composition.js';
 import { createDeliverHandler } from '../../lambdas/deliver.js';
 import { MAX_BUS_ENTRY_BYTES } from '../../lambdas/domain/bus-event.js';
 import { deliveryIdFor, newWebhookId } from '../../lambdas/domain/ids.js';
-import type { Webhook, WebhookEvent } from '../../lambdas/domain/model.js';
+import type { WebhookEvent } from '../../lambdas/domain/model.js';
 import { usageDay } from '../../lambdas/domain/plans.js';
-import type { EscalationStarter } from '../../lambdas/domain/ports/alerting.js';
-import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
-import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import { itemSizeUtf8 } from '../../lambdas/local/dynalite-item-size.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { getEventWithDeliveries } from '../../lambdas/services/event-log.js';
 import { fanOut } from '../../lambdas/services/fanout.js';
-import { createWebhook } from '../../lambdas/services/webhooks.js';
-import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
-import { anAccount, anEvent, anEventType, aWebhookBody } from '../support/factories.js';
+import {
+  deliveryDependencies,
+  anAccountWithEndpoints as endpointsAt,
+  RecordingDeliveryQueue,
+  sqsEventOf,
+} from '../support/delivery-harness.js';
+import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
+import { anAccount } from '../support/factories.js';
 import { Receiver } from '../support/receiver.js';
 
 /**
@@ -53,73 +47,10 @@ beforeEach(() => {
   receiver.respondWith([{ status: 200, body: '{"received":true}' }]);
 });
 
-class RecordingQueue implements DeliveryQueue {
-  readonly sent: { job: DeliveryJob; delaySeconds: number }[] = [];
-  readonly parked: ParkedRecord[] = [];
-  async enqueue(jobs: readonly DeliveryJob[], delaySeconds = 0): Promise<void> {
-    this.sent.push(...jobs.map((job) => ({ job, delaySeconds })));
-  }
-  async park(record: ParkedRecord): Promise<void> {
-    this.parked.push(record);
-  }
-  take(): DeliveryJob[] {
-    return this.sent.splice(0).map(({ job }) => job);
-  }
-}
-
-const escalations: EscalationStarter = { start: async () => undefined };
-
-function dependencies(queue: RecordingQueue, meter?: AwsMeter): Dependencies {
-  return createDependencies(
-    dynamoConfig(dynamo, {
-      masterKey: async () => 'test-master-key',
-      escalation: escalations,
-      ...(meter ? { instrument: meter.instrument } : {}),
-    }),
-    { ...dynamoDbPorts, ...secretPorts, ...outboundPorts, ...escalationStarterPorts, queue: () => queue },
-  );
-}
-
-/** The jobs as SQS hands them to the handler; `receiveCount` above 1 is a job handed over again. */
-function sqsEvent(jobs: readonly DeliveryJob[], receiveCount = 1): SQSEvent {
-  return {
-    Records: jobs.map((job, index) => ({
-      messageId: `m-${index}-${job.deliveryId}`,
-      receiptHandle: `r-${index}`,
-      body: JSON.stringify(job),
-      attributes: {
-        ApproximateReceiveCount: String(receiveCount),
-        SentTimestamp: String(Date.now()),
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:delivery',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
-async function anAccountWithEndpoints(deps: Dependencies, count: number) {
-  const account = anAccount({ plan: 'enterprise' });
-  await deps.accounts.create(account);
-  const eventType = anEventType();
-  await deps.eventTypes.put(eventType);
-  const webhooks: Webhook[] = [];
-  for (let index = 0; index < count; index++) {
-    const { webhook } = await createWebhook(
-      deps,
-      account.id,
-      createWebhookBody.parse(aWebhookBody({ url: `${receiver.url}/${index}`, events: [eventType.name] })),
-    );
-    webhooks.push(webhook);
-  }
-  const event = (): WebhookEvent =>
-    anEvent({ accountId: account.id, type: eventType.name, timeMs: Date.now() });
-  return { account, webhooks, event };
-}
+const dependencies = (queue: RecordingDeliveryQueue, meter?: AwsMeter) =>
+  deliveryDependencies(dynamo, queue, meter);
+const anAccountWithEndpoints = (deps: Dependencies, count: number) => endpointsAt(deps, receiver.url, count);
+const sqsEvent = sqsEventOf;
 
 const getItem = async (key: { pk: string; sk: string }) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.deliveries, Key: key }))).Item;
@@ -167,7 +98,7 @@ describe('an event stored in its log entry', () => {
   it('is one item written once by fan-out: the entry with payload, decision and endpoints; delivered from it', async () => {
     // Prepare
     const meter = new AwsMeter(dynamo.tables);
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue, meter);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
@@ -198,7 +129,7 @@ describe('an event stored in its log entry', () => {
 
   it('answers as absent to another account, whatever it asks', async () => {
     // Prepare
-    const deps = dependencies(new RecordingQueue());
+    const deps = dependencies(new RecordingDeliveryQueue());
     const { event } = await anAccountWithEndpoints(deps, 1);
     const published = event();
     await fanOut(deps, published);
@@ -219,7 +150,7 @@ describe('an event stored in its log entry', () => {
 describe('the largest event in its entry', () => {
   it('fits under 400 KB with 25 endpoints held: a 256 KB payload is stored and read back whole', async () => {
     // Prepare: what the bus takes at most (256 KB, entry and all), as JSON text of one string
-    const deps = dependencies(new RecordingQueue());
+    const deps = dependencies(new RecordingDeliveryQueue());
     const { account, event } = await anAccountWithEndpoints(deps, 0);
     const big = { ...event(), data: { blob: 'x'.repeat(MAX_BUS_ENTRY_BYTES) } };
     const webhookIds = Array.from({ length: 25 }, newWebhookId);
@@ -243,7 +174,7 @@ describe('the largest event in its entry', () => {
 describe('an event stored before issue 13 (its own item, an entry without payload)', () => {
   it('is read, replayed by its stored decision without counting again, and delivered with its payload', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const old = event();
@@ -287,7 +218,7 @@ describe('an event stored before issue 13 (its own item, an entry without payloa
 
   it('is read from its item when it has no entry at all, by its own account only', async () => {
     // Prepare
-    const deps = dependencies(new RecordingQueue());
+    const deps = dependencies(new RecordingDeliveryQueue());
     const { account, event } = await anAccountWithEndpoints(deps, 0);
     const old = event();
     await storedTheOldWay(old, 'admitted');
@@ -316,7 +247,7 @@ describe('an event stored before issue 13 (its own item, an entry without payloa
 
   it('stays dropped when replayed, and is not counted again', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, event } = await anAccountWithEndpoints(deps, 1);
     const old = event();

@@ -1,24 +1,18 @@
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createDependencies,
-  dynamoDbPorts,
-  escalationStarterPorts,
-  outboundPorts,
-  secretPorts,
-} from '../../lambdas/composition.js';
 import { createDeliverHandler } from '../../lambdas/deliver.js';
 import { deliveryIdFor } from '../../lambdas/domain/ids.js';
-import type { Webhook, WebhookEvent } from '../../lambdas/domain/model.js';
-import type { EscalationStarter } from '../../lambdas/domain/ports/alerting.js';
-import type { DeliveryJob, DeliveryQueue, ParkedRecord } from '../../lambdas/domain/ports/queues.js';
-import { createWebhookBody } from '../../lambdas/domain/schemas.js';
 import type { Dependencies } from '../../lambdas/services/dependencies.js';
 import { getEventWithDeliveries } from '../../lambdas/services/event-log.js';
 import { fanOut, REPLAY_CHECK_DELAY_SECONDS } from '../../lambdas/services/fanout.js';
-import { createWebhook, deleteWebhook, updateWebhook } from '../../lambdas/services/webhooks.js';
-import { dynamoConfig, startDynamo, type TestDynamo } from '../support/dynamodb.js';
-import { aDelivery, anAccount, anEvent, anEventType, aWebhookBody } from '../support/factories.js';
+import { deleteWebhook, updateWebhook } from '../../lambdas/services/webhooks.js';
+import {
+  deliveryDependencies,
+  anAccountWithEndpoints as endpointsAt,
+  RecordingDeliveryQueue,
+  sqsEventOf,
+} from '../support/delivery-harness.js';
+import { startDynamo, type TestDynamo } from '../support/dynamodb.js';
+import { aDelivery, anAccount, anEvent } from '../support/factories.js';
 import { Receiver } from '../support/receiver.js';
 
 /**
@@ -44,74 +38,14 @@ beforeEach(() => {
   receiver.respondWith([{ status: 200, body: '{"received":true}' }]);
 });
 
-class RecordingQueue implements DeliveryQueue {
-  readonly sent: { job: DeliveryJob; delaySeconds: number }[] = [];
-  readonly parked: ParkedRecord[] = [];
-  async enqueue(jobs: readonly DeliveryJob[], delaySeconds = 0): Promise<void> {
-    this.sent.push(...jobs.map((job) => ({ job, delaySeconds })));
-  }
-  async park(record: ParkedRecord): Promise<void> {
-    this.parked.push(record);
-  }
-  take(): DeliveryJob[] {
-    return this.sent.splice(0).map(({ job }) => job);
-  }
-}
-
-const escalations: EscalationStarter = { start: async () => undefined };
-
-function dependencies(queue: RecordingQueue): Dependencies {
-  return createDependencies(
-    dynamoConfig(dynamo, { masterKey: async () => 'test-master-key', escalation: escalations }),
-    { ...dynamoDbPorts, ...secretPorts, ...outboundPorts, ...escalationStarterPorts, queue: () => queue },
-  );
-}
-
-/** The jobs as SQS hands them to the handler; `receiveCount` above 1 is a job handed over again. */
-function sqsEvent(jobs: readonly DeliveryJob[], receiveCount = 1): SQSEvent {
-  return {
-    Records: jobs.map((job, index) => ({
-      messageId: `m-${index}-${job.deliveryId}`,
-      receiptHandle: `r-${index}`,
-      body: JSON.stringify(job),
-      attributes: {
-        ApproximateReceiveCount: String(receiveCount),
-        SentTimestamp: String(Date.now()),
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:delivery',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
-async function anAccountWithEndpoints(deps: Dependencies, count: number) {
-  const account = anAccount({ plan: 'enterprise' });
-  await deps.accounts.create(account);
-  const eventType = anEventType();
-  await deps.eventTypes.put(eventType);
-  const webhooks: Webhook[] = [];
-  for (let index = 0; index < count; index++) {
-    const { webhook } = await createWebhook(
-      deps,
-      account.id,
-      createWebhookBody.parse(aWebhookBody({ url: `${receiver.url}/${index}`, events: [eventType.name] })),
-    );
-    webhooks.push(webhook);
-  }
-  const event = (): WebhookEvent =>
-    anEvent({ accountId: account.id, type: eventType.name, timeMs: Date.now() });
-  return { account, webhooks, event };
-}
+const dependencies = (queue: RecordingDeliveryQueue) => deliveryDependencies(dynamo, queue);
+const anAccountWithEndpoints = (deps: Dependencies, count: number) => endpointsAt(deps, receiver.url, count);
+const sqsEvent = sqsEventOf;
 
 describe('a first attempt fan-out did not store', () => {
   it('is stored once, with its attempt, by the outcome; fan-out stored nothing', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
@@ -144,7 +78,7 @@ describe('a first attempt fan-out did not store', () => {
 
   it('is not attempted again when SQS hands the job over again after it was recorded', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { webhooks, event } = await anAccountWithEndpoints(deps, 1);
     const published = event();
@@ -164,7 +98,7 @@ describe('a first attempt fan-out did not store', () => {
 
   it('records one attempt when a duplicate of the job runs unchecked (the endpoint may hear twice)', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { webhooks, event } = await anAccountWithEndpoints(deps, 1);
     const published = event();
@@ -184,7 +118,7 @@ describe('a first attempt fan-out did not store', () => {
   it('is stored pending with its due time when the attempt fails, and the retry reads it', async () => {
     // Prepare
     receiver.respondWith([{ status: 500 }, { status: 200 }]);
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { webhooks, event } = await anAccountWithEndpoints(deps, 1);
     const published = event();
@@ -210,7 +144,7 @@ describe('a first attempt fan-out did not store', () => {
 
   it("is stored failed, unsent, when its endpoint was paused; nothing is stored for a deleted one's", async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
@@ -236,7 +170,7 @@ describe('a first attempt fan-out did not store', () => {
 
   it("never sends nor stores a job whose account is not its event's", async () => {
     // Prepare: a job naming the endpoint's account, for another account's event
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks } = await anAccountWithEndpoints(deps, 1);
     const foreign = anEvent({ accountId: anAccount().id, timeMs: Date.now() });
@@ -256,7 +190,7 @@ describe('a first attempt fan-out did not store', () => {
 
   it('takes over a delivery stored pending before this version, and keeps serving old jobs', async () => {
     // Prepare: two pending deliveries as fan-out stored them before; one old job, one new
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
@@ -292,7 +226,7 @@ describe('a first attempt fan-out did not store', () => {
 describe('a replayed fan-out', () => {
   it('checks, a minute later, the deliveries not stored, and leaves the stored ones alone', async () => {
     // Prepare: the first run's jobs; one of them ran
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
@@ -321,7 +255,7 @@ describe('a replayed fan-out', () => {
 describe("an event's deliveries in the log", () => {
   it('shows a delivery not stored yet as pending, and none of a deleted endpoint', async () => {
     // Prepare
-    const queue = new RecordingQueue();
+    const queue = new RecordingDeliveryQueue();
     const deps = dependencies(queue);
     const { account, webhooks, event } = await anAccountWithEndpoints(deps, 2);
     const published = event();
